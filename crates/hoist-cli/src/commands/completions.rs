@@ -1,0 +1,23 @@
+//! `completions`: shell completion scripts.
+
+use std::process::ExitCode;
+
+use clap_complete::Shell;
+
+use crate::Ctx;
+
+/// Print a shell completion script (bash, zsh, fish, elvish or powershell).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Completions {
+    /// The shell to complete for.
+    shell: Shell,
+}
+
+impl Completions {
+    pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let name = if ctx.bin_name() == "hoist" { "hoist" } else { "xtask" };
+        let mut command = crate::help::command("hoist");
+        clap_complete::generate(self.shell, &mut command, name, &mut std::io::stdout());
+        Ok(ExitCode::SUCCESS)
+    }
+}

@@ -1,0 +1,15 @@
+//! One module per target.
+
+pub(crate) mod completions;
+pub(crate) mod layers;
+pub(crate) mod naming;
+
+use std::io::Write;
+
+/// Writes `text` and a newline to stdout, reporting a closed pipe as an error the caller can
+/// recognise.
+pub(crate) fn print_line(text: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}")?;
+    stdout.flush()
+}

@@ -1,0 +1,97 @@
+/*!
+The hoist command line. [`run`] parses the arguments with clap, builds a [`Ctx`] for the
+project directory, runs the chosen command and turns its result into an exit code; errors are
+printed once, on stderr, as `error: …`.
+
+Each command is a clap `Args` struct in its own module under `commands/`, with
+`fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode>`. Data goes to stdout, diagnostics to
+stderr, so `$(hoist tag)` and `hoist layers --json | jq` work.
+
+This crate is the CLI, not a library API: it gives no semver promise.
+*/
+
+mod commands;
+mod ctx;
+mod help;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use ctx::Ctx;
+
+/// Runs hoist with `args` (the first is the program name) and returns the exit code.
+///
+/// `bin_name` is how the program is invoked, shown in help and errors: `hoist` for the
+/// standalone binary, `cargo xtask` inside a Rust workspace.
+pub fn run(bin_name: &'static str, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let command = help::command(bin_name);
+    let matches = match command.try_get_matches_from(args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(2);
+        }
+    };
+    let ctx = Ctx::new(cli.project_dir, bin_name);
+    match cli.command.run(&ctx) {
+        Ok(code) => code,
+        Err(error) => report(&error),
+    }
+}
+
+/// Prints `error` once, with its chain of causes, and picks the exit code.
+fn report(error: &anyhow::Error) -> ExitCode {
+    // A closed stdout (`hoist layers | head -1`) is not an error worth a message.
+    if let Some(io) = error.downcast_ref::<std::io::Error>()
+        && io.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return ExitCode::SUCCESS;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {error:#}");
+    ExitCode::FAILURE
+}
+
+/// The command line: global options and one target.
+#[derive(Debug, Parser)]
+struct Cli {
+    /// Run as if started in DIR (like `git -C`): hoist looks for `hoist.toml` there and in its parents.
+    #[arg(short = 'C', long = "project-dir", value_name = "DIR", global = true)]
+    project_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The targets. The order here is the order of `--help`.
+#[derive(Debug, Subcommand)]
+enum Command {
+    Version(commands::naming::Version),
+    Tag(commands::naming::Tag),
+    Registry(commands::naming::Registry),
+    Layers(commands::layers::Layers),
+    Completions(commands::completions::Completions),
+}
+
+impl Command {
+    fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        match self {
+            Command::Version(cmd) => cmd.run(ctx),
+            Command::Tag(cmd) => cmd.run(ctx),
+            Command::Registry(cmd) => cmd.run(ctx),
+            Command::Layers(cmd) => cmd.run(ctx),
+            Command::Completions(cmd) => cmd.run(ctx),
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Byte offsets to line and column, and the key that sits at an offset.
+
+use std::ops::Range;
+
+/// A 1-based line and column in a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Location {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+}
+
+impl Location {
+    /// The line and column of byte `offset` in `text`; the column counts characters.
+    pub(crate) fn at(text: &str, offset: usize) -> Location {
+        let offset = offset.min(text.len());
+        let before = &text[..text.floor_char_boundary(offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Location { line, column }
+    }
+
+    /// The location of the dotted `key` (`compose.ci.files`) in `text`, or of the text's
+    /// start when it cannot be found.
+    pub(crate) fn of_key(text: &str, dotted: &str) -> Location {
+        let Ok(doc) = toml_edit::Document::parse(text) else {
+            return Location { line: 1, column: 1 };
+        };
+        let mut item = doc.as_item();
+        let mut span = None;
+        for part in dotted.split('.') {
+            let Some(table) = item.as_table_like() else {
+                break;
+            };
+            let Some((key, next)) = table.get_key_value(part) else {
+                break;
+            };
+            span = key.span().or(span);
+            item = next;
+        }
+        Location::at(text, span.map_or(0, |s| s.start))
+    }
+}
+
+/// The dotted path of the innermost key whose key or value covers `span`, if any.
+pub(crate) fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let mut best: Option<(usize, String)> = None;
+    visit(doc.as_item(), &mut Vec::new(), span, &mut best);
+    best.map(|(_, path)| path)
+}
+
+fn visit(item: &toml_edit::Item, path: &mut Vec<String>, target: &Range<usize>, best: &mut Option<(usize, String)>) {
+    let Some(table) = item.as_table_like() else {
+        if let Some(array) = item.as_array_of_tables() {
+            for table in array.iter() {
+                visit_table(table, path, target, best);
+            }
+        }
+        return;
+    };
+    for (key, child) in table.iter() {
+        let Some((k, _)) = table.get_key_value(key) else {
+            continue;
+        };
+        path.push(key.to_owned());
+        let covers = |r: Option<Range<usize>>| {
+            r.is_some_and(|r| r.start <= target.start && target.end <= r.end.max(r.start + 1))
+        };
+        if covers(k.span()) || covers(child.span()) {
+            let depth = path.len();
+            if best.as_ref().is_none_or(|(d, _)| depth >= *d) {
+                *best = Some((depth, path.join(".")));
+            }
+        }
+        visit(child, path, target, best);
+        path.pop();
+    }
+}
+
+fn visit_table(
+    table: &toml_edit::Table,
+    path: &mut Vec<String>,
+    target: &Range<usize>,
+    best: &mut Option<(usize, String)>,
+) {
+    let item = toml_edit::Item::Table(table.clone());
+    visit(&item, path, target, best);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column() {
+        let text = "a = 1\nbé = 2\n";
+        assert_eq!(Location::at(text, 0), Location { line: 1, column: 1 });
+        assert_eq!(Location::at(text, 6), Location { line: 2, column: 1 });
+        assert_eq!(Location::at(text, 11), Location { line: 2, column: 5 });
+    }
+
+    #[test]
+    fn keys() {
+        let text = "registry = \"x\"\n[compose.ci]\nfiles = 3\n";
+        let at = text.find('3').unwrap();
+        assert_eq!(key_at(text, &(at..at + 1)).as_deref(), Some("compose.ci.files"));
+        assert_eq!(Location::of_key(text, "compose.ci.files"), Location { line: 3, column: 1 });
+        assert_eq!(Location::of_key(text, "registry"), Location { line: 1, column: 1 });
+    }
+}

@@ -1,0 +1,47 @@
+/*!
+Reads a Dockerfile the way BuildKit's Dockerfile frontend does, far enough to know its build
+stages and their instructions.
+
+[`parse`] turns the text into a [`Dockerfile`]: the parser directives, the global `ARG`s before
+the first `FROM`, and the [`Stage`]s with their [`Instruction`]s. The rules are Docker's, not a
+regular expression's:
+
+- a UTF-8 byte order mark and CRLF line ends are accepted;
+- parser directives (`# syntax=`, `# escape=`, `# check=`) are read only at the top of the file,
+  and `# escape=` changes the line-continuation character (`\` or `` ` ``);
+- instruction names are case-insensitive; a line ending in the escape character continues on the
+  next line, and comment lines and empty lines inside a continuation are skipped;
+- heredocs (`RUN <<EOF` … `EOF`, `<<-EOF`, quoted delimiters, several on one line) are bodies,
+  never instructions;
+- `FROM [--platform=…] IMAGE [AS NAME]`: `AS` in any case, stage names lowercased and checked,
+  duplicate names refused.
+
+```
+let file = hoist_dockerfile::parse(
+    "ARG BASE=busybox\nFROM ${BASE} AS Build\nRUN <<EOF\nFROM not-a-stage\nEOF\nfrom build as release\n",
+)
+.unwrap();
+let names: Vec<String> = file.stages.iter().map(|s| s.display_name()).collect();
+assert_eq!(names, ["build", "release"]);
+assert_eq!(file.stages[1].base_stage, Some(0));
+```
+*/
+
+mod error;
+mod lexer;
+mod stage;
+
+pub use error::DockerfileError;
+pub use stage::{Dockerfile, Instruction, Stage};
+
+/// Parses the text of a Dockerfile.
+pub fn parse(text: &str) -> Result<Dockerfile, DockerfileError> {
+    let lexed = lexer::lex(text)?;
+    stage::build(lexed)
+}
+
+/// Reads and parses the Dockerfile at `path`.
+pub fn parse_file(path: &std::path::Path) -> Result<Dockerfile, DockerfileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DockerfileError::Io { path: path.to_owned(), source })?;
+    parse(&text).map_err(|e| e.in_file(path))
+}
