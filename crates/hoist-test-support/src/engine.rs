@@ -74,12 +74,13 @@ pub fn base_image() -> &'static str {
         )
         .unwrap();
         let context = dir.path();
-        cmd!(sh, "docker build --quiet --network none -t {BASE_IMAGE} {context}")
+        let output = cmd!(sh, "docker build --quiet --network none -t {BASE_IMAGE} {context}")
             .env("DOCKER_BUILDKIT", "0")
             .quiet()
-            .ignore_stdout()
-            .run()
-            .expect("building the busybox base image failed");
+            .ignore_status()
+            .output()
+            .expect("cannot run `docker build`");
+        assert!(output.status.success(), "building the busybox base image failed: {}", String::from_utf8_lossy(&output.stderr));
     });
     BASE_IMAGE
 }

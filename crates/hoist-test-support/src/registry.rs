@@ -70,7 +70,13 @@ impl Registry {
 
     /// A GET request to the registry with its credentials; returns status and body.
     pub fn get(&self, path: &str) -> (u16, String) {
-        let auth = self.auth.then(|| format!("Authorization: Basic {}\r\n", base64(&format!("{USER}:{PASSWORD}"))));
+        self.get_as(path, self.auth.then_some((USER, PASSWORD)))
+    }
+
+    /// A GET request with the given credentials, or none; returns status and body.
+    pub fn get_as(&self, path: &str, credentials: Option<(&str, &str)>) -> (u16, String) {
+        let auth = credentials
+            .map(|(user, password)| format!("Authorization: Basic {}\r\n", base64(&format!("{user}:{password}"))));
         http_get(self.port, path, auth.as_deref().unwrap_or(""))
     }
 
