@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
-use crate::location::{Location, key_at};
+use crate::location::{Location, key_at, table_at};
 
 /// A `hoist.toml` that cannot be used, with where and why.
 #[derive(Debug, Error)]
@@ -69,7 +69,7 @@ pub(crate) fn from_toml(text: &str, path: &Path, error: &toml::de::Error) -> Con
     }
     if message.starts_with("missing field ") {
         let name = ticked.first().cloned().unwrap_or_default();
-        let table = key_at(text, &span);
+        let table = table_at(text, &span);
         let key = match table {
             Some(t) => format!("{t}.{name}"),
             None => name.clone(),

@@ -31,6 +31,8 @@ mod error;
 mod location;
 mod overrides;
 mod schema;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 

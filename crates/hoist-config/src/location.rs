@@ -44,17 +44,33 @@ impl Location {
 
 /// The dotted path of the innermost key whose key or value covers `span`, if any.
 pub(crate) fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
+    innermost(text, span, false)
+}
+
+/// The dotted path of the innermost table whose key or body covers `span`; `None` for the
+/// top-level table.
+pub(crate) fn table_at(text: &str, span: &Range<usize>) -> Option<String> {
+    innermost(text, span, true)
+}
+
+fn innermost(text: &str, span: &Range<usize>, tables_only: bool) -> Option<String> {
     let doc = toml_edit::Document::parse(text).ok()?;
     let mut best: Option<(usize, String)> = None;
-    visit(doc.as_item(), &mut Vec::new(), span, &mut best);
+    visit(doc.as_item(), &mut Vec::new(), span, tables_only, &mut best);
     best.map(|(_, path)| path)
 }
 
-fn visit(item: &toml_edit::Item, path: &mut Vec<String>, target: &Range<usize>, best: &mut Option<(usize, String)>) {
+fn visit(
+    item: &toml_edit::Item,
+    path: &mut Vec<String>,
+    target: &Range<usize>,
+    tables_only: bool,
+    best: &mut Option<(usize, String)>,
+) {
     let Some(table) = item.as_table_like() else {
         if let Some(array) = item.as_array_of_tables() {
             for table in array.iter() {
-                visit_table(table, path, target, best);
+                visit(&toml_edit::Item::Table(table.clone()), path, target, tables_only, best);
             }
         }
         return;
@@ -67,25 +83,15 @@ fn visit(item: &toml_edit::Item, path: &mut Vec<String>, target: &Range<usize>, 
         let covers = |r: Option<Range<usize>>| {
             r.is_some_and(|r| r.start <= target.start && target.end <= r.end.max(r.start + 1))
         };
-        if covers(k.span()) || covers(child.span()) {
+        if (covers(k.span()) || covers(child.span())) && (!tables_only || child.is_table_like()) {
             let depth = path.len();
             if best.as_ref().is_none_or(|(d, _)| depth >= *d) {
                 *best = Some((depth, path.join(".")));
             }
         }
-        visit(child, path, target, best);
+        visit(child, path, target, tables_only, best);
         path.pop();
     }
-}
-
-fn visit_table(
-    table: &toml_edit::Table,
-    path: &mut Vec<String>,
-    target: &Range<usize>,
-    best: &mut Option<(usize, String)>,
-) {
-    let item = toml_edit::Item::Table(table.clone());
-    visit(&item, path, target, best);
 }
 
 #[cfg(test)]

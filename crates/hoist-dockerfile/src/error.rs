@@ -10,7 +10,7 @@ pub enum DockerfileError {
     #[error("cannot read the Dockerfile `{}`: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
     /// A problem at a line of the file.
-    #[error("{}line {line}: {kind}", file.as_ref().map(|f| format!("{}:", f.display())).unwrap_or_default())]
+    #[error("{}: {kind}", match file { Some(f) => format!("{}:{line}", f.display()), None => format!("line {line}") })]
     At { file: Option<PathBuf>, line: usize, kind: ErrorKind },
     /// The file has no instruction at all.
     #[error("{}the Dockerfile is empty: add a `FROM IMAGE AS NAME` line", file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default())]

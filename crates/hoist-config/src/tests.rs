@@ -1,0 +1,178 @@
+//! Every way `hoist.toml` can be wrong, with the exact message.
+
+use std::path::Path;
+
+use crate::{Builder, Config, Overrides};
+
+#[track_caller]
+fn check_error(text: &str, expected: &str) {
+    let error = Config::parse(text, Path::new("hoist.toml")).expect_err("the configuration should be refused");
+    assert_eq!(error.to_string(), expected);
+}
+
+#[test]
+fn defaults() {
+    let config = Config::parse("registry = \"registry.example.com/app\"\n", Path::new("/p/hoist.toml")).unwrap();
+    assert_eq!(config.registry, "registry.example.com/app");
+    assert_eq!(config.cache_registry, None);
+    assert_eq!(config.dockerfile, Path::new("Dockerfile"));
+    assert_eq!(config.context, Path::new("."));
+    assert_eq!(config.release_step, "release");
+    assert_eq!(config.platform, None);
+    assert_eq!(config.version_prefix, "v");
+    assert_eq!(config.pr_variable, "prNum");
+    assert_eq!(config.version_config, None);
+    assert!(config.insecure_registries.is_empty());
+    assert_eq!(config.builder, Builder::Buildkit);
+    assert!(config.compose.is_empty());
+    assert_eq!(config.root(), Path::new("/p"));
+    assert_eq!(config.dockerfile_path(), Path::new("/p/Dockerfile"));
+}
+
+#[test]
+fn every_key() {
+    let text = r#"
+registry = "registry.example.com/nuremberg"
+cache-registry = "registry.example.com/cache/nuremberg"
+dockerfile = "docker/Dockerfile"
+context = "web"
+release-step = "runtime"
+platform = "linux/amd64"
+version-prefix = ""
+pr-variable = "PR_NUMBER"
+version-config = ".bumpversion.cfg"
+insecure-registries = ["registry.lan:5000"]
+builder = "classic"
+
+[compose.ci]
+files = ["docker-compose.yml", "docker-compose.ci.yml"]
+shortcut = "ci-dc"
+
+[compose.solr]
+files = ["docker-compose.solr-build.yml"]
+project = "solrbld"
+shortcut = "solr-dc"
+"#;
+    let config = Config::parse(text, Path::new("hoist.toml")).unwrap();
+    assert_eq!(config.cache_registry.as_deref(), Some("registry.example.com/cache/nuremberg"));
+    assert_eq!(config.dockerfile, Path::new("docker/Dockerfile"));
+    assert_eq!(config.context, Path::new("web"));
+    assert_eq!(config.release_step, "runtime");
+    assert_eq!(config.platform.as_deref(), Some("linux/amd64"));
+    assert_eq!(config.version_prefix, "");
+    assert_eq!(config.pr_variable, "PR_NUMBER");
+    assert_eq!(config.version_config.as_deref(), Some(Path::new(".bumpversion.cfg")));
+    assert_eq!(config.insecure_registries, ["registry.lan:5000"]);
+    assert_eq!(config.builder, Builder::Classic);
+    assert_eq!(config.compose["ci"].project, "ci");
+    assert_eq!(config.compose["ci"].shortcut.as_deref(), Some("ci-dc"));
+    assert_eq!(config.compose["solr"].project, "solrbld");
+    assert_eq!(config.compose["solr"].files, [Path::new("docker-compose.solr-build.yml")]);
+}
+
+#[test]
+fn unknown_keys_name_the_closest_known_key() {
+    check_error("registy = \"r.example/app\"\n", "hoist.toml:1:1: unknown key `registy`: did you mean `registry`?");
+    check_error(
+        "registry = \"r.example/app\"\nrelease_step = \"x\"\n",
+        "hoist.toml:2:1: unknown key `release_step`: did you mean `release-step`?",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n\n[compose.ci]\nfile = [\"a.yml\"]\n",
+        "hoist.toml:4:1: unknown key `compose.ci.file`: did you mean `files`?",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[foo]\nx = 1\n",
+        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`",
+    );
+}
+
+#[test]
+fn missing_keys() {
+    check_error(
+        "platform = \"linux/amd64\"\n",
+        "hoist.toml:1:1: missing key `registry`: add it, for example `registry = \"registry.example.com/app\"`",
+    );
+    check_error("", "hoist.toml:1:1: missing key `registry`: add it, for example `registry = \"registry.example.com/app\"`");
+    check_error(
+        "registry = \"r.example/app\"\n[compose.ci]\nproject = \"ci\"\n",
+        "hoist.toml:2:1: missing key `compose.ci.files`: add it, for example `files = [\"docker-compose.yml\"]`",
+    );
+}
+
+#[test]
+fn wrong_types_and_values() {
+    check_error("registry = 3\n", "hoist.toml:1:12: bad value for `registry`: found integer `3`, expected a string");
+    check_error(
+        "registry = \"r.example/app\"\n[compose.ci]\nfiles = \"a.yml\"\n",
+        "hoist.toml:3:9: bad value for `compose.ci.files`: found string \"a.yml\", expected an array",
+    );
+    check_error(
+        "registry = \"r.example/app\"\nbuilder = \"kaniko\"\n",
+        "hoist.toml:2:11: bad value for `builder`: unknown value `kaniko`, expected one of `buildkit`, `classic`, `buildx`",
+    );
+    check_error(
+        "registry = \"R.example/App\"\n",
+        "hoist.toml:1:1: bad value for `registry`: `R.example/App` is not an image repository such as `registry.example.com/app` (lowercase, no tag)",
+    );
+    check_error(
+        "registry = \"r.example/app:v1\"\n",
+        "hoist.toml:1:1: bad value for `registry`: `r.example/app:v1` is not an image repository such as `registry.example.com/app` (lowercase, no tag)",
+    );
+    check_error(
+        "registry = \"r.example/app\"\ncache-registry = \"Cache\"\n",
+        "hoist.toml:2:1: bad value for `cache-registry`: `Cache` is not an image repository such as `registry.example.com/cache/app` (lowercase, no tag)",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[compose.ci]\nfiles = []\n",
+        "hoist.toml:3:1: bad value for `compose.ci.files`: a compose project needs at least one file",
+    );
+}
+
+#[test]
+fn syntax_errors_have_line_and_column() {
+    check_error("registry = \"r.example/app\n", "hoist.toml:1:26: invalid TOML: invalid basic string, expected `\"`");
+    let error = Config::parse("registry = \"a/b\"\nregistry = \"c/d\"\n", Path::new("hoist.toml")).unwrap_err().to_string();
+    assert!(error.starts_with("hoist.toml:2:1: invalid TOML: duplicate key"), "{error}");
+}
+
+#[test]
+fn discovery_walks_up_and_reports_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hoist.toml"), "registry = \"r.example/app\"\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+    let config = Config::discover(&dir.path().join("a/b")).unwrap();
+    assert_eq!(config.root(), dir.path());
+
+    let empty = tempfile::tempdir().unwrap();
+    let error = Config::discover(empty.path()).unwrap_err().to_string();
+    assert_eq!(
+        error,
+        format!(
+            "no `hoist.toml` in `{}` or any parent directory: create one (see docs/configuration.md) or pass `-C DIR` to name the project directory",
+            empty.path().display()
+        )
+    );
+}
+
+#[test]
+fn environment_overrides() {
+    let config = Config::parse("registry = \"r.example/app\"\npr-variable = \"PR\"\n", Path::new("hoist.toml")).unwrap();
+    let env = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    };
+    assert_eq!(Overrides::from_env(&config, env(&[])), Overrides::default());
+    let o = Overrides::from_env(&config, env(&[("CACHE_REGISTRY", "c.example/x"), ("NO_CACHE_TO", "1"), ("PR", "42"), ("prNum", "7")]));
+    assert_eq!(o.cache_registry.as_deref(), Some("c.example/x"));
+    assert!(o.no_cache_to);
+    assert_eq!(o.pr.as_deref(), Some("42"), "the configured variable is read, not `prNum`");
+    let o = Overrides::from_env(
+        &config,
+        env(&[("CACHE_REGISTRY", "c.example/x"), ("HOIST_CACHE_REGISTRY", "h.example/y"), ("HOIST_PR", "9"), ("PR", "42")]),
+    );
+    assert_eq!(o.cache_registry.as_deref(), Some("h.example/y"), "HOIST_* wins");
+    assert_eq!(o.pr.as_deref(), Some("9"));
+    let o = Overrides::from_env(&config, env(&[("NO_CACHE_TO", ""), ("PR", "")]));
+    assert!(!o.no_cache_to, "an empty value is unset");
+    assert_eq!(o.pr, None);
+}
