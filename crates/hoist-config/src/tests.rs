@@ -93,7 +93,10 @@ fn missing_keys() {
         "platform = \"linux/amd64\"\n",
         "hoist.toml:1:1: missing key `registry`: add it, for example `registry = \"registry.example.com/app\"`",
     );
-    check_error("", "hoist.toml:1:1: missing key `registry`: add it, for example `registry = \"registry.example.com/app\"`");
+    check_error(
+        "",
+        "hoist.toml:1:1: missing key `registry`: add it, for example `registry = \"registry.example.com/app\"`",
+    );
     check_error(
         "registry = \"r.example/app\"\n[compose.ci]\nproject = \"ci\"\n",
         "hoist.toml:2:1: missing key `compose.ci.files`: add it, for example `files = [\"docker-compose.yml\"]`",
@@ -132,7 +135,8 @@ fn wrong_types_and_values() {
 #[test]
 fn syntax_errors_have_line_and_column() {
     check_error("registry = \"r.example/app\n", "hoist.toml:1:26: invalid TOML: invalid basic string, expected `\"`");
-    let error = Config::parse("registry = \"a/b\"\nregistry = \"c/d\"\n", Path::new("hoist.toml")).unwrap_err().to_string();
+    let error =
+        Config::parse("registry = \"a/b\"\nregistry = \"c/d\"\n", Path::new("hoist.toml")).unwrap_err().to_string();
     assert!(error.starts_with("hoist.toml:2:1: invalid TOML: duplicate key"), "{error}");
 }
 
@@ -157,18 +161,27 @@ fn discovery_walks_up_and_reports_the_start() {
 
 #[test]
 fn environment_overrides() {
-    let config = Config::parse("registry = \"r.example/app\"\npr-variable = \"PR\"\n", Path::new("hoist.toml")).unwrap();
+    let config =
+        Config::parse("registry = \"r.example/app\"\npr-variable = \"PR\"\n", Path::new("hoist.toml")).unwrap();
     let env = |pairs: &'static [(&'static str, &'static str)]| {
         move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
     };
     assert_eq!(Overrides::from_env(&config, env(&[])), Overrides::default());
-    let o = Overrides::from_env(&config, env(&[("CACHE_REGISTRY", "c.example/x"), ("NO_CACHE_TO", "1"), ("PR", "42"), ("prNum", "7")]));
+    let o = Overrides::from_env(
+        &config,
+        env(&[("CACHE_REGISTRY", "c.example/x"), ("NO_CACHE_TO", "1"), ("PR", "42"), ("prNum", "7")]),
+    );
     assert_eq!(o.cache_registry.as_deref(), Some("c.example/x"));
     assert!(o.no_cache_to);
     assert_eq!(o.pr.as_deref(), Some("42"), "the configured variable is read, not `prNum`");
     let o = Overrides::from_env(
         &config,
-        env(&[("CACHE_REGISTRY", "c.example/x"), ("HOIST_CACHE_REGISTRY", "h.example/y"), ("HOIST_PR", "9"), ("PR", "42")]),
+        env(&[
+            ("CACHE_REGISTRY", "c.example/x"),
+            ("HOIST_CACHE_REGISTRY", "h.example/y"),
+            ("HOIST_PR", "9"),
+            ("PR", "42"),
+        ]),
     );
     assert_eq!(o.cache_registry.as_deref(), Some("h.example/y"), "HOIST_* wins");
     assert_eq!(o.pr.as_deref(), Some("9"));

@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "Dockerfile")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "Dockerfile"))
+        .collect();
     files.sort();
     assert!(files.len() >= 7, "the corpus went missing from {}", dir.display());
     files
@@ -15,10 +18,7 @@ fn corpus() -> Vec<PathBuf> {
 
 fn stages(text: &str) -> String {
     let file = hoist_dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
-    file.stages
-        .iter()
-        .map(|s| format!("{} {} {}\n", s.index, s.name.as_deref().unwrap_or("-"), s.base))
-        .collect()
+    file.stages.iter().map(|s| format!("{} {} {}\n", s.index, s.name.as_deref().unwrap_or("-"), s.base)).collect()
 }
 
 #[test]
@@ -42,7 +42,9 @@ fn crlf_and_bom_change_nothing() {
 #[test]
 fn the_original_shape_has_seven_stages_whatever_the_case_of_as() {
     // The original pipeline's `sed` on ` as ` found one stage of these seven.
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/django-solr.Dockerfile")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/django-solr.Dockerfile"))
+            .unwrap();
     let file = hoist_dockerfile::parse(&text).unwrap();
     assert_eq!(file.stages.len(), 7);
     let tester = file.stage("TESTER").unwrap();
@@ -52,17 +54,22 @@ fn the_original_shape_has_seven_stages_whatever_the_case_of_as() {
 
 #[test]
 fn heredoc_bodies_are_kept_and_never_instructions() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/node-heredocs.Dockerfile")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/node-heredocs.Dockerfile"))
+            .unwrap();
     let file = hoist_dockerfile::parse(&text).unwrap();
     let build = file.stage("build").unwrap();
-    let heredocs: Vec<&str> = build.instructions.iter().flat_map(|i| i.heredocs.iter().map(|(name, _)| name.as_str())).collect();
+    let heredocs: Vec<&str> =
+        build.instructions.iter().flat_map(|i| i.heredocs.iter().map(|(name, _)| name.as_str())).collect();
     assert_eq!(heredocs, ["EOT", "BUILD", "CONF"]);
     assert_eq!(build.instructions[1].heredocs[1].1, "mode=production\nFROM nope\n");
 }
 
 #[test]
 fn escape_directive_and_lines() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/windows-escape.Dockerfile")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/windows-escape.Dockerfile"))
+            .unwrap();
     let file = hoist_dockerfile::parse(&text).unwrap();
     assert_eq!(file.escape, '`');
     assert_eq!(file.stages[0].line, 4);
@@ -111,7 +118,10 @@ fn file_errors_name_the_file() {
     let path = dir.path().join("Dockerfile");
     std::fs::write(&path, "FROM a AS x\nFROM b AS x\n").unwrap();
     let error = hoist_dockerfile::parse_file(&path).unwrap_err().to_string();
-    assert_eq!(error, format!("{}:2: duplicate stage name `x` (first at line 1): give every stage its own name", path.display()));
+    assert_eq!(
+        error,
+        format!("{}:2: duplicate stage name `x` (first at line 1): give every stage its own name", path.display())
+    );
     let missing = dir.path().join("nope");
     let error = hoist_dockerfile::parse_file(&missing).unwrap_err().to_string();
     assert!(error.starts_with(&format!("cannot read the Dockerfile `{}`", missing.display())), "{error}");

@@ -1,1 +1,27 @@
+//! The hoist binary, run the way users run it.
+
+mod errors;
+mod help;
+mod layers;
 mod naming;
+
+use hoist_test_support::cli::{Hoist, Project};
+
+/// `hoist` in `dir`.
+fn hoist(dir: &std::path::Path) -> Hoist {
+    Hoist::new(env!("CARGO_BIN_EXE_hoist"), dir)
+}
+
+const BUMPVERSION: &str = "[tool.bumpversion]\ncurrent_version = \"0.5.146\"\n";
+
+/// A project shaped like the original: registry, version and a seven-stage Dockerfile.
+fn original_project() -> Project {
+    Project::with_files(&[
+        (
+            "hoist.toml",
+            "registry = \"registry.example.com/nuremberg\"\ncache-registry = \"registry.example.com/cache/nuremberg\"\n",
+        ),
+        (".bumpversion.toml", BUMPVERSION),
+        ("Dockerfile", include_str!("../../../hoist-dockerfile/tests/corpus/django-solr.Dockerfile")),
+    ])
+}
