@@ -20,16 +20,22 @@ pub fn docker_host() -> String {
 /// Panics with one line saying how to start the engine, unless it answers `/_ping`.
 pub fn require() {
     static CHECKED: OnceLock<Result<(), String>> = OnceLock::new();
-    if let Err(why) = CHECKED.get_or_init(ping) {
-        panic!(
-            "no Docker engine answers at {} ({why}): start one with `bash .ci/run` (installs and starts dockerd) or `sudo dockerd &`",
-            docker_host()
-        );
+    if let Err(message) = CHECKED.get_or_init(|| check(&docker_host())) {
+        panic!("{message}");
     }
 }
 
-fn ping() -> Result<(), String> {
-    let host = docker_host();
+/// `Ok` when the engine at `host` (`unix://PATH` or `tcp://HOST:PORT`) answers `/_ping`, else
+/// the one-line message [`require`] fails with.
+pub fn check(host: &str) -> Result<(), String> {
+    ping(host).map_err(|why| {
+        format!(
+            "no Docker engine answers at {host} ({why}): start one with `bash .ci/run` (installs and starts dockerd) or `sudo dockerd &`"
+        )
+    })
+}
+
+fn ping(host: &str) -> Result<(), String> {
     let request = b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n";
     let mut response = String::new();
     if let Some(path) = host.strip_prefix("unix://") {

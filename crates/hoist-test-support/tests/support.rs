@@ -59,3 +59,17 @@ fn git_repo_has_a_bare_remote() {
 fn unique_names_differ() {
     assert_ne!(unique_name("x"), unique_name("x"));
 }
+
+#[test]
+fn engine_check_says_how_to_start_the_engine() {
+    assert_eq!(engine::check(&engine::docker_host()), Ok(()));
+    let dir = tempfile::tempdir().unwrap();
+    let dead = format!("unix://{}/docker.sock", dir.path().display());
+    let message = engine::check(&dead).unwrap_err();
+    assert!(message.starts_with(&format!("no Docker engine answers at {dead} (")), "{message}");
+    assert!(
+        message.ends_with("start one with `bash .ci/run` (installs and starts dockerd) or `sudo dockerd &`"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1);
+}
