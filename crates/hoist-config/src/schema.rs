@@ -41,6 +41,36 @@ pub struct Config {
     pub builder: Builder,
     /// Compose projects by name (`[compose.NAME]`).
     pub compose: BTreeMap<String, ComposeProject>,
+    /// Tag deploys (`[deploy]`).
+    pub deploy: Deploy,
+}
+
+/// How `deploy`, `rollback` and `status` move and read deploy tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Deploy {
+    /// The git remote the deploy tags live on (`remote`, default `origin`).
+    pub remote: String,
+    /// The environment `deploy` uses without an argument (`default-environment`, default `dev`).
+    pub default_environment: String,
+    /// The tag a Flux receiver watches; `{env}` is replaced (`tag`, default `{env}/deploy`).
+    pub tag: String,
+    /// The tag that keeps the previous deploy (`last-tag`, default `last/{env}/deploy`).
+    pub last_tag: String,
+    /// The git tag of a version; `{version}` is `current_version` (`version-tag`, default `v{version}`).
+    pub version_tag: String,
+    /// The steps whose images every environment needs in the registry (`images`, default: the release step).
+    pub images: Vec<String>,
+    /// The environments (`[deploy.environments.NAME]`); when none is configured, `dev` alone.
+    pub environments: BTreeMap<String, Environment>,
+}
+
+/// One deploy environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Environment {
+    /// The steps whose images this environment needs (`images`, default: `deploy.images`).
+    pub images: Vec<String>,
 }
 
 /// The image builder hoist drives.
@@ -90,6 +120,27 @@ pub(crate) struct RawConfig {
     builder: Builder,
     #[serde(default)]
     compose: BTreeMap<String, RawCompose>,
+    #[serde(default)]
+    deploy: RawDeploy,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDeploy {
+    remote: Option<String>,
+    default_environment: Option<String>,
+    tag: Option<String>,
+    last_tag: Option<String>,
+    version_tag: Option<String>,
+    images: Option<Vec<String>>,
+    #[serde(default)]
+    environments: BTreeMap<String, RawEnvironment>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawEnvironment {
+    images: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -170,7 +221,9 @@ impl RawConfig {
             let project = raw.project.unwrap_or_else(|| name.clone());
             compose.insert(name, ComposeProject { files: raw.files, project, shortcut: raw.shortcut });
         }
+        let deploy = self.deploy.resolve(&self.release_step, &invalid)?;
         Ok(Config {
+            deploy,
             path: path.to_owned(),
             root,
             registry: self.registry,
@@ -186,5 +239,86 @@ impl RawConfig {
             builder: self.builder,
             compose,
         })
+    }
+}
+
+impl RawDeploy {
+    fn resolve(self, release_step: &str, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Deploy, ConfigError> {
+        let tag = self.tag.unwrap_or_else(|| "{env}/deploy".into());
+        let last_tag = self.last_tag.unwrap_or_else(|| "last/{env}/deploy".into());
+        for (key, pattern) in [("deploy.tag", &tag), ("deploy.last-tag", &last_tag)] {
+            if !pattern.contains("{env}") {
+                return Err(invalid(
+                    key,
+                    format!("`{pattern}` does not contain `{{env}}`: every environment needs its own tag"),
+                ));
+            }
+        }
+        if tag == last_tag {
+            return Err(invalid("deploy.last-tag", "the last-deploy tag must differ from the deploy tag".into()));
+        }
+        let version_tag = self.version_tag.unwrap_or_else(|| "v{version}".into());
+        if !version_tag.contains("{version}") {
+            return Err(invalid("deploy.version-tag", format!("`{version_tag}` does not contain `{{version}}`")));
+        }
+        let images = self.images.unwrap_or_else(|| vec![release_step.to_owned()]);
+        let mut environments: BTreeMap<String, Environment> = self
+            .environments
+            .into_iter()
+            .map(|(name, env)| (name, Environment { images: env.images.unwrap_or_else(|| images.clone()) }))
+            .collect();
+        for name in environments.keys() {
+            if !is_ref_component(name) {
+                return Err(invalid(
+                    &format!("deploy.environments.{name}"),
+                    format!("`{name}` cannot be part of a git tag name: use letters, digits, `-`, `_` and `.`"),
+                ));
+            }
+        }
+        if environments.is_empty() {
+            environments.insert("dev".into(), Environment { images: images.clone() });
+        }
+        let default_environment = self.default_environment.unwrap_or_else(|| "dev".into());
+        if !environments.contains_key(&default_environment) {
+            let known = environments.keys().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            return Err(invalid(
+                "deploy.default-environment",
+                format!("`{default_environment}` is not a configured environment (configured: {known})"),
+            ));
+        }
+        Ok(Deploy {
+            remote: self.remote.unwrap_or_else(|| "origin".into()),
+            default_environment,
+            tag,
+            last_tag,
+            version_tag,
+            images,
+            environments,
+        })
+    }
+}
+
+fn is_ref_component(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(['.', '-'])
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+impl Deploy {
+    /// The deploy tag of `env` (`dev/deploy`).
+    pub fn tag_for(&self, env: &str) -> String {
+        self.tag.replace("{env}", env)
+    }
+
+    /// The last-deploy tag of `env` (`last/dev/deploy`).
+    pub fn last_tag_for(&self, env: &str) -> String {
+        self.last_tag.replace("{env}", env)
+    }
+
+    /// The git tag of the bare version `version` (`v0.5.146`).
+    pub fn version_tag_for(&self, version: &str) -> String {
+        self.version_tag.replace("{version}", version)
     }
 }

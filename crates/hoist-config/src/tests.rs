@@ -83,7 +83,7 @@ fn unknown_keys_name_the_closest_known_key() {
     );
     check_error(
         "registry = \"r.example/app\"\n[foo]\nx = 1\n",
-        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`",
+        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`",
     );
 }
 
@@ -188,4 +188,43 @@ fn environment_overrides() {
     let o = Overrides::from_env(&config, env(&[("NO_CACHE_TO", ""), ("PR", "")]));
     assert!(!o.no_cache_to, "an empty value is unset");
     assert_eq!(o.pr, None);
+}
+
+#[test]
+fn deploy_defaults_and_environments() {
+    let config = Config::parse("registry = \"r.example/app\"\n", Path::new("hoist.toml")).unwrap();
+    let deploy = &config.deploy;
+    assert_eq!(deploy.remote, "origin");
+    assert_eq!(deploy.default_environment, "dev");
+    assert_eq!(deploy.tag_for("dev"), "dev/deploy");
+    assert_eq!(deploy.last_tag_for("dev"), "last/dev/deploy");
+    assert_eq!(deploy.version_tag_for("0.5.146"), "v0.5.146");
+    assert_eq!(deploy.images, ["release"]);
+    assert_eq!(deploy.environments.keys().collect::<Vec<_>>(), ["dev"]);
+
+    let text = "registry = \"r.example/app\"\n[deploy]\nremote = \"upstream\"\ndefault-environment = \"staging\"\nimages = [\"release\", \"solr\"]\n[deploy.environments.staging]\n[deploy.environments.prod]\nimages = [\"release\"]\n";
+    let config = Config::parse(text, Path::new("hoist.toml")).unwrap();
+    assert_eq!(config.deploy.environments["staging"].images, ["release", "solr"]);
+    assert_eq!(config.deploy.environments["prod"].images, ["release"]);
+    assert_eq!(config.deploy.remote, "upstream");
+}
+
+#[test]
+fn deploy_errors() {
+    check_error(
+        "registry = \"r.example/app\"\n[deploy]\ntag = \"deploy\"\n",
+        "hoist.toml:3:1: bad value for `deploy.tag`: `deploy` does not contain `{env}`: every environment needs its own tag",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[deploy]\ndefault-environment = \"prod\"\n[deploy.environments.dev]\n",
+        "hoist.toml:3:1: bad value for `deploy.default-environment`: `prod` is not a configured environment (configured: `dev`)",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[deploy.environments.\"a b\"]\n",
+        "hoist.toml:2:22: bad value for `deploy.environments.a b`: `a b` cannot be part of a git tag name: use letters, digits, `-`, `_` and `.`",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[deploy]\nenvironment = []\n",
+        "hoist.toml:3:1: unknown key `deploy.environment`: did you mean `environments`?",
+    );
 }

@@ -87,6 +87,13 @@ impl Repo {
         Ok(tags)
     }
 
+    /// Every tag `remote` holds now.
+    pub fn all_remote_tags(&self, remote: &str) -> Result<RemoteTags, GitError> {
+        self.require_remote(remote)?;
+        let out = self.git(&["ls-remote", "--tags", "--end-of-options", remote]).map_err(|e| unreachable(remote, e))?;
+        Ok(RemoteTags::parse(&out))
+    }
+
     /// Fetches the tag `name` from `remote` into the object store (no local ref is created),
     /// so its commit can be pushed elsewhere.
     pub fn fetch_tag_objects(&self, remote: &str, name: &str) -> Result<(), GitError> {

@@ -68,6 +68,46 @@ impl Registry {
         list.split(',').map(|t| t.trim().trim_matches('"').to_owned()).filter(|t| !t.is_empty()).collect()
     }
 
+    /// The digest of `repository:tag` (`Docker-Content-Digest` of a manifest GET), or `None`
+    /// when the registry does not have it.
+    pub fn manifest_digest(&self, repository: &str, tag: &str) -> Option<String> {
+        let accept = "Accept: application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.index.v1+json\r\n";
+        let auth = self.auth.then(|| format!("Authorization: Basic {}\r\n", base64(&format!("{USER}:{PASSWORD}"))));
+        let (status, headers, _) = http_request(
+            self.port,
+            &format!("/v2/{repository}/manifests/{tag}"),
+            &format!("{accept}{}", auth.unwrap_or_default()),
+        );
+        if status != 200 {
+            return None;
+        }
+        headers.lines().find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("docker-content-digest").then(|| value.trim().to_owned())
+        })
+    }
+
+    /// Copies the local engine's image `local` into this registry as `repository:tag` (with
+    /// skopeo, an independent client), and returns its digest there.
+    pub fn push_local_image(&self, local: &str, repository: &str, tag: &str) -> String {
+        let sh = Shell::new().unwrap();
+        let source = format!("docker-daemon:{local}");
+        let destination = format!("docker://{}/{repository}:{tag}", self.host());
+        let mut args = vec!["copy".to_owned(), "--quiet".to_owned(), "--dest-tls-verify=false".to_owned()];
+        if self.auth {
+            args.push(format!("--dest-creds={USER}:{PASSWORD}"));
+        }
+        args.push(source);
+        args.push(destination);
+        let output = cmd!(sh, "skopeo {args...}")
+            .quiet()
+            .ignore_status()
+            .output()
+            .expect("cannot run `skopeo`: install it with `apt-get install skopeo` (`.ci/run` does)");
+        assert!(output.status.success(), "skopeo copy failed: {}", String::from_utf8_lossy(&output.stderr));
+        self.manifest_digest(repository, tag).expect("the copied image is not in the registry")
+    }
+
     /// A GET request to the registry with its credentials; returns status and body.
     pub fn get(&self, path: &str) -> (u16, String) {
         self.get_as(path, self.auth.then_some((USER, PASSWORD)))
@@ -159,19 +199,26 @@ fn config(dir: &tempfile::TempDir, port: u16, auth: bool) -> PathBuf {
 }
 
 fn http_get(port: u16, path: &str, extra_headers: &str) -> (u16, String) {
+    let (status, _, body) = http_request(port, path, extra_headers);
+    (status, body)
+}
+
+/// A GET request; returns status, headers and body.
+fn http_request(port: u16, path: &str, extra_headers: &str) -> (u16, String, String) {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
-        return (0, String::new());
+        return (0, String::new(), String::new());
     };
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
     let request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{extra_headers}\r\n");
     if stream.write_all(request.as_bytes()).is_err() {
-        return (0, String::new());
+        return (0, String::new(), String::new());
     }
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
     let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
-    (status, body)
+    let (headers, body) =
+        response.split_once("\r\n\r\n").map(|(h, b)| (h.to_owned(), b.to_owned())).unwrap_or_default();
+    (status, headers, body)
 }
 
 /// Standard base64, for the test's own Basic auth header.

@@ -73,3 +73,15 @@ fn engine_check_says_how_to_start_the_engine() {
     );
     assert_eq!(message.lines().count(), 1);
 }
+
+#[test]
+fn images_can_be_copied_into_both_registries() {
+    let image = engine::base_image();
+    for registry in [Registry::start(), Registry::start_with_auth()] {
+        assert_eq!(registry.manifest_digest("app", "v1"), None);
+        let digest = registry.push_local_image(image, "app", "v1");
+        assert!(digest.starts_with("sha256:"), "{digest}");
+        assert_eq!(registry.manifest_digest("app", "v1").as_deref(), Some(digest.as_str()));
+        assert_eq!(registry.tags("app"), ["v1"]);
+    }
+}
