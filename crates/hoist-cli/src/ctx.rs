@@ -50,14 +50,36 @@ impl Ctx {
         Ok(Overrides::from_process_env(self.config()?))
     }
 
+    /// The project's current version, as written in its bump-my-version configuration.
+    pub fn current_version(&self) -> anyhow::Result<String> {
+        Ok(self.current_version_entry()?.version)
+    }
+
+    fn current_version_entry(&self) -> anyhow::Result<hoist_version::CurrentVersion> {
+        let config = self.config()?;
+        Ok(match &config.version_config {
+            Some(file) => hoist_version::read_current_version(&config.root().join(file))?,
+            None => hoist_version::current_version(config.root())?,
+        })
+    }
+
+    /// Appends `markdown` to the GitHub step summary when `GITHUB_STEP_SUMMARY` names a file.
+    pub fn summary(&self, markdown: &str) -> anyhow::Result<()> {
+        let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else { return Ok(()) };
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot append to the step summary `{}`", Path::new(&path).display()))?;
+        std::io::Write::write_all(&mut file, format!("{markdown}\n").as_bytes())
+            .with_context(|| format!("cannot append to the step summary `{}`", Path::new(&path).display()))
+    }
+
     /// The naming rules with the current version, pull-request number and cache registry.
     pub fn naming(&self) -> anyhow::Result<Naming> {
         let config = self.config()?;
         let overrides = self.overrides()?;
-        let current = match &config.version_config {
-            Some(file) => hoist_version::read_current_version(&config.root().join(file))?,
-            None => hoist_version::current_version(config.root())?,
-        };
+        let current = self.current_version_entry()?;
         let naming = Naming::new(&config.registry, &config.version_prefix, &current.version)
             .with_context(|| {
                 format!(

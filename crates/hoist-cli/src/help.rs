@@ -10,8 +10,56 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("tag", "tag                     # registry.example.com/app:v0.5.146"),
     ("registry", "registry                # registry.example.com/app"),
     ("layers", "layers --json           # the Dockerfile's stages, with base images"),
+    ("compose", "compose ci up -d          # docker compose -f … -p ci up -d; also `ci-dc up -d`"),
     ("completions", "completions bash > /etc/bash_completion.d/hoist"),
 ];
+
+/// The error for a target that is neither built in nor a compose shortcut of `hoist.toml`.
+pub(crate) fn unknown_target(ctx: &crate::Ctx, name: &str) -> anyhow::Error {
+    let mut known: Vec<String> = EXAMPLES.iter().map(|(t, _)| (*t).to_owned()).collect();
+    if let Ok(config) = ctx.config() {
+        known.extend(config.compose.values().filter_map(|p| p.shortcut.clone()));
+    }
+    let closest = known
+        .iter()
+        .min_by_key(|k| edit_distance(name, k))
+        .filter(|k| edit_distance(name, k) <= k.len().max(3) / 3 + 1);
+    match closest {
+        Some(suggestion) => anyhow::Error::new(UsageError(format!(
+            "unknown target `{name}`: did you mean `{suggestion}`? (`{} --help` lists the targets)",
+            ctx.bin_name()
+        ))),
+        None => anyhow::Error::new(UsageError(format!(
+            "unknown target `{name}`: `{} --help` lists the targets",
+            ctx.bin_name()
+        ))),
+    }
+}
+
+/// A command line hoist does not understand: exit status 2, like clap's own errors.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            current.push((previous[j] + usize::from(ca != *cb)).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
 
 /// The clap command, named `bin_name`, with the examples section.
 pub(crate) fn command(bin_name: &'static str) -> clap::Command {
@@ -37,7 +85,8 @@ mod tests {
     #[test]
     fn every_target_has_an_example() {
         let command = command("hoist");
-        let targets: Vec<&str> = command.get_subcommands().map(|c| c.get_name()).filter(|n| *n != "help").collect();
+        let targets: Vec<&str> =
+            command.get_subcommands().map(|c| c.get_name()).filter(|n| !["help", "external"].contains(n)).collect();
         let documented: Vec<&str> = EXAMPLES.iter().map(|(t, _)| *t).collect();
         assert_eq!(targets, documented, "EXAMPLES must list every target, in the order of `Command`");
         for sub in command.get_subcommands() {

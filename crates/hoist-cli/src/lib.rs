@@ -60,7 +60,7 @@ fn report(error: &anyhow::Error) -> ExitCode {
     }
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "error: {error:#}");
-    ExitCode::FAILURE
+    if error.downcast_ref::<help::UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
 }
 
 /// The command line: global options and one target.
@@ -81,7 +81,11 @@ enum Command {
     Tag(commands::naming::Tag),
     Registry(commands::naming::Registry),
     Layers(commands::layers::Layers),
+    Compose(commands::compose::Compose),
     Completions(commands::completions::Completions),
+    /// A compose shortcut named in `hoist.toml` (`ci-dc`), or an unknown target.
+    #[command(external_subcommand)]
+    External(Vec<String>),
 }
 
 impl Command {
@@ -91,7 +95,15 @@ impl Command {
             Command::Tag(cmd) => cmd.run(ctx),
             Command::Registry(cmd) => cmd.run(ctx),
             Command::Layers(cmd) => cmd.run(ctx),
+            Command::Compose(cmd) => cmd.run(ctx),
             Command::Completions(cmd) => cmd.run(ctx),
+            Command::External(args) => {
+                let (name, rest) = args.split_first().expect("clap gives the subcommand name");
+                match commands::compose::shortcut(ctx, name) {
+                    Some(project) => commands::compose::run_project(ctx, &project, rest),
+                    None => Err(help::unknown_target(ctx, name)),
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One module per target.
 
 pub(crate) mod completions;
+pub(crate) mod compose;
 pub(crate) mod layers;
 pub(crate) mod naming;
 

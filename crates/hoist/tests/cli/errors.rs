@@ -96,7 +96,13 @@ fn broken_dockerfile() {
 #[test]
 fn unknown_target_is_a_usage_error() {
     let project = Project::new();
-    let out = hoist(project.path()).args(&["deploi"]).run();
+    let out = hoist(project.path()).args(["lyers"]).run();
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("unrecognized subcommand 'deploi'"), "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "error: unknown target `lyers`: did you mean `layers`? (`hoist --help` lists the targets)\n"
+    );
+    let out = hoist(project.path()).args(["frobnicate"]).run();
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stderr, "error: unknown target `frobnicate`: `hoist --help` lists the targets\n");
 }

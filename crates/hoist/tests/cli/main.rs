@@ -1,5 +1,6 @@
 //! The hoist binary, run the way users run it.
 
+mod compose;
 mod errors;
 mod help;
 mod layers;

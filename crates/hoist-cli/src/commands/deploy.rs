@@ -1,0 +1,198 @@
+//! `deploy`, `rollback` and `status`: Flux-style tag deploys.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use hoist_deploy::{EnvironmentStatus, Plan, PlanKind};
+use hoist_git::Repo;
+
+use crate::Ctx;
+
+/// Deploy a version to an environment by moving its git tags (checks the registry first).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Deploy {
+    /// The environment, as configured in `[deploy.environments]` (default: `deploy.default-environment`).
+    environment: Option<String>,
+    /// The version to deploy, as in `.bumpversion.toml` (`0.5.146`); default: the current version.
+    #[arg(long, value_name = "VERSION")]
+    version: Option<String>,
+    /// Print the plan (gate results and tag moves) and push nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Point an environment back at its previous deploy (`last/ENV/deploy`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Rollback {
+    /// The environment to roll back.
+    environment: String,
+    /// Print the plan and push nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Show what each environment runs, what it ran before, and whether their images still exist.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Status {
+    /// Print the status as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl Deploy {
+    pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let config = ctx.config()?;
+        let environment = self.environment.unwrap_or_else(|| config.deploy.default_environment.clone());
+        let version = match self.version {
+            Some(v) => v.strip_prefix(&config.version_prefix).map(str::to_owned).unwrap_or(v),
+            None => ctx.current_version()?,
+        };
+        let repo = Repo::open(config.root())?;
+        let mut lookup = ctx.image_lookup()?;
+        let plan = hoist_deploy::plan_deploy(&repo, config, &environment, &version, &mut lookup)?;
+        finish(ctx, &repo, &plan, self.dry_run, self.json)
+    }
+}
+
+impl Rollback {
+    pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let config = ctx.config()?;
+        let repo = Repo::open(config.root())?;
+        let mut lookup = ctx.image_lookup()?;
+        let plan = hoist_deploy::plan_rollback(&repo, config, &self.environment, &mut lookup)?;
+        finish(ctx, &repo, &plan, self.dry_run, self.json)
+    }
+}
+
+impl Status {
+    pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let config = ctx.config()?;
+        let repo = Repo::open(config.root())?;
+        let mut lookup = ctx.image_lookup()?;
+        let report = hoist_deploy::status(&repo, config, &mut lookup)?;
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+        } else {
+            for env in &report {
+                write_status(&mut out, env)?;
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Prints the plan, then executes it unless this is a dry run; a plan with problems is an error.
+fn finish(ctx: &Ctx, repo: &Repo, plan: &Plan, dry_run: bool, json: bool) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(plan)?)?;
+    } else if dry_run || !plan.problems.is_empty() {
+        write_plan(&mut out, plan)?;
+    }
+    out.flush()?;
+    if dry_run {
+        if !plan.problems.is_empty() {
+            anyhow::bail!("the plan has {} problem(s): a real run would refuse and push nothing", plan.problems.len());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    hoist_deploy::execute(repo, plan)?;
+    if !json {
+        if plan.moves.is_empty() {
+            writeln!(out, "`{}` already runs {}: nothing to move", plan.environment, what(plan))?;
+        }
+        for m in &plan.moves {
+            writeln!(out, "{}: {} → {}", m.tag, m.from.as_ref().map_or("(none)", |o| o.short()), m.to.short())?;
+        }
+    }
+    ctx.summary(&deploy_summary(plan))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn what(plan: &Plan) -> String {
+    match (&plan.version_tag, &plan.commit) {
+        (Some(tag), _) => format!("`{tag}`"),
+        (None, Some(commit)) => format!("commit {}", commit.short()),
+        (None, None) => "nothing".into(),
+    }
+}
+
+fn write_plan(out: &mut impl Write, plan: &Plan) -> std::io::Result<()> {
+    let action = match plan.kind {
+        PlanKind::Deploy => "deploy",
+        PlanKind::Rollback => "roll back",
+    };
+    match plan.kind {
+        PlanKind::Deploy => writeln!(out, "{action} {} to `{}` (remote `{}`)", what(plan), plan.environment, plan.remote)?,
+        PlanKind::Rollback => writeln!(out, "{action} `{}` to {} (remote `{}`)", plan.environment, what(plan), plan.remote)?,
+    }
+    for image in &plan.images {
+        match &image.digest {
+            Some(digest) => writeln!(out, "  image    {}  {digest}", image.reference)?,
+            None => writeln!(out, "  image    {}  MISSING", image.reference)?,
+        }
+    }
+    for m in &plan.moves {
+        let from = m.from.as_ref().map_or("(none)".to_owned(), |o| o.short().to_owned());
+        writeln!(out, "  move     {}  {from} → {}  ({})", m.tag, m.to.short(), m.reason)?;
+    }
+    if plan.is_up_to_date() {
+        writeln!(out, "  nothing to move: `{}` already runs {}", plan.environment, what(plan))?;
+    }
+    for problem in &plan.problems {
+        writeln!(out, "  problem  {problem}")?;
+    }
+    Ok(())
+}
+
+fn write_status(out: &mut impl Write, env: &EnvironmentStatus) -> std::io::Result<()> {
+    writeln!(out, "{}", env.environment)?;
+    for (label, deployed) in [("current ", &env.current), ("previous", &env.previous)] {
+        match deployed {
+            None => writeln!(out, "  {label}  (none)")?,
+            Some(d) => {
+                let version = d.version.as_deref().unwrap_or("(no version tag)");
+                let missing = d.images.iter().filter(|i| i.digest.is_none()).count();
+                let images = if d.images.is_empty() {
+                    String::new()
+                } else if missing == 0 {
+                    format!("  images present ({})", d.images.len())
+                } else {
+                    format!("  {missing} of {} images MISSING", d.images.len())
+                };
+                writeln!(out, "  {label}  {version}  {}{images}", d.commit.short())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn deploy_summary(plan: &Plan) -> String {
+    let mut md = match plan.kind {
+        PlanKind::Deploy => format!("### Deployed {} to `{}`\n\n", what(plan), plan.environment),
+        PlanKind::Rollback => format!("### Rolled back `{}` to {}\n\n", plan.environment, what(plan)),
+    };
+    if !plan.images.is_empty() {
+        md.push_str("| image | digest |\n|---|---|\n");
+        for image in &plan.images {
+            md.push_str(&format!("| `{}` | `{}` |\n", image.reference, image.digest.as_deref().unwrap_or("missing")));
+        }
+        md.push('\n');
+    }
+    if plan.moves.is_empty() {
+        md.push_str("Nothing moved: already deployed.\n");
+    } else {
+        md.push_str("| tag | from | to |\n|---|---|---|\n");
+        for m in &plan.moves {
+            md.push_str(&format!("| `{}` | {} | {} |\n", m.tag, m.from.as_ref().map_or("(none)", |o| o.short()), m.to.short()));
+        }
+    }
+    md
+}
