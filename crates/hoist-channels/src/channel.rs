@@ -227,7 +227,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Channel, ChannelError> {
                 .filter_map(|(k, set)| set.then_some(k))
                 .collect();
                 if !helm_keys.is_empty() {
-                    let (keys, verb) = if helm_keys.len() == 1 { ("key", "is") } else { ("keys", "are") };
+                    let (keys, verb) = if helm_keys.len() == 1 { ("key", "is a") } else { ("keys", "are") };
                     return Err(invalid(format!(
                         "{} {verb} `helm` {keys}: remove {}, or set `driver: helm`",
                         helm_keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
