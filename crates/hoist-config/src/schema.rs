@@ -74,7 +74,7 @@ pub struct Gitops {
     pub template: PathBuf,
     /// The application's name, `{name}` in templates (`name`, default: the last component of `registry`).
     pub name: String,
-    /// The commit message, with placeholders (`message`, default `release {name} {version} to {env}`).
+    /// The commit message, with placeholders (`message`, default `release {name} {tag} to {env}`).
     pub message: String,
     /// How many times a push refused as non-fast-forward is retried (`retries`, default 3).
     pub retries: u32,
@@ -425,7 +425,7 @@ impl RawGitops {
             path,
             template: self.template.unwrap_or_else(|| ".flux.ci/helmrelease.yaml".into()),
             name,
-            message: self.message.unwrap_or_else(|| "release {name} {version} to {env}".into()),
+            message: self.message.unwrap_or_else(|| "release {name} {tag} to {env}".into()),
             retries: self.retries.unwrap_or(3),
             environments,
             values: self.values,

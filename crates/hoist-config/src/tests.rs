@@ -239,7 +239,7 @@ fn channels_and_gitops_defaults() {
     assert_eq!(gitops.path, "{env}/{name}.yaml");
     assert_eq!(gitops.template, Path::new(".flux.ci/helmrelease.yaml"));
     assert_eq!(gitops.name, "app", "the last component of the registry");
-    assert_eq!(gitops.message, "release {name} {version} to {env}");
+    assert_eq!(gitops.message, "release {name} {tag} to {env}");
     assert_eq!(gitops.retries, 3);
     assert!(gitops.environments.is_empty());
     assert!(gitops.values.is_empty());
