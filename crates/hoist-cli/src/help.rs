@@ -12,6 +12,9 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("layers", "layers --json           # the Dockerfile's stages, with base images"),
     ("compose", "compose ci up -d          # docker compose -f … -p ci up -d; also `ci-dc up -d`"),
     ("completions", "completions bash > /etc/bash_completion.d/hoist"),
+    ("release", "release prod --app metabase --dry-run   # channels/prod.yaml: kubectl/helm"),
+    ("diff", "diff test --outfile kdiff.md   # kubectl diff of channel `test`, as markdown"),
+    ("gitops-release", "gitops-release staging --digest sha256:…   # commit staging/APP.yaml to the releases repo"),
 ];
 
 /// The error for a target that is neither built in nor a compose shortcut of `hoist.toml`.

@@ -83,6 +83,9 @@ enum Command {
     Layers(commands::layers::Layers),
     Compose(commands::compose::Compose),
     Completions(commands::completions::Completions),
+    Release(commands::channels::Release),
+    Diff(commands::channels::Diff),
+    GitopsRelease(commands::gitops::GitopsRelease),
     /// A compose shortcut named in `hoist.toml` (`ci-dc`), or an unknown target.
     #[command(external_subcommand)]
     External(Vec<String>),
@@ -97,6 +100,9 @@ impl Command {
             Command::Layers(cmd) => cmd.run(ctx),
             Command::Compose(cmd) => cmd.run(ctx),
             Command::Completions(cmd) => cmd.run(ctx),
+            Command::Release(cmd) => cmd.run(ctx),
+            Command::Diff(cmd) => cmd.run(ctx),
+            Command::GitopsRelease(cmd) => cmd.run(ctx),
             Command::External(args) => {
                 let (name, rest) = args.split_first().expect("clap gives the subcommand name");
                 match commands::compose::shortcut(ctx, name) {

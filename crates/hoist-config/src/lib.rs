@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
 pub use overrides::Overrides;
-pub use schema::{Builder, ComposeProject, Config, Deploy, Environment};
+pub use schema::{Builder, Channels, ComposeProject, Config, Deploy, Environment, Gitops};
 
 /// The file name hoist looks for.
 pub const FILE_NAME: &str = "hoist.toml";

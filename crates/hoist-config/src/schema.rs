@@ -43,6 +43,45 @@ pub struct Config {
     pub compose: BTreeMap<String, ComposeProject>,
     /// Tag deploys (`[deploy]`).
     pub deploy: Deploy,
+    /// Channel releases (`[channels]`).
+    pub channels: Channels,
+    /// GitOps write-back (`[gitops]`).
+    pub gitops: Gitops,
+}
+
+/// Where `release CHANNEL` and `diff CHANNEL` find channel files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Channels {
+    /// The directory of the channel files (`dir`, default `channels`): channel `test` is
+    /// `channels/test.yaml` (or `.yml`).
+    pub dir: PathBuf,
+}
+
+/// How `gitops-release ENV` fills the HelmRelease template and commits it to the releases
+/// repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Gitops {
+    /// The releases repository's git URL (`repository`); `None`: not configured.
+    pub repository: Option<String>,
+    /// The branch Flux reads (`branch`, default `main`).
+    pub branch: String,
+    /// The file written in the releases repository, with placeholders (`path`, default
+    /// `{env}/{name}.yaml`).
+    pub path: String,
+    /// The HelmRelease template in this project (`template`, default `.flux.ci/helmrelease.yaml`).
+    pub template: PathBuf,
+    /// The application's name, `{name}` in templates (`name`, default: the last component of `registry`).
+    pub name: String,
+    /// The commit message, with placeholders (`message`, default `release {name} {tag} to {env}`).
+    pub message: String,
+    /// How many times a push refused as non-fast-forward is retried (`retries`, default 3).
+    pub retries: u32,
+    /// The environments `gitops-release` accepts (`environments`); empty: any name.
+    pub environments: Vec<String>,
+    /// Chart values, `{values.KEY}` in templates (`[gitops.values]`).
+    pub values: BTreeMap<String, String>,
 }
 
 /// How `deploy`, `rollback` and `status` move and read deploy tags.
@@ -122,6 +161,31 @@ pub(crate) struct RawConfig {
     compose: BTreeMap<String, RawCompose>,
     #[serde(default)]
     deploy: RawDeploy,
+    #[serde(default)]
+    channels: RawChannels,
+    #[serde(default)]
+    gitops: RawGitops,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawChannels {
+    dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawGitops {
+    repository: Option<String>,
+    branch: Option<String>,
+    path: Option<String>,
+    template: Option<PathBuf>,
+    name: Option<String>,
+    message: Option<String>,
+    retries: Option<u32>,
+    environments: Option<Vec<String>>,
+    #[serde(default)]
+    values: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -222,8 +286,12 @@ impl RawConfig {
             compose.insert(name, ComposeProject { files: raw.files, project, shortcut: raw.shortcut });
         }
         let deploy = self.deploy.resolve(&self.release_step, &invalid)?;
+        let channels = Channels { dir: self.channels.dir.unwrap_or_else(|| "channels".into()) };
+        let gitops = self.gitops.resolve(&self.registry, &invalid)?;
         Ok(Config {
             deploy,
+            channels,
+            gitops,
             path: path.to_owned(),
             root,
             registry: self.registry,
@@ -294,6 +362,73 @@ impl RawDeploy {
             version_tag,
             images,
             environments,
+        })
+    }
+}
+
+/// The largest `gitops.retries`: more would hide a broken setup behind minutes of retrying.
+const MAX_GITOPS_RETRIES: u32 = 20;
+
+impl RawGitops {
+    fn resolve(self, registry: &str, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Gitops, ConfigError> {
+        if let Some(repository) = &self.repository
+            && repository.trim().is_empty()
+        {
+            return Err(invalid(
+                "gitops.repository",
+                "the releases repository cannot be empty: give its git URL, such as `git@github.com:team/releases.git`"
+                    .into(),
+            ));
+        }
+        let branch = self.branch.unwrap_or_else(|| "main".into());
+        if !branch.split('/').all(is_ref_component) {
+            return Err(invalid("gitops.branch", format!("`{branch}` is not a git branch name")));
+        }
+        let path = self.path.unwrap_or_else(|| "{env}/{name}.yaml".into());
+        if !path.contains("{env}") {
+            return Err(invalid(
+                "gitops.path",
+                format!("`{path}` does not contain `{{env}}`: every environment needs its own file"),
+            ));
+        }
+        if path.starts_with('/') || path.split('/').any(|part| part.is_empty() || part == "..") {
+            return Err(invalid(
+                "gitops.path",
+                format!("`{path}` is not a relative path inside the releases repository (no leading `/`, no `..`)"),
+            ));
+        }
+        let name = self.name.unwrap_or_else(|| registry.rsplit('/').next().unwrap_or(registry).to_owned());
+        if let Some(retries) = self.retries
+            && retries > MAX_GITOPS_RETRIES
+        {
+            return Err(invalid(
+                "gitops.retries",
+                format!(
+                    "{retries} is too many: use at most {MAX_GITOPS_RETRIES}, a push refused that often has another cause"
+                ),
+            ));
+        }
+        let environments = self.environments.unwrap_or_default();
+        for env in &environments {
+            if !is_ref_component(env) {
+                return Err(invalid(
+                    "gitops.environments",
+                    format!(
+                        "`{env}` cannot name a directory of the releases repository: use letters, digits, `-`, `_` and `.`"
+                    ),
+                ));
+            }
+        }
+        Ok(Gitops {
+            repository: self.repository,
+            branch,
+            path,
+            template: self.template.unwrap_or_else(|| ".flux.ci/helmrelease.yaml".into()),
+            name,
+            message: self.message.unwrap_or_else(|| "release {name} {tag} to {env}".into()),
+            retries: self.retries.unwrap_or(3),
+            environments,
+            values: self.values,
         })
     }
 }

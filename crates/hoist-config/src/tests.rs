@@ -83,7 +83,7 @@ fn unknown_keys_name_the_closest_known_key() {
     );
     check_error(
         "registry = \"r.example/app\"\n[foo]\nx = 1\n",
-        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`",
+        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`, `channels`, `gitops`",
     );
 }
 
@@ -226,5 +226,98 @@ fn deploy_errors() {
     check_error(
         "registry = \"r.example/app\"\n[deploy]\nenvironment = []\n",
         "hoist.toml:3:1: unknown key `deploy.environment`: did you mean `environments`?",
+    );
+}
+
+#[test]
+fn channels_and_gitops_defaults() {
+    let config = Config::parse("registry = \"r.example/team/app\"\n", Path::new("hoist.toml")).unwrap();
+    assert_eq!(config.channels.dir, Path::new("channels"));
+    let gitops = &config.gitops;
+    assert_eq!(gitops.repository, None);
+    assert_eq!(gitops.branch, "main");
+    assert_eq!(gitops.path, "{env}/{name}.yaml");
+    assert_eq!(gitops.template, Path::new(".flux.ci/helmrelease.yaml"));
+    assert_eq!(gitops.name, "app", "the last component of the registry");
+    assert_eq!(gitops.message, "release {name} {tag} to {env}");
+    assert_eq!(gitops.retries, 3);
+    assert!(gitops.environments.is_empty());
+    assert!(gitops.values.is_empty());
+}
+
+#[test]
+fn channels_and_gitops_every_key() {
+    let text = r#"
+registry = "r.example/app"
+
+[channels]
+dir = "ci/channels"
+
+[gitops]
+repository = "git@git.example.com:team/releases.git"
+branch = "flux"
+path = "{env}/apps/{name}.yaml"
+template = "deploy/helmrelease.yaml"
+name = "ui"
+message = "deploy {name} {tag}"
+retries = 5
+environments = ["staging", "production"]
+
+[gitops.values]
+replicas = "2"
+"ingress.host" = "ui.example.com"
+"#;
+    let config = Config::parse(text, Path::new("hoist.toml")).unwrap();
+    assert_eq!(config.channels.dir, Path::new("ci/channels"));
+    let gitops = &config.gitops;
+    assert_eq!(gitops.repository.as_deref(), Some("git@git.example.com:team/releases.git"));
+    assert_eq!(gitops.branch, "flux");
+    assert_eq!(gitops.path, "{env}/apps/{name}.yaml");
+    assert_eq!(gitops.template, Path::new("deploy/helmrelease.yaml"));
+    assert_eq!(gitops.name, "ui");
+    assert_eq!(gitops.message, "deploy {name} {tag}");
+    assert_eq!(gitops.retries, 5);
+    assert_eq!(gitops.environments, ["staging", "production"]);
+    assert_eq!(gitops.values["replicas"], "2");
+    assert_eq!(gitops.values["ingress.host"], "ui.example.com");
+}
+
+#[test]
+fn channels_and_gitops_errors() {
+    check_error(
+        "registry = \"r.example/app\"\n[channels]\ndirectory = \"x\"\n",
+        "hoist.toml:3:1: unknown key `channels.directory`: the keys known here are `dir`",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\nrepositry = \"x\"\n",
+        "hoist.toml:3:1: unknown key `gitops.repositry`: did you mean `repository`?",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\npath = \"prod/app.yaml\"\n",
+        "hoist.toml:3:1: bad value for `gitops.path`: `prod/app.yaml` does not contain `{env}`: every environment needs its own file",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\npath = \"../{env}/app.yaml\"\n",
+        "hoist.toml:3:1: bad value for `gitops.path`: `../{env}/app.yaml` is not a relative path inside the releases repository (no leading `/`, no `..`)",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\nretries = 100\n",
+        "hoist.toml:3:1: bad value for `gitops.retries`: 100 is too many: use at most 20, a push refused that often has another cause",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\nretries = -1\n",
+        "hoist.toml:3:11: bad value for `gitops.retries`: invalid value: integer `-1`, expected u32",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\nbranch = \"a..b\"\n",
+        "hoist.toml:3:1: bad value for `gitops.branch`: `a..b` is not a git branch name",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\nrepository = \"\"\n",
+        "hoist.toml:3:1: bad value for `gitops.repository`: the releases repository cannot be empty: give its git URL, such as `git@github.com:team/releases.git`",
+    );
+    check_error(
+        "registry = \"r.example/app\"\n[gitops]\nenvironments = [\"a b\"]\n",
+        "hoist.toml:3:1: bad value for `gitops.environments`: `a b` cannot name a directory of the releases repository: use letters, digits, `-`, `_` and `.`",
     );
 }

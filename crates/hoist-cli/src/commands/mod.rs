@@ -1,7 +1,9 @@
 //! One module per target.
 
+pub(crate) mod channels;
 pub(crate) mod completions;
 pub(crate) mod compose;
+pub(crate) mod gitops;
 pub(crate) mod layers;
 pub(crate) mod naming;
 

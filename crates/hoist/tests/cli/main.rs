@@ -1,7 +1,9 @@
 //! The hoist binary, run the way users run it.
 
+mod channels;
 mod compose;
 mod errors;
+mod gitops;
 mod help;
 mod layers;
 mod naming;

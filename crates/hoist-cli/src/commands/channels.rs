@@ -1,0 +1,173 @@
+//! `release CHANNEL` and `diff CHANNEL`: channel releases through kubectl and helm.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use hoist_channels::{Channel, Filter, Progress, ReleasePlan};
+use xshell::Shell;
+
+use crate::Ctx;
+
+/// A release driver, for `--driver`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum DriverArg {
+    /// `kubectl apply -k`.
+    Kustomize,
+    /// `helm install` / `helm upgrade --install`.
+    Helm,
+}
+
+impl From<DriverArg> for hoist_channels::Driver {
+    fn from(d: DriverArg) -> Self {
+        match d {
+            DriverArg::Kustomize => hoist_channels::Driver::Kustomize,
+            DriverArg::Helm => hoist_channels::Driver::Helm,
+        }
+    }
+}
+
+/// Apply a channel's releases to the cluster (kubectl apply -k, helm install/upgrade).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Release {
+    /// The channel: `test` is `channels/test.yaml` (see `[channels] dir`), or a path to a channel file.
+    channel: String,
+    /// Only the releases with this driver.
+    #[arg(long, value_enum)]
+    driver: Option<DriverArg>,
+    /// Only the release with this name.
+    #[arg(long, value_name = "NAME")]
+    app: Option<String>,
+    /// Print the commands that would run, with their reasons, and run nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Show what releasing a channel would change (kubectl diff), as one markdown block.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Diff {
+    /// The channel: `test` is `channels/test.yaml` (see `[channels] dir`), or a path to a channel file.
+    channel: String,
+    /// Only the releases with this driver.
+    #[arg(long, value_enum)]
+    driver: Option<DriverArg>,
+    /// Only the release with this name.
+    #[arg(long, value_name = "NAME")]
+    app: Option<String>,
+    /// Write the markdown to FILE instead of stdout (for a pull-request comment).
+    #[arg(long, value_name = "FILE")]
+    outfile: Option<PathBuf>,
+    /// Print the per-release diffs as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn open(ctx: &Ctx, channel: &str) -> anyhow::Result<(Shell, PathBuf, Channel)> {
+    let config = ctx.config()?;
+    let root = std::path::absolute(config.root())?;
+    let file = hoist_channels::find_channel(&root.join(&config.channels.dir), channel)?;
+    let channel = hoist_channels::load(&file)?;
+    let sh = Shell::new().context("cannot start a shell")?;
+    sh.change_dir(&root);
+    Ok((sh, root, channel))
+}
+
+fn filter(driver: Option<DriverArg>, app: Option<String>) -> Filter {
+    Filter { driver: driver.map(Into::into), app }
+}
+
+impl Release {
+    pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let (sh, root, channel) = open(ctx, &self.channel)?;
+        let plan = hoist_channels::plan_release(&sh, &root, &channel, &filter(self.driver, self.app))?;
+        let mut out = std::io::stdout().lock();
+        if self.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
+        } else if self.dry_run || !plan.problems.is_empty() {
+            write_plan(&mut out, &plan)?;
+        }
+        out.flush()?;
+        if plan.releases.is_empty() {
+            eprintln!("nothing to release: the filter selects no release of channel `{}`", plan.channel);
+            return Ok(ExitCode::SUCCESS);
+        }
+        if self.dry_run {
+            if !plan.problems.is_empty() {
+                anyhow::bail!(
+                    "the plan has {} problem(s): a real run would refuse and run nothing",
+                    plan.problems.len()
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        for release in &plan.releases {
+            for note in &release.notes {
+                eprintln!("note: release `{}`: {note}", release.name);
+            }
+        }
+        let report = hoist_channels::execute(&sh, &plan, &mut |progress| match progress {
+            Progress::Running { release, command } => eprintln!("==> {release}: {}", command.display()),
+            Progress::Output { stdout, stderr } => {
+                eprint!("{stdout}{stderr}");
+            }
+            _ => {}
+        })?;
+        if !self.json {
+            let names: Vec<String> = report.applied.iter().map(|n| format!("`{n}`")).collect();
+            writeln!(out, "released {} of channel `{}`", names.join(", "), plan.channel)?;
+        }
+        let mut md = format!("### Released channel `{}`\n\n", plan.channel);
+        for release in &plan.releases {
+            md.push_str(&format!("- `{}` ({})\n", release.name, release.driver));
+        }
+        ctx.summary(&md)?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn write_plan(out: &mut impl Write, plan: &ReleasePlan) -> std::io::Result<()> {
+    writeln!(out, "release channel `{}` ({})", plan.channel, plan.file.display())?;
+    for release in &plan.releases {
+        writeln!(out, "  {} ({})", release.name, release.driver)?;
+        for command in &release.commands {
+            writeln!(out, "    run      {}", command.display())?;
+            writeln!(out, "             because {}", command.reason)?;
+        }
+        for note in &release.notes {
+            writeln!(out, "    note     {note}")?;
+        }
+    }
+    if plan.releases.is_empty() {
+        writeln!(out, "  nothing selected")?;
+    }
+    for problem in &plan.problems {
+        writeln!(out, "  problem  {problem}")?;
+    }
+    Ok(())
+}
+
+impl Diff {
+    pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let (sh, root, channel) = open(ctx, &self.channel)?;
+        let diff = hoist_channels::diff(&sh, &root, &channel, &filter(self.driver, self.app))?;
+        let markdown = diff.markdown();
+        let text = if self.json { format!("{}\n", serde_json::to_string_pretty(&diff)?) } else { markdown.clone() };
+        match &self.outfile {
+            Some(path) => {
+                std::fs::write(path, &text).with_context(|| format!("cannot write `{}`", path.display()))?;
+                eprintln!("wrote the diff of channel `{}` to `{}`", diff.channel, path.display());
+            }
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes())?;
+                out.flush()?;
+            }
+        }
+        ctx.summary(&markdown)?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
