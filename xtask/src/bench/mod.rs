@@ -52,7 +52,9 @@ pub(crate) fn run(args: &[std::ffi::OsString]) -> Result<(), String> {
                 return Ok(());
             }
             other => {
-                return Err(format!("unknown option `{other}` for `cargo xtask bench`: see `cargo xtask bench --help`"));
+                return Err(format!(
+                    "unknown option `{other}` for `cargo xtask bench`: see `cargo xtask bench --help`"
+                ));
             }
         }
     }

@@ -6,7 +6,7 @@ use hoist_test_support::cli::Project;
 #[test]
 fn missing_configuration() {
     let project = Project::new();
-    let stderr = hoist(project.path()).args(&["tag"]).failure();
+    let stderr = hoist(project.path()).args(["tag"]).failure();
     let dir = std::fs::canonicalize(project.path()).unwrap();
     assert!(
         stderr
@@ -26,7 +26,7 @@ fn missing_configuration() {
 #[test]
 fn missing_project_directory() {
     let project = Project::new();
-    let stderr = hoist(project.path()).args(&["-C", "does-not-exist", "tag"]).failure();
+    let stderr = hoist(project.path()).args(["-C", "does-not-exist", "tag"]).failure();
     assert_eq!(
         stderr,
         "error: the project directory `does-not-exist` does not exist: pass an existing directory to `-C`\n"
@@ -39,7 +39,7 @@ fn unknown_key_names_file_line_column_and_the_closest_key() {
         ("hoist.toml", "registry = \"r.example/app\"\nrelase-step = \"x\"\n"),
         (".bumpversion.toml", BUMPVERSION),
     ]);
-    let stderr = hoist(project.path()).args(&["version"]).failure();
+    let stderr = hoist(project.path()).args(["version"]).failure();
     let file = std::path::absolute(project.join("hoist.toml")).unwrap();
     assert_eq!(
         stderr,
@@ -50,7 +50,7 @@ fn unknown_key_names_file_line_column_and_the_closest_key() {
 #[test]
 fn malformed_toml() {
     let project = Project::with_files(&[("hoist.toml", "registry = [\n"), (".bumpversion.toml", BUMPVERSION)]);
-    let stderr = hoist(project.path()).args(&["tag"]).failure();
+    let stderr = hoist(project.path()).args(["tag"]).failure();
     let file = std::path::absolute(project.join("hoist.toml")).unwrap();
     assert!(stderr.starts_with(&format!("error: {}:1:", file.display())), "{stderr}");
     assert!(stderr.contains("invalid TOML"), "{stderr}");
@@ -60,7 +60,7 @@ fn malformed_toml() {
 #[test]
 fn missing_version_configuration() {
     let project = Project::with_files(&[("hoist.toml", "registry = \"r.example/app\"\n")]);
-    let stderr = hoist(project.path()).args(&["version"]).failure();
+    let stderr = hoist(project.path()).args(["version"]).failure();
     assert!(stderr.starts_with("error: no bump-my-version configuration in `"), "{stderr}");
     assert!(stderr.contains("add a `.bumpversion.toml`"), "{stderr}");
 }
@@ -69,7 +69,7 @@ fn missing_version_configuration() {
 fn pull_request_value_that_cannot_be_a_tag() {
     let project =
         Project::with_files(&[("hoist.toml", "registry = \"r.example/app\"\n"), (".bumpversion.toml", BUMPVERSION)]);
-    let stderr = hoist(project.path()).env("prNum", "feature/x").args(&["tag"]).failure();
+    let stderr = hoist(project.path()).env("prNum", "feature/x").args(["tag"]).failure();
     assert_eq!(
         stderr,
         "error: the pull-request variable `prNum` cannot name an image: pull-request value `feature/x` cannot be part of an image tag: use digits (or letters, `_`, `.`, `-`), as in `prNum=42`\n"
@@ -82,7 +82,7 @@ fn broken_dockerfile() {
         ("hoist.toml", "registry = \"r.example/app\"\n"),
         ("Dockerfile", "FROM a AS x\nFROM b AS X\n"),
     ]);
-    let stderr = hoist(project.path()).args(&["layers"]).failure();
+    let stderr = hoist(project.path()).args(["layers"]).failure();
     let file = std::path::absolute(project.join("Dockerfile")).unwrap();
     assert_eq!(
         stderr,

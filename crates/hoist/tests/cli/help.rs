@@ -4,7 +4,7 @@ use hoist_test_support::cli::Project;
 #[test]
 fn help_lists_every_target_with_an_example() {
     let project = Project::new();
-    let out = hoist(project.path()).args(&["--help"]).success();
+    let out = hoist(project.path()).args(["--help"]).success();
     for target in
         ["version", "tag", "registry", "layers", "compose", "completions", "release", "diff", "gitops-release"]
     {
@@ -18,7 +18,7 @@ fn help_lists_every_target_with_an_example() {
 fn completions_for_each_shell() {
     let project = Project::new();
     for (shell, marker) in [("bash", "complete -F"), ("zsh", "#compdef hoist"), ("fish", "complete -c hoist")] {
-        let out = hoist(project.path()).args(&["completions", shell]).success();
+        let out = hoist(project.path()).args(["completions", shell]).success();
         assert!(out.contains(marker), "{shell}: {out}");
         assert!(out.contains("layers"), "{shell} completions miss targets");
     }
@@ -27,5 +27,5 @@ fn completions_for_each_shell() {
 #[test]
 fn version_flag() {
     let project = Project::new();
-    assert_eq!(hoist(project.path()).args(&["--version"]).success(), format!("hoist {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(hoist(project.path()).args(["--version"]).success(), format!("hoist {}\n", env!("CARGO_PKG_VERSION")));
 }

@@ -4,16 +4,13 @@ use hoist_test_support::cli::Project;
 #[test]
 fn lists_every_stage_in_order() {
     let project = original_project();
-    assert_eq!(
-        hoist(project.path()).args(&["layers"]).success(),
-        "runner\nbuilder\nrelease\ntester\nb2v\njust\nsolr\n"
-    );
+    assert_eq!(hoist(project.path()).args(["layers"]).success(), "runner\nbuilder\nrelease\ntester\nb2v\njust\nsolr\n");
 }
 
 #[test]
 fn json_gives_index_name_and_base() {
     let project = original_project();
-    let out = hoist(project.path()).args(&["layers", "--json"]).success();
+    let out = hoist(project.path()).args(["layers", "--json"]).success();
     let stages: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(stages.as_array().unwrap().len(), 7);
     assert_eq!(stages[0]["index"], 0);
@@ -31,12 +28,12 @@ fn unnamed_stages_are_listed_by_index_and_the_dockerfile_path_is_configurable() 
         ("hoist.toml", "registry = \"r.example/app\"\ndockerfile = \"docker/App.Dockerfile\"\n"),
         ("docker/App.Dockerfile", "FROM a\nFROM b AS Named\nFROM c\n"),
     ]);
-    assert_eq!(hoist(project.path()).args(&["layers"]).success(), "0\nnamed\n2\n");
+    assert_eq!(hoist(project.path()).args(["layers"]).success(), "0\nnamed\n2\n");
 }
 
 #[test]
 fn layers_needs_no_version() {
     let project =
         Project::with_files(&[("hoist.toml", "registry = \"r.example/app\"\n"), ("Dockerfile", "FROM a AS x\n")]);
-    assert_eq!(hoist(project.path()).args(&["layers"]).success(), "x\n");
+    assert_eq!(hoist(project.path()).args(["layers"]).success(), "x\n");
 }

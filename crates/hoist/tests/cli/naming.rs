@@ -4,24 +4,24 @@ use hoist_test_support::cli::Project;
 #[test]
 fn version_tag_and_registry_print_one_line() {
     let project = original_project();
-    assert_eq!(hoist(project.path()).args(&["version"]).success(), "v0.5.146\n");
-    assert_eq!(hoist(project.path()).args(&["tag"]).success(), "registry.example.com/nuremberg:v0.5.146\n");
-    assert_eq!(hoist(project.path()).args(&["registry"]).success(), "registry.example.com/nuremberg\n");
+    assert_eq!(hoist(project.path()).args(["version"]).success(), "v0.5.146\n");
+    assert_eq!(hoist(project.path()).args(["tag"]).success(), "registry.example.com/nuremberg:v0.5.146\n");
+    assert_eq!(hoist(project.path()).args(["registry"]).success(), "registry.example.com/nuremberg\n");
 }
 
 #[test]
 fn pull_request_variable_changes_version_and_tag() {
     let project = original_project();
-    assert_eq!(hoist(project.path()).env("prNum", "42").args(&["version"]).success(), "v0.5.146-42\n");
+    assert_eq!(hoist(project.path()).env("prNum", "42").args(["version"]).success(), "v0.5.146-42\n");
     assert_eq!(
-        hoist(project.path()).env("prNum", "42").args(&["tag"]).success(),
+        hoist(project.path()).env("prNum", "42").args(["tag"]).success(),
         "registry.example.com/nuremberg:v0.5.146-42\n"
     );
     assert_eq!(
-        hoist(project.path()).env("HOIST_PR", "7").env("prNum", "42").args(&["version"]).success(),
+        hoist(project.path()).env("HOIST_PR", "7").env("prNum", "42").args(["version"]).success(),
         "v0.5.146-7\n"
     );
-    assert_eq!(hoist(project.path()).env("prNum", "").args(&["version"]).success(), "v0.5.146\n");
+    assert_eq!(hoist(project.path()).env("prNum", "").args(["version"]).success(), "v0.5.146\n");
 }
 
 #[test]
@@ -31,7 +31,7 @@ fn configured_pr_variable_and_prefix() {
         (".bumpversion.toml", BUMPVERSION),
     ]);
     assert_eq!(
-        hoist(project.path()).env("PR_NUMBER", "9").env("prNum", "42").args(&["version"]).success(),
+        hoist(project.path()).env("PR_NUMBER", "9").env("prNum", "42").args(["version"]).success(),
         "0.5.146-9\n"
     );
 }
@@ -42,7 +42,7 @@ fn version_from_a_legacy_cfg() {
         ("hoist.toml", "registry = \"r.example/app\"\n"),
         (".bumpversion.cfg", "[bumpversion]\ncurrent_version = 0.5.145-r1\ncommit = True\n"),
     ]);
-    assert_eq!(hoist(project.path()).args(&["tag"]).success(), "r.example/app:v0.5.145-r1\n");
+    assert_eq!(hoist(project.path()).args(["tag"]).success(), "r.example/app:v0.5.145-r1\n");
 }
 
 #[test]
@@ -50,11 +50,11 @@ fn project_dir_option_runs_against_another_project() {
     let project = original_project();
     let elsewhere = Project::new();
     assert_eq!(
-        hoist(elsewhere.path()).args(&["-C"]).args(&[project.path()]).args(&["tag"]).success(),
+        hoist(elsewhere.path()).args(["-C"]).args([project.path()]).args(["tag"]).success(),
         "registry.example.com/nuremberg:v0.5.146\n"
     );
     assert_eq!(
-        hoist(elsewhere.path()).args(&["tag", "--project-dir"]).args(&[project.path()]).success(),
+        hoist(elsewhere.path()).args(["tag", "--project-dir"]).args([project.path()]).success(),
         "registry.example.com/nuremberg:v0.5.146\n"
     );
 }
@@ -63,7 +63,7 @@ fn project_dir_option_runs_against_another_project() {
 fn subdirectories_find_the_project() {
     let project = original_project();
     std::fs::create_dir_all(project.join("web/app")).unwrap();
-    assert_eq!(hoist(&project.join("web/app")).args(&["version"]).success(), "v0.5.146\n");
+    assert_eq!(hoist(&project.join("web/app")).args(["version"]).success(), "v0.5.146\n");
 }
 
 #[test]
@@ -72,8 +72,8 @@ fn this_repository_prints_its_documented_values() {
     let bumpversion = std::fs::read_to_string(root.join(".bumpversion.toml")).unwrap();
     let current =
         bumpversion.lines().find_map(|l| l.strip_prefix("current_version = \"")).unwrap().trim_end_matches('"');
-    assert_eq!(hoist(&root).args(&["version"]).success(), format!("v{current}\n"));
-    assert_eq!(hoist(&root).args(&["tag"]).success(), format!("localhost:5000/hoist:v{current}\n"));
-    assert_eq!(hoist(&root).args(&["registry"]).success(), "localhost:5000/hoist\n");
-    assert_eq!(hoist(&root).args(&["layers"]).success(), "builder\nrelease\ntester\n");
+    assert_eq!(hoist(&root).args(["version"]).success(), format!("v{current}\n"));
+    assert_eq!(hoist(&root).args(["tag"]).success(), format!("localhost:5000/hoist:v{current}\n"));
+    assert_eq!(hoist(&root).args(["registry"]).success(), "localhost:5000/hoist\n");
+    assert_eq!(hoist(&root).args(["layers"]).success(), "builder\nrelease\ntester\n");
 }
