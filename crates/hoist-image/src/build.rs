@@ -199,7 +199,8 @@ pub struct BuildOutcome {
     pub builder: Builder,
     /// What the context tar held.
     pub context: ContextStats,
-    /// Steps run (not counting the builder's bookkeeping).
+    /// Steps run, not counting `FROM` (whose "cached" flag BuildKit sets at will) nor the
+    /// builder's bookkeeping.
     pub steps: usize,
     /// Of those, the ones served from the cache.
     pub cached_steps: usize,
@@ -436,7 +437,11 @@ impl Progress {
     fn summary(&self) -> (usize, usize, Vec<String>) {
         match self {
             Progress::Buildkit(state) => {
-                let steps: Vec<&Vertex> = state.vertices.values().filter(|v| !v.step.internal).collect();
+                let steps: Vec<&Vertex> = state
+                    .vertices
+                    .values()
+                    .filter(|v| !v.step.internal && !v.step.command.starts_with("FROM "))
+                    .collect();
                 (steps.len(), steps.iter().filter(|v| v.cached).count(), state.cache_failures.clone())
             }
             Progress::Classic(state) => (state.steps, state.cached, Vec::new()),
@@ -478,10 +483,10 @@ impl BuildkitState {
     fn handle(&mut self, info: bollard::models::BuildInfo, on_event: &mut dyn FnMut(BuildEvent)) {
         use bollard::models::BuildInfoAux;
         match info.aux {
-            Some(BuildInfoAux::Default(image)) => {
-                if info.id.as_deref() == Some("moby.image.id") || self.image_id.is_none() {
-                    self.image_id = image.id;
-                }
+            Some(BuildInfoAux::Default(image))
+                if info.id.as_deref() == Some("moby.image.id") || self.image_id.is_none() =>
+            {
+                self.image_id = image.id;
             }
             Some(BuildInfoAux::BuildKit(status)) => {
                 for v in status.vertexes {
@@ -542,7 +547,7 @@ impl BuildkitState {
                     on_event(BuildEvent::Warning(String::from_utf8_lossy(&warning.short).into_owned()));
                 }
             }
-            None => {}
+            _ => {}
         }
     }
 
@@ -601,7 +606,9 @@ impl ClassicState {
                     command: command.to_owned(),
                     internal: false,
                 };
-                self.steps += 1;
+                if !command.starts_with("FROM ") {
+                    self.steps += 1;
+                }
                 self.log.clear();
                 on_event(BuildEvent::StepStarted(step.clone()));
                 self.current = Some(step);

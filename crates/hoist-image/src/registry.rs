@@ -94,29 +94,27 @@ impl RegistryClient {
     /// does not have it. Never pulls.
     pub fn exists(&self, reference: &str) -> Result<Option<Digest>, ImageError> {
         let parsed = Reference::parse(reference)?;
-        let host = self.host_client(&parsed)?;
         let target = oci_reference(&parsed)?;
-        match self.rt.block_on(host.client.fetch_manifest_digest(&target, &host.auth)) {
-            Ok(digest) => Ok(Digest::parse(&digest)),
-            Err(error) => match classify(&error) {
-                Class::Missing => Ok(None),
-                Class::Unauthorized if host.open => {
-                    // The registry started asking for credentials: discover its auth again.
-                    self.forget(parsed.registry());
-                    self.exists(reference)
-                }
-                _ => Err(self.error(&parsed, reference, &host, error)),
-            },
+        let mut host = self.host_client(&parsed, true)?;
+        loop {
+            match self.rt.block_on(host.client.fetch_manifest_digest(&target, &host.auth)) {
+                Ok(digest) => return Ok(Digest::parse(&digest)),
+                Err(error) => match classify(&error) {
+                    Class::Missing => return Ok(None),
+                    // Not an open registry after all (it challenges with Basic, which looks
+                    // the same to oci-client's discovery): ask plainly anonymously from now on.
+                    Class::Unauthorized if host.open => host = self.host_client(&parsed, false)?,
+                    _ => return Err(self.error(&parsed, reference, &host, error)),
+                },
+            }
         }
     }
 
-    fn forget(&self, registry: &str) {
-        self.hosts.lock().unwrap_or_else(|e| e.into_inner()).remove(registry);
-    }
-
-    fn host_client(&self, reference: &Reference) -> Result<Arc<HostClient>, ImageError> {
+    fn host_client(&self, reference: &Reference, allow_open: bool) -> Result<Arc<HostClient>, ImageError> {
         let registry = reference.registry();
-        if let Some(host) = self.hosts.lock().unwrap_or_else(|e| e.into_inner()).get(registry) {
+        if let Some(host) = self.hosts.lock().unwrap_or_else(|e| e.into_inner()).get(registry)
+            && (allow_open || !host.open)
+        {
             return Ok(host.clone());
         }
         let plain_http = self.is_plain_http(registry);
@@ -133,8 +131,10 @@ impl RegistryClient {
             message: e.to_string(),
         })?;
         let mut host = HostClient { client, auth, has_credentials, plain_http, open: false };
-        if matches!(host.auth, RegistryAuth::Anonymous) {
-            // Discover the registry's auth once. No challenge at `/v2/` means an open registry.
+        if allow_open && matches!(host.auth, RegistryAuth::Anonymous) {
+            // Discover the registry's auth once. A bearer challenge gets an anonymous token that
+            // the client caches; no bearer challenge may mean an open registry (or a Basic one,
+            // found out by the first request's 401).
             let target = oci_reference(reference)?;
             match self.rt.block_on(host.client.auth(&target, &RegistryAuth::Anonymous, RegistryOperation::Pull)) {
                 Ok(None) => {
