@@ -161,3 +161,37 @@ fn a_wrong_password_is_refused_and_never_printed() {
         assert!(!shown.contains(secret), "{shown}");
     }
 }
+
+#[test]
+fn inline_cache_is_written_on_push_and_cache_from_is_read_or_reported() {
+    let open = Registry::start();
+    let engine = engine_with(hoist_image::Builder::Buildkit, DockerConfig::empty());
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), &[("Dockerfile", &dockerfile(&format!("RUN echo {} > /id\n", unique_name("cache"))))]);
+    let reference = format!("{}:cache", open.repository(&unique_name("cached")));
+    let again = format!("{reference}-again");
+    let _guard = ImageGuard::new([reference.clone(), again.clone()]);
+    let mut build = request(dir.path(), "v0");
+    build.tags = vec![reference.clone()];
+    build.inline_cache = true;
+    engine.build(&build, &mut |_| {}).unwrap();
+    engine.push(&reference, &mut |_| {}).unwrap();
+    let sh = Shell::new().unwrap();
+    let target = format!("docker://{reference}");
+    let config = cmd!(sh, "skopeo inspect --tls-verify=false --config --raw {target}").quiet().read().unwrap();
+    assert!(config.contains("moby.buildkit.cache.v0"), "no inline cache metadata in the pushed config: {config}");
+
+    // Reading the cache from the registry works and reports no failure.
+    build.tags = vec![again.clone()];
+    build.cache_from = vec![reference.clone()];
+    let outcome = engine.build(&build, &mut |_| {}).unwrap();
+    assert!(outcome.cache_import_failures.is_empty(), "{outcome:?}");
+
+    // A cache source the build cannot read is reported, and the build goes on.
+    let private = Registry::start_with_auth();
+    build.cache_from = vec![format!("{}:nothing", private.repository("cache"))];
+    let mut events = Vec::new();
+    let outcome = engine.build(&build, &mut collect(&mut events)).unwrap();
+    assert_eq!(outcome.cache_import_failures.len(), 1, "{outcome:?}");
+    assert!(events.iter().any(|e| matches!(e, hoist_image::BuildEvent::CacheImportFailed { .. })));
+}
