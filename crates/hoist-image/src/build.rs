@@ -231,7 +231,7 @@ impl Engine {
         for tag in &request.tags {
             Reference::parse(tag)?;
         }
-        let mut builder = self.effective_builder();
+        let builder = self.effective_builder();
         if self.builder == Builder::Buildkit && builder == Builder::Classic {
             on_event(BuildEvent::Notice(format!(
                 "the engine at `{}` (API {}) has no BuildKit session API: using the classic builder",
@@ -243,9 +243,6 @@ impl Engine {
         }
         if builder == Builder::Classic && request.cache_to.is_some() {
             on_event(BuildEvent::Notice("`cache_to` needs the `buildx` builder: ignored".to_owned()));
-        }
-        if builder == Builder::Buildkit && self.buildkit_supported {
-            builder = Builder::Buildkit;
         }
         on_event(BuildEvent::Started { builder, target: request.target.clone() });
 

@@ -61,13 +61,15 @@ fn a_second_exists_check_on_the_same_client_is_one_request() {
     let _guard = ImageGuard::new([reference.clone()]);
     build_image(&engine, &reference);
     let digest = engine.push(&reference, &mut |_| {}).unwrap();
-    let client = client(DockerConfig::empty());
-    assert_eq!(client.exists(&reference).unwrap(), Some(digest.clone()));
     let requests = || registry.log().lines().filter(|l| l.contains("\"HEAD ") || l.contains("\"GET ")).count();
     let before = wait_for_log(&registry, requests, 0);
+    let client = client(DockerConfig::empty());
+    assert_eq!(client.exists(&reference).unwrap(), Some(digest.clone()));
+    let after_first = wait_for_log(&registry, requests, before + 1);
+    assert_eq!(after_first - before, 1, "the first check on an open registry: {}", registry.log());
     assert_eq!(client.exists(&reference).unwrap(), Some(digest));
-    let after = wait_for_log(&registry, requests, before + 1);
-    assert_eq!(after - before, 1, "{}", registry.log());
+    let after_second = wait_for_log(&registry, requests, after_first + 1);
+    assert_eq!(after_second - after_first, 1, "the second check: {}", registry.log());
 }
 
 /// Waits (up to 10 s) until `count` reaches at least `min` and then stops changing.
