@@ -1,0 +1,457 @@
+//! The Docker engine, behind a blocking facade: connect, inspect, tag, remove, push, pull.
+//! Building is in `build.rs`, as more methods of [`Engine`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use bollard::Docker;
+use bollard::query_parameters::{
+    CreateImageOptionsBuilder, PushImageOptionsBuilder, RemoveImageOptionsBuilder, TagImageOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use crate::credentials::{DOCKER_HUB_KEY, DockerConfig};
+use crate::error::{EngineDown, ImageError};
+use crate::progress::TransferEvent;
+use crate::reference::{DOCKER_HUB, Digest, Reference};
+use crate::runtime::Runtime;
+
+/// The engine's default address when `DOCKER_HOST` is not set.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// Which builder builds images.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Builder {
+    /// The engine's built-in BuildKit through its session API (`RUN --mount`, inline cache);
+    /// falls back to [`Builder::Classic`] on an engine without it.
+    #[default]
+    Buildkit,
+    /// The engine's classic builder.
+    Classic,
+    /// `docker buildx build` (needs the buildx plugin), for `cache-to type=registry,mode=max`.
+    Buildx,
+}
+
+/// How to reach the engine.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// The engine's address; `None`: `DOCKER_HOST`, else [`DEFAULT_HOST`].
+    pub host: Option<String>,
+    /// The builder to use.
+    pub builder: Builder,
+    /// How long one request may take before headers arrive. A build's context upload counts,
+    /// so this is long (bollard's own default of 120 s cuts large contexts off).
+    pub timeout: Duration,
+    /// Registry credentials; `None`: read the user's Docker config at connect.
+    pub credentials: Option<DockerConfig>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig { host: None, builder: Builder::Buildkit, timeout: Duration::from_secs(3600), credentials: None }
+    }
+}
+
+/// A connected Docker engine.
+pub struct Engine {
+    pub(crate) rt: Arc<Runtime>,
+    pub(crate) docker: Docker,
+    pub(crate) host: String,
+    pub(crate) builder: Builder,
+    pub(crate) buildkit_supported: bool,
+    pub(crate) api_version: String,
+    pub(crate) credentials: Arc<DockerConfig>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("host", &self.host)
+            .field("api_version", &self.api_version)
+            .field("builder", &self.builder)
+            .field("buildkit_supported", &self.buildkit_supported)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the engine knows about a local image.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageInfo {
+    /// The image id (`sha256:…`).
+    pub id: String,
+    /// Its tags (`repo:tag`).
+    pub tags: Vec<String>,
+    /// Its registry digests (`repo@sha256:…`), known once pushed or pulled.
+    pub repo_digests: Vec<String>,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// When it was created (RFC 3339), as the image config says.
+    pub created: Option<String>,
+    /// Its size in bytes.
+    pub size: Option<i64>,
+}
+
+impl ImageInfo {
+    /// The digest this image has in `repository` (`host/name`), from its repo digests.
+    pub fn digest_in(&self, repository: &str) -> Option<Digest> {
+        self.repo_digests.iter().find_map(|d| {
+            let (repo, digest) = d.split_once('@')?;
+            (repo == repository).then(|| Digest::parse(digest)).flatten()
+        })
+    }
+}
+
+impl Engine {
+    /// Connects to the engine and checks that it answers, negotiating the API version.
+    pub fn connect(config: &EngineConfig) -> Result<Engine, ImageError> {
+        let host = config
+            .host
+            .clone()
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| DEFAULT_HOST.to_owned());
+        let credentials = match &config.credentials {
+            Some(credentials) => credentials.clone(),
+            None => DockerConfig::load()?,
+        };
+        let rt = Runtime::new()?;
+        let docker = match Docker::connect_with_host(&host) {
+            Ok(docker) => docker,
+            Err(bollard::errors::Error::SocketNotFoundError(_)) => {
+                return Err(ImageError::EngineUnreachable { host, reason: EngineDown::SocketMissing });
+            }
+            Err(bollard::errors::Error::UnsupportedURISchemeError { .. }) => {
+                return Err(ImageError::BadEngineHost { host });
+            }
+            Err(e) => return Err(ImageError::EngineUnreachable { host, reason: EngineDown::Other(e.to_string()) }),
+        };
+        let docker = docker.with_timeout(config.timeout).with_request_modifier(reencode_registry_auth);
+        let docker = rt.block_on(docker.negotiate_version()).map_err(|e| unreachable(&host, e))?;
+        let version = docker.client_version();
+        let api_version = version.to_string();
+        // BuildKit through `/session` came with API 1.39 (Docker 18.09).
+        let buildkit_supported = (version.major_version, version.minor_version) >= (1, 39);
+        Ok(Engine {
+            rt,
+            docker,
+            host,
+            builder: config.builder,
+            buildkit_supported,
+            api_version,
+            credentials: Arc::new(credentials),
+        })
+    }
+
+    /// The engine's address.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The API version both sides speak.
+    pub fn api_version(&self) -> &str {
+        &self.api_version
+    }
+
+    /// The builder that builds will actually use (BuildKit falls back to classic on an old engine).
+    pub fn effective_builder(&self) -> Builder {
+        match self.builder {
+            Builder::Buildkit if !self.buildkit_supported => Builder::Classic,
+            other => other,
+        }
+    }
+
+    /// The credentials in use.
+    pub fn credentials(&self) -> &DockerConfig {
+        &self.credentials
+    }
+
+    /// The local image `reference` (a tag, id or digest reference), or `None` when absent.
+    pub fn inspect(&self, reference: &str) -> Result<Option<ImageInfo>, ImageError> {
+        match self.rt.block_on(self.docker.inspect_image(reference)) {
+            Ok(image) => Ok(Some(ImageInfo {
+                id: image.id.unwrap_or_default(),
+                tags: image.repo_tags.unwrap_or_default(),
+                repo_digests: image.repo_digests.unwrap_or_default(),
+                labels: image.config.and_then(|c| c.labels).map(|l| l.into_iter().collect()).unwrap_or_default(),
+                created: image.created.map(|c| c.to_rfc3339()),
+                size: image.size,
+            })),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
+            Err(e) => Err(self.error(&format!("inspect `{reference}`"), e)),
+        }
+    }
+
+    /// Tags the local image `source` as `target` (`repo:tag`).
+    pub fn tag(&self, source: &str, target: &str) -> Result<(), ImageError> {
+        let target_ref = Reference::parse(target)?;
+        let options = TagImageOptionsBuilder::default()
+            .repo(&target_ref.name())
+            .tag(target_ref.tag_or_latest().unwrap_or("latest"))
+            .build();
+        match self.rt.block_on(self.docker.tag_image(source, Some(options))) {
+            Ok(()) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                Err(ImageError::NoSuchImage { reference: source.to_owned() })
+            }
+            Err(e) => Err(self.error(&format!("tag `{source}` as `{target}`"), e)),
+        }
+    }
+
+    /// Removes the local tag or image `reference`; `false` when there was none. An image with
+    /// other tags only loses this one.
+    pub fn remove(&self, reference: &str) -> Result<bool, ImageError> {
+        let options = RemoveImageOptionsBuilder::default().force(false).noprune(false).build();
+        match self.rt.block_on(self.docker.remove_image(reference, Some(options), None)) {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(false),
+            Err(e) => Err(self.error(&format!("remove `{reference}`"), e)),
+        }
+    }
+
+    /// Pushes `reference` (`registry/repo:tag`) and returns the digest the registry stored it
+    /// under. `on_event` sees the layers' progress.
+    pub fn push(&self, reference: &str, on_event: &mut dyn FnMut(TransferEvent)) -> Result<Digest, ImageError> {
+        let parsed = Reference::parse(reference)?;
+        let tag = parsed.tag_or_latest().unwrap_or("latest").to_owned();
+        let credentials = self.docker_credentials(parsed.registry())?;
+        let had_credentials = credentials.is_some();
+        let options = PushImageOptionsBuilder::default().tag(&tag).build();
+        let name = parsed.name();
+        let mut digest = None;
+        let mut transfer = crate::progress::TransferTracker::default();
+        let result: Result<(), String> = self.rt.block_on(async {
+            let mut stream = self.docker.push_image(&name, Some(options), credentials);
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(info) => {
+                        if let Some(message) = info.error_detail.and_then(|e| e.message) {
+                            return Err(message);
+                        }
+                        let status = info.status.unwrap_or_default();
+                        if let Some(found) = push_digest(&status) {
+                            digest = Some(found);
+                        }
+                        let detail = info.progress_detail.unwrap_or_default();
+                        on_event(transfer.update(&status, detail.current, detail.total));
+                    }
+                    Err(bollard::errors::Error::IOError { .. }) if digest.is_some() => break,
+                    Err(bollard::errors::Error::DockerStreamError { error }) => return Err(error),
+                    Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => return Err(message),
+                    Err(e) => return Err(self.error("push", e).to_string()),
+                }
+            }
+            Ok(())
+        });
+        if let Err(message) = result {
+            return Err(registry_error_from_engine(&parsed, reference, &message, had_credentials));
+        }
+        match digest {
+            Some(digest) => {
+                on_event(TransferEvent::Done { reference: reference.to_owned(), digest: Some(digest.clone()) });
+                Ok(digest)
+            }
+            None => {
+                // The status text changed: fall back to the repo digest the engine recorded.
+                let info = self
+                    .inspect(reference)?
+                    .ok_or_else(|| ImageError::NoSuchImage { reference: reference.to_owned() })?;
+                info.digest_in(&name).ok_or_else(|| {
+                    ImageError::engine(
+                        format!("push `{reference}`"),
+                        "the engine reported no digest for the pushed image",
+                    )
+                })
+            }
+        }
+    }
+
+    /// Pulls `reference` from its registry; returns the local image.
+    pub fn pull(&self, reference: &str, on_event: &mut dyn FnMut(TransferEvent)) -> Result<ImageInfo, ImageError> {
+        let parsed = Reference::parse(reference)?;
+        let credentials = self.docker_credentials(parsed.registry())?;
+        let had_credentials = credentials.is_some();
+        let mut options = CreateImageOptionsBuilder::default().from_image(&parsed.name());
+        if let Some(digest) = parsed.digest() {
+            options = options.tag(digest.as_str());
+        } else {
+            options = options.tag(parsed.tag_or_latest().unwrap_or("latest"));
+        }
+        let options = options.build();
+        let mut transfer = crate::progress::TransferTracker::default();
+        let result: Result<(), String> = self.rt.block_on(async {
+            let mut stream = self.docker.create_image(Some(options), None, credentials);
+            let mut done = false;
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(info) => {
+                        if let Some(message) = info.error_detail.and_then(|e| e.message) {
+                            return Err(message);
+                        }
+                        let status = info.status.unwrap_or_default();
+                        done |= status.starts_with("Status:");
+                        let detail = info.progress_detail.unwrap_or_default();
+                        on_event(transfer.update(&status, detail.current, detail.total));
+                    }
+                    Err(bollard::errors::Error::IOError { .. }) if done => break,
+                    Err(bollard::errors::Error::DockerStreamError { error }) => return Err(error),
+                    Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => return Err(message),
+                    Err(e) => return Err(self.error("pull", e).to_string()),
+                }
+            }
+            Ok(())
+        });
+        if let Err(message) = result {
+            return Err(registry_error_from_engine(&parsed, reference, &message, had_credentials));
+        }
+        let info =
+            self.inspect(reference)?.ok_or_else(|| ImageError::NoSuchImage { reference: reference.to_owned() })?;
+        on_event(TransferEvent::Done { reference: reference.to_owned(), digest: info.digest_in(&parsed.name()) });
+        Ok(info)
+    }
+
+    /// The engine-side credentials for `registry`, if the Docker config has any.
+    pub(crate) fn docker_credentials(
+        &self,
+        registry: &str,
+    ) -> Result<Option<bollard::auth::DockerCredentials>, ImageError> {
+        let server = if registry == DOCKER_HUB { DOCKER_HUB_KEY } else { registry };
+        Ok(self.credentials.credentials_for(registry)?.map(|c| c.to_docker(server)))
+    }
+
+    /// Turns a bollard error into the user's sentence: transport failures mean the engine is
+    /// down, server errors carry the engine's own message.
+    pub(crate) fn error(&self, action: &str, error: bollard::errors::Error) -> ImageError {
+        match error {
+            bollard::errors::Error::DockerResponseServerError { message, .. } => ImageError::engine(action, message),
+            bollard::errors::Error::RequestTimeoutError => ImageError::engine(
+                action,
+                "the engine did not answer in time (raise the timeout for very large contexts)",
+            ),
+            other => unreachable(&self.host, other),
+        }
+    }
+}
+
+/// Maps a transport error to "engine unreachable", finding the OS error underneath.
+fn unreachable(host: &str, error: bollard::errors::Error) -> ImageError {
+    if let bollard::errors::Error::DockerResponseServerError { message, .. } = &error {
+        return ImageError::engine("answer", message.clone());
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+    let mut reason = EngineDown::Other(error.to_string());
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            reason = match io.kind() {
+                std::io::ErrorKind::NotFound => EngineDown::SocketMissing,
+                std::io::ErrorKind::PermissionDenied => EngineDown::PermissionDenied,
+                std::io::ErrorKind::ConnectionRefused => EngineDown::Refused,
+                _ => EngineDown::Other(io.to_string()),
+            };
+            break;
+        }
+        source = e.source();
+    }
+    ImageError::EngineUnreachable { host: host.to_owned(), reason }
+}
+
+/// The engine's registry errors (push, pull) as the user's sentence.
+pub(crate) fn registry_error_from_engine(
+    reference: &Reference,
+    text: &str,
+    message: &str,
+    had_credentials: bool,
+) -> ImageError {
+    let registry = reference.registry().to_owned();
+    let lower = message.to_ascii_lowercase();
+    let reference_text = text.to_owned();
+    if lower.contains("does not exist locally") || lower.contains("no such image") {
+        ImageError::NoSuchImage { reference: reference_text }
+    } else if lower.contains("server gave http response to https client") {
+        ImageError::RegistryPlainHttp { registry }
+    } else if lower.contains("no basic auth credentials")
+        || lower.contains("unauthorized")
+        || lower.contains("authentication required")
+    {
+        ImageError::Unauthorized { registry, reference: reference_text, had_credentials }
+    } else if lower.contains("denied") {
+        ImageError::Forbidden { registry, reference: reference_text }
+    } else if lower.contains("manifest unknown") || lower.contains("not found") {
+        ImageError::NotInRegistry { registry, reference: reference_text }
+    } else if lower.contains("connection refused")
+        || lower.contains("no such host")
+        || lower.contains("i/o timeout")
+        || lower.contains("dial tcp")
+    {
+        ImageError::RegistryUnreachable { registry, reason: last_clause(message) }
+    } else {
+        ImageError::Registry { registry, reference: reference_text, message: message.to_owned() }
+    }
+}
+
+fn last_clause(message: &str) -> String {
+    message.rsplit(": ").next().unwrap_or(message).trim().to_owned()
+}
+
+/// The digest in the engine's last push status: `TAG: digest: sha256:… size: N`.
+fn push_digest(status: &str) -> Option<Digest> {
+    let rest = status.split_once("digest: ")?.1;
+    Digest::parse(rest.split_whitespace().next()?)
+}
+
+/// bollard encodes `X-Registry-Auth` / `X-Registry-Config` with the standard base64 alphabet;
+/// the engine decodes the URL-safe one and silently drops credentials whose encoding has `+` or
+/// `/`. Re-encode both headers URL-safe so any password works.
+fn reencode_registry_auth(mut request: bollard::BollardRequest) -> bollard::BollardRequest {
+    for name in ["X-Registry-Auth", "X-Registry-Config"] {
+        let Some(value) = request.headers().get(name) else { continue };
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(value.as_bytes()) else { continue };
+        let encoded = base64::engine::general_purpose::URL_SAFE.encode(decoded);
+        if let Ok(value) = encoded.parse() {
+            request.headers_mut().insert(name, value);
+        }
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_digest_in_push_status() {
+        let d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(push_digest(&format!("v1: digest: {d} size: 528")).unwrap().as_str(), d);
+        assert_eq!(push_digest("Pushed"), None);
+    }
+
+    #[test]
+    fn registry_auth_is_reencoded_url_safe() {
+        let standard = base64::engine::general_purpose::STANDARD.encode("{\"password\":\"s3cr3t>>>???\"}");
+        assert!(standard.contains('+') || standard.contains('/'));
+        let mut request = bollard::BollardRequest::new(bollard::body_full(bytes::Bytes::new()));
+        request.headers_mut().insert("X-Registry-Auth", standard.parse().unwrap());
+        let fixed = reencode_registry_auth(request);
+        let value = fixed.headers()["X-Registry-Auth"].to_str().unwrap().to_owned();
+        assert!(!value.contains('+') && !value.contains('/'), "{value}");
+        let back = base64::engine::general_purpose::URL_SAFE.decode(value).unwrap();
+        assert_eq!(back, b"{\"password\":\"s3cr3t>>>???\"}");
+    }
+
+    #[test]
+    fn engine_registry_errors_read_as_sentences() {
+        let r = Reference::parse("127.0.0.1:5000/app:v1").unwrap();
+        let e = registry_error_from_engine(&r, "127.0.0.1:5000/app:v1", "no basic auth credentials", false);
+        assert_eq!(
+            e.to_string(),
+            "the registry `127.0.0.1:5000` refused anonymous access for `127.0.0.1:5000/app:v1` (401 unauthorized)\nhelp: run `docker login 127.0.0.1:5000`"
+        );
+        let e = registry_error_from_engine(
+            &r,
+            "127.0.0.1:5000/app:v1",
+            "Get \"http://127.0.0.1:5000/v2/\": dial tcp 127.0.0.1:5000: connect: connection refused",
+            false,
+        );
+        assert!(e.to_string().starts_with("cannot reach the registry `127.0.0.1:5000`: connection refused"), "{e}");
+    }
+}

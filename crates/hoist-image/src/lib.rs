@@ -1,0 +1,52 @@
+/*!
+hoist's image engine: builds, tags, pushes and pulls images through the Docker engine API
+(bollard), and asks registries about tags through the OCI distribution API (oci-client). It
+never runs the `docker` CLI, except for the opt-in `buildx` builder.
+
+The principal types, and how they fit together:
+
+- [`Engine`] is a connected Docker engine ([`Engine::connect`] with an [`EngineConfig`]). It
+  builds ([`Engine::build`] with a [`BuildRequest`], reporting [`BuildEvent`]s, returning a
+  [`BuildOutcome`]), pushes ([`Engine::push`], returning the registry [`Digest`]), pulls,
+  inspects ([`ImageInfo`], `None` when absent), tags and removes.
+- [`RegistryClient`] answers "does `REPO:TAG` exist in its registry, at which digest" with one
+  `HEAD` request on a hit, keeping one client per registry.
+- [`DockerConfig`] reads [`Credentials`] from the user's Docker config (`auths`, `credHelpers`,
+  `credsStore`), which both of the above use; secrets are never printed.
+- [`ensure_image`] makes sure an image is present: local, else pulled, else built, and says
+  which and why ([`Ensured`]).
+- [`Context`] streams a build context as a tar, honouring [`Dockerignore`]; benchmarks can
+  write it to any sink and read [`ContextStats`].
+- [`ProgressView`] draws build and transfer events: a live indicatif view on a terminal, plain
+  prefixed lines in CI.
+- [`ImageError`] is every failure, each message naming the thing and the fix.
+
+Where async stops: both facades own a current-thread tokio runtime and every method is one
+`block_on` (the `postgres`-over-`tokio-postgres` shape). No tokio, bollard or oci-client type
+appears in this crate's public API, and the facade must not be called from inside a tokio
+runtime. Like the rest of hoist's library crates, this one makes no semver promise.
+*/
+
+mod build;
+pub mod buildx;
+pub mod context;
+mod credentials;
+pub mod dockerignore;
+mod engine;
+mod ensure;
+mod error;
+mod progress;
+mod reference;
+mod registry;
+mod runtime;
+
+pub use build::{BuildEvent, BuildOutcome, BuildRequest, OciLabels, Step};
+pub use context::{Context, ContextStats};
+pub use credentials::{Credentials, DOCKER_HUB_KEY, DockerConfig};
+pub use dockerignore::Dockerignore;
+pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ImageInfo};
+pub use ensure::{EnsureAction, EnsureEvent, Ensured, ensure_image};
+pub use error::{EngineDown, ImageError};
+pub use progress::{ProgressMode, ProgressView, TransferEvent};
+pub use reference::{DOCKER_HUB, Digest, Reference, is_loopback_host};
+pub use registry::{RegistryClient, RegistryConfig};

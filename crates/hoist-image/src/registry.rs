@@ -1,0 +1,256 @@
+//! Asking a registry about a tag, without pulling: one `HEAD` of the manifest (oci-client).
+//!
+//! One oci-client per registry host is kept and reused, because the first request of a client
+//! pays for discovering the registry's auth (a `GET /v2/` ping, then a token or Basic
+//! credentials that the client caches). After that a hit is one `HEAD` request. oci-client
+//! would ping again before every request of an anonymous client; so an anonymous client
+//! first assumes an open registry and sends an empty bearer token, which skips the ping and
+//! which an open registry ignores: a hit is then one `HEAD` from the very first request. A
+//! registry that wants credentials answers 401, and the client falls back to oci-client's
+//! anonymous flow (ping, anonymous token) for that registry.
+//!
+//! Plain HTTP is used for registries in `insecure` and, by default, loopback ones, as the
+//! Docker engine does.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use oci_client::Client;
+use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::secrets::RegistryAuth;
+
+use crate::credentials::{Credentials, DockerConfig};
+use crate::error::ImageError;
+use crate::reference::{Digest, Reference, is_loopback_host};
+use crate::runtime::Runtime;
+
+/// How registries are reached.
+#[derive(Clone, Debug)]
+pub struct RegistryConfig {
+    /// Registries (`host[:port]`) reached over plain HTTP (`insecure-registries` in `hoist.toml`).
+    pub insecure: Vec<String>,
+    /// Reach loopback registries (`localhost`, `127.0.0.0/8`, `[::1]`) over plain HTTP, as the
+    /// engine does (default `true`).
+    pub loopback_plain_http: bool,
+    /// Credentials; `None`: read the user's Docker config.
+    pub credentials: Option<DockerConfig>,
+}
+
+impl Default for RegistryConfig {
+    fn default() -> RegistryConfig {
+        RegistryConfig { insecure: Vec::new(), loopback_plain_http: true, credentials: None }
+    }
+}
+
+/// A client for any number of registries, keeping one connection (and its auth) per registry.
+pub struct RegistryClient {
+    rt: Arc<Runtime>,
+    insecure: Vec<String>,
+    loopback_plain_http: bool,
+    credentials: DockerConfig,
+    hosts: Mutex<HashMap<String, Arc<HostClient>>>,
+}
+
+impl std::fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryClient")
+            .field("insecure", &self.insecure)
+            .field("loopback_plain_http", &self.loopback_plain_http)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+struct HostClient {
+    client: Client,
+    auth: RegistryAuth,
+    has_credentials: bool,
+    plain_http: bool,
+    /// Set once the registry is known to need no authentication.
+    open: bool,
+}
+
+impl RegistryClient {
+    /// A client with `config`.
+    pub fn new(config: &RegistryConfig) -> Result<RegistryClient, ImageError> {
+        let credentials = match &config.credentials {
+            Some(credentials) => credentials.clone(),
+            None => DockerConfig::load()?,
+        };
+        Ok(RegistryClient {
+            rt: Runtime::new()?,
+            insecure: config.insecure.clone(),
+            loopback_plain_http: config.loopback_plain_http,
+            credentials,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// True when `registry` (`host[:port]`) is reached over plain HTTP.
+    pub fn is_plain_http(&self, registry: &str) -> bool {
+        self.insecure.iter().any(|r| r == registry) || (self.loopback_plain_http && is_loopback_host(registry))
+    }
+
+    /// The digest of `reference` (`REPO:TAG`) in its registry, or `None` when the registry
+    /// does not have it. Never pulls.
+    pub fn exists(&self, reference: &str) -> Result<Option<Digest>, ImageError> {
+        let parsed = Reference::parse(reference)?;
+        let target = oci_reference(&parsed)?;
+        let mut host = self.host_client(&parsed, true)?;
+        loop {
+            match self.rt.block_on(host.client.fetch_manifest_digest(&target, &host.auth)) {
+                Ok(digest) => return Ok(Digest::parse(&digest)),
+                Err(error) => match classify(&error) {
+                    Class::Missing => return Ok(None),
+                    // Not an open registry after all (it challenges with Basic, which looks
+                    // the same to oci-client's discovery): ask plainly anonymously from now on.
+                    Class::Unauthorized if host.open => host = self.host_client(&parsed, false)?,
+                    _ => return Err(self.error(&parsed, reference, &host, error)),
+                },
+            }
+        }
+    }
+
+    fn host_client(&self, reference: &Reference, allow_open: bool) -> Result<Arc<HostClient>, ImageError> {
+        let registry = reference.registry();
+        if let Some(host) = self.hosts.lock().unwrap_or_else(|e| e.into_inner()).get(registry)
+            && (allow_open || !host.open)
+        {
+            return Ok(host.clone());
+        }
+        let plain_http = self.is_plain_http(registry);
+        let credentials = self.credentials.credentials_for(registry)?;
+        let has_credentials = credentials.is_some();
+        let auth = match credentials {
+            Some(Credentials::Basic { username, password }) => RegistryAuth::Basic(username, password),
+            // oci-client has no identity-token (OAuth2 refresh) flow: ask anonymously.
+            Some(Credentials::IdentityToken(_)) | None => RegistryAuth::Anonymous,
+        };
+        let client = new_client(plain_http).map_err(|e| ImageError::Registry {
+            registry: registry.to_owned(),
+            reference: reference.to_string(),
+            message: e.to_string(),
+        })?;
+        let mut host = HostClient { client, auth, has_credentials, plain_http, open: false };
+        if allow_open && matches!(host.auth, RegistryAuth::Anonymous) {
+            // Assume an open registry first: an empty bearer token skips oci-client's ping
+            // before every request, and an open registry ignores it. A registry that wants
+            // credentials answers 401, and `exists` then asks plainly anonymously.
+            host.open = true;
+            host.auth = RegistryAuth::Bearer(String::new());
+        }
+        let host = Arc::new(host);
+        self.hosts.lock().unwrap_or_else(|e| e.into_inner()).insert(registry.to_owned(), host.clone());
+        Ok(host)
+    }
+
+    fn error(&self, reference: &Reference, text: &str, host: &HostClient, error: OciDistributionError) -> ImageError {
+        let registry = reference.registry().to_owned();
+        match classify(&error) {
+            Class::Unauthorized => {
+                ImageError::Unauthorized { registry, reference: text.to_owned(), had_credentials: host.has_credentials }
+            }
+            Class::Forbidden => ImageError::Forbidden { registry, reference: text.to_owned() },
+            Class::PlainHttp if !host.plain_http => ImageError::RegistryPlainHttp { registry },
+            Class::Unreachable(reason) => ImageError::RegistryUnreachable { registry, reason },
+            Class::PlainHttp => {
+                ImageError::RegistryUnreachable { registry, reason: "it answered neither HTTP nor TLS".to_owned() }
+            }
+            Class::Missing => ImageError::NotInRegistry { registry, reference: text.to_owned() },
+            Class::Other => ImageError::Registry { registry, reference: text.to_owned(), message: error.to_string() },
+        }
+    }
+}
+
+enum Class {
+    Missing,
+    Unauthorized,
+    Forbidden,
+    PlainHttp,
+    Unreachable(String),
+    Other,
+}
+
+fn classify(error: &OciDistributionError) -> Class {
+    match error {
+        OciDistributionError::RegistryError { envelope, .. } => {
+            let codes: Vec<&OciErrorCode> = envelope.errors.iter().map(|e| &e.code).collect();
+            if codes.iter().any(|c| {
+                matches!(c, OciErrorCode::ManifestUnknown | OciErrorCode::NameUnknown | OciErrorCode::NotFound)
+            }) {
+                Class::Missing
+            } else if codes.iter().any(|c| matches!(c, OciErrorCode::Unauthorized)) {
+                Class::Unauthorized
+            } else if codes.iter().any(|c| matches!(c, OciErrorCode::Denied)) {
+                Class::Forbidden
+            } else {
+                Class::Other
+            }
+        }
+        OciDistributionError::ImageManifestNotFoundError(_) => Class::Missing,
+        OciDistributionError::ServerError { code: 404, .. } => Class::Missing,
+        OciDistributionError::ServerError { code: 401, .. }
+        | OciDistributionError::UnauthorizedError { .. }
+        | OciDistributionError::AuthenticationFailure(_) => Class::Unauthorized,
+        OciDistributionError::ServerError { code: 403, .. } => Class::Forbidden,
+        OciDistributionError::RequestError(e) => {
+            let chain = error_chain(e);
+            let lower = chain.to_ascii_lowercase();
+            if lower.contains("invalidcontenttype")
+                || lower.contains("corrupt message")
+                || lower.contains("wrong version number")
+                || lower.contains("http response to https")
+            {
+                Class::PlainHttp
+            } else if e.is_connect() || e.is_timeout() {
+                let reason = if lower.contains("connection refused") {
+                    "connection refused".to_owned()
+                } else if lower.contains("dns") || lower.contains("resolve") {
+                    "the host name does not resolve".to_owned()
+                } else if e.is_timeout() {
+                    "the request timed out".to_owned()
+                } else {
+                    chain
+                };
+                Class::Unreachable(reason)
+            } else {
+                Class::Other
+            }
+        }
+        _ => Class::Other,
+    }
+}
+
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(e) = source {
+        parts.push(e.to_string());
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+fn new_client(plain_http: bool) -> Result<Client, OciDistributionError> {
+    let config = ClientConfig {
+        protocol: if plain_http { ClientProtocol::Http } else { ClientProtocol::Https },
+        // An insecure registry is also trusted without certificate checks, as the engine does.
+        accept_invalid_certificates: plain_http,
+        ..ClientConfig::default()
+    };
+    Client::try_from(config)
+}
+
+fn oci_reference(reference: &Reference) -> Result<oci_client::Reference, ImageError> {
+    let text = match (reference.tag_or_latest(), reference.digest()) {
+        (Some(tag), Some(digest)) => format!("{}/{}:{tag}@{digest}", reference.registry(), reference.repository()),
+        (Some(tag), None) => format!("{}/{}:{tag}", reference.registry(), reference.repository()),
+        (None, Some(digest)) => format!("{}/{}@{digest}", reference.registry(), reference.repository()),
+        (None, None) => format!("{}/{}", reference.registry(), reference.repository()),
+    };
+    text.parse().map_err(|e: oci_client::ParseError| ImageError::InvalidReference {
+        reference: reference.to_string(),
+        reason: e.to_string(),
+    })
+}
