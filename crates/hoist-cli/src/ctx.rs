@@ -13,11 +13,17 @@ pub struct Ctx {
     start_dir: PathBuf,
     bin_name: &'static str,
     config: OnceCell<Config>,
+    registry: OnceCell<hoist_image::RegistryClient>,
 }
 
 impl Ctx {
     pub(crate) fn new(project_dir: Option<PathBuf>, bin_name: &'static str) -> Ctx {
-        Ctx { start_dir: project_dir.unwrap_or_else(|| PathBuf::from(".")), bin_name, config: OnceCell::new() }
+        Ctx {
+            start_dir: project_dir.unwrap_or_else(|| PathBuf::from(".")),
+            bin_name,
+            config: OnceCell::new(),
+            registry: OnceCell::new(),
+        }
     }
 
     /// How hoist was invoked (`hoist` or `cargo xtask`), for messages that name a command.
@@ -43,6 +49,27 @@ impl Ctx {
         }
         let config = Config::discover(&self.start_dir)?;
         Ok(self.config.get_or_init(|| config))
+    }
+
+    /// The registry client (credentials from the Docker config; `insecure-registries` and
+    /// loopback registries over plain HTTP), made on first use. Works without `hoist.toml`.
+    pub fn registry(&self) -> anyhow::Result<&hoist_image::RegistryClient> {
+        if let Some(client) = self.registry.get() {
+            return Ok(client);
+        }
+        let insecure = self.config().map(|c| c.insecure_registries.clone()).unwrap_or_default();
+        let config = hoist_image::RegistryConfig { insecure, ..hoist_image::RegistryConfig::default() };
+        let client = hoist_image::RegistryClient::new(&config)?;
+        Ok(self.registry.get_or_init(|| client))
+    }
+
+    /// The registry as the deploy gate asks it: a digest, `None` when absent, or why it could
+    /// not be asked.
+    pub fn image_lookup(&self) -> anyhow::Result<impl FnMut(&str) -> Result<Option<String>, String> + '_> {
+        let registry = self.registry()?;
+        Ok(move |reference: &str| {
+            registry.exists(reference).map(|d| d.map(|d| d.as_str().to_owned())).map_err(|e| e.to_string())
+        })
     }
 
     /// The environment overrides for the project.

@@ -10,11 +10,15 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("tag", "tag                     # registry.example.com/app:v0.5.146"),
     ("registry", "registry                # registry.example.com/app"),
     ("layers", "layers --json           # the Dockerfile's stages, with base images"),
+    ("exists", "exists \"$(hoist tag)-solr\"   # the digest if the registry has it, exit 1 if not"),
     ("compose", "compose ci up -d          # docker compose -f … -p ci up -d; also `ci-dc up -d`"),
-    ("completions", "completions bash > /etc/bash_completion.d/hoist"),
+    ("deploy", "deploy dev --dry-run     # gate on images + version tag, then move dev/deploy atomically"),
+    ("rollback", "rollback prod            # point prod/deploy back at last/prod/deploy"),
+    ("status", "status --json            # what each environment runs, and its previous deploy"),
     ("release", "release prod --app metabase --dry-run   # channels/prod.yaml: kubectl/helm"),
     ("diff", "diff test --outfile kdiff.md   # kubectl diff of channel `test`, as markdown"),
     ("gitops-release", "gitops-release staging --digest sha256:…   # commit staging/APP.yaml to the releases repo"),
+    ("completions", "completions bash > /etc/bash_completion.d/hoist"),
 ];
 
 /// The error for a target that is neither built in nor a compose shortcut of `hoist.toml`.

@@ -130,8 +130,12 @@ fn write_plan(out: &mut impl Write, plan: &Plan) -> std::io::Result<()> {
         PlanKind::Rollback => "roll back",
     };
     match plan.kind {
-        PlanKind::Deploy => writeln!(out, "{action} {} to `{}` (remote `{}`)", what(plan), plan.environment, plan.remote)?,
-        PlanKind::Rollback => writeln!(out, "{action} `{}` to {} (remote `{}`)", plan.environment, what(plan), plan.remote)?,
+        PlanKind::Deploy => {
+            writeln!(out, "{action} {} to `{}` (remote `{}`)", what(plan), plan.environment, plan.remote)?
+        }
+        PlanKind::Rollback => {
+            writeln!(out, "{action} `{}` to {} (remote `{}`)", plan.environment, what(plan), plan.remote)?
+        }
     }
     for image in &plan.images {
         match &image.digest {
@@ -191,7 +195,12 @@ fn deploy_summary(plan: &Plan) -> String {
     } else {
         md.push_str("| tag | from | to |\n|---|---|---|\n");
         for m in &plan.moves {
-            md.push_str(&format!("| `{}` | {} | {} |\n", m.tag, m.from.as_ref().map_or("(none)", |o| o.short()), m.to.short()));
+            md.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                m.tag,
+                m.from.as_ref().map_or("(none)", |o| o.short()),
+                m.to.short()
+            ));
         }
     }
     md

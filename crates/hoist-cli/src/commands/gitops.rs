@@ -12,7 +12,7 @@ use crate::Ctx;
 pub(crate) struct GitopsRelease {
     /// The environment: the directory of the releases repository Flux watches for it.
     environment: String,
-    /// The image's digest in the registry (`sha256:…`), for `{digest}` in the template.
+    /// The image's digest (`sha256:…`) for `{digest}` in the template; default: asked from the registry.
     #[arg(long, value_name = "sha256:…")]
     digest: Option<String>,
     /// A chart value for `{values.KEY}`, over `[gitops.values]` (repeatable).
@@ -69,6 +69,13 @@ impl GitopsRelease {
         let template_path = config.root().join(&gitops.template);
         let template = std::fs::read_to_string(&template_path)
             .map_err(|source| GitopsError::Template { path: template_path.display().to_string(), source })?;
+        if inputs.digest.is_none() && template.contains("{digest}") {
+            let image = inputs.image();
+            let digest = ctx.registry()?.exists(&image)?.ok_or_else(|| {
+                anyhow::format_err!("image `{image}` is not in the registry, so its digest cannot fill `{{digest}}`: push it first, or pass `--digest`")
+            })?;
+            inputs.digest = Some(digest.as_str().to_owned());
+        }
         let contents = hoist_gitops::render(&template, &inputs, &gitops.template.display().to_string())?;
         let path = hoist_gitops::render(&gitops.path, &inputs, "`gitops.path` in hoist.toml")?;
         let subject = hoist_gitops::render(&gitops.message, &inputs, "`gitops.message` in hoist.toml")?;

@@ -3,6 +3,8 @@
 pub(crate) mod channels;
 pub(crate) mod completions;
 pub(crate) mod compose;
+pub(crate) mod deploy;
+pub(crate) mod exists;
 pub(crate) mod gitops;
 pub(crate) mod layers;
 pub(crate) mod naming;

@@ -102,7 +102,8 @@ fn bad_input_is_one_sentence_and_changes_nothing() {
     let stderr = hoist(project.path()).args(["gitops-release", "staging"]).failure();
     assert_eq!(
         stderr,
-        "error: .flux.ci/helmrelease.yaml:12: the template uses `{digest}` but the image digest is not known: pass `--digest sha256:…` (the digest the registry reports for the image)\n"
+        "error: cannot reach the registry `registry.example.com`: the host name does not resolve\nhelp: check the address and that the registry is running\n",
+        "without `--digest`, the digest is asked from the registry"
     );
     let stderr = hoist(project.path()).args(["gitops-release", "prod", "--digest", &digest()]).failure();
     assert_eq!(

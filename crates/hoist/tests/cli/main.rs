@@ -2,6 +2,7 @@
 
 mod channels;
 mod compose;
+mod deploy;
 mod errors;
 mod gitops;
 mod help;
