@@ -10,6 +10,8 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("tag", "tag                     # registry.example.com/app:v0.5.146"),
     ("registry", "registry                # registry.example.com/app"),
     ("layers", "layers --json           # the Dockerfile's stages, with base images"),
+    ("build", "build tester            # REGISTRY:VERSION-tester through BuildKit; --push to push"),
+    ("push", "push                     # build `release` and push REGISTRY:VERSION and :last"),
     ("exists", "exists \"$(hoist tag)-solr\"   # the digest if the registry has it, exit 1 if not"),
     ("compose", "compose ci up -d          # docker compose -f … -p ci up -d; also `ci-dc up -d`"),
     ("deploy", "deploy dev --dry-run     # gate on images + version tag, then move dev/deploy atomically"),

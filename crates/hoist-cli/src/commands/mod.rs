@@ -1,5 +1,6 @@
 //! One module per target.
 
+pub(crate) mod build;
 pub(crate) mod channels;
 pub(crate) mod completions;
 pub(crate) mod compose;

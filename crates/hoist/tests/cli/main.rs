@@ -1,5 +1,6 @@
 //! The hoist binary, run the way users run it.
 
+mod build;
 mod channels;
 mod compose;
 mod deploy;
