@@ -19,7 +19,13 @@ pub(crate) struct Case {
 }
 
 pub(crate) fn all() -> Vec<Case> {
-    vec![Case { name: "startup", run: startup }]
+    vec![
+        Case { name: "startup", run: startup },
+        Case { name: "exists", run: exists_check },
+        Case { name: "build", run: build },
+        Case { name: "context", run: big_context },
+        Case { name: "push", run: push },
+    ]
 }
 
 /// `hoist version` against a `just version` recipe, both compiled binaries.
@@ -98,4 +104,201 @@ pub(crate) fn compile_times(sh: &Shell, root: &Path) -> Result<CompileTimes, Str
     let incremental = time("incremental")?;
     let _ = std::fs::remove_dir_all(&target);
     Ok(CompileTimes { cold, incremental, touched: touched.into() })
+}
+
+/// A scratch project for image benchmarks: `hoist.toml`, `.bumpversion.toml` and `dockerfile`.
+fn image_project(registry: &str, dockerfile: &str) -> Result<std::path::PathBuf, String> {
+    let dir = tempfile_dir()?;
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).map_err(|e| e.to_string());
+    write("hoist.toml", &format!("registry = \"{registry}\"\n"))?;
+    write(".bumpversion.toml", "[tool.bumpversion]\ncurrent_version = \"1.0.0\"\n")?;
+    write("Dockerfile", dockerfile)?;
+    Ok(dir)
+}
+
+/// The remote exists-check: `hoist exists` against `skopeo inspect` and `docker manifest inspect`.
+fn exists_check(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    let registry = hoist_test_support::registry::Registry::start();
+    registry.push_local_image(hoist_test_support::engine::base_image(), "app", "v1");
+    let reference = format!("{}/app:v1", registry.host());
+    let dir = tempfile_dir()?;
+    let runner = Runner { rounds: options.rounds * 2 };
+    let skopeo_ref = format!("docker://{reference}");
+    let hoist_cmd = || command(sh, &dir, hoist, &["exists", &reference]);
+    let (h1, skopeo) = runner.compare(|| Ok(()), &hoist_cmd, &|| {
+        command(sh, &dir, Path::new("skopeo"), &["inspect", "--tls-verify=false", "--raw", &skopeo_ref])
+    })?;
+    let (h2, docker) = runner.compare(|| Ok(()), &hoist_cmd, &|| {
+        command(sh, &dir, Path::new("docker"), &["manifest", "inspect", "--insecure", &reference])
+    })?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(vec![
+        Comparison {
+            name: "registry exists-check (hit)".into(),
+            hoist: h1,
+            peer_name: "`skopeo inspect --raw`".into(),
+            peer: skopeo,
+            goal: Goal::FasterBy(5.0),
+        },
+        Comparison {
+            name: "registry exists-check (hit)".into(),
+            hoist: h2,
+            peer_name: "`docker manifest inspect`".into(),
+            peer: docker,
+            goal: Goal::FasterBy(5.0),
+        },
+    ])
+}
+
+/// Building one stage, cold and cached: hoist (the engine's BuildKit) against `docker build`
+/// with the classic builder, the only one the packaged docker CLI can drive.
+fn build(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    let base = hoist_test_support::engine::base_image();
+    let name = hoist_test_support::unique_name("bench-build");
+    let dockerfile = format!(
+        "FROM {base} AS deps\nRUN for i in $(seq 1 2000); do echo line $i; done > /deps.txt\n\nFROM deps AS release\nCOPY app.txt /app/app.txt\nRUN sha256sum /deps.txt /app/app.txt > /app/sums\n"
+    );
+    let dir = image_project(&format!("localhost/{name}"), &dockerfile)?;
+    std::fs::write(dir.join("app.txt"), "application\n").map_err(|e| e.to_string())?;
+    let runner = Runner { rounds: options.rounds.min(5) };
+    let peer_tag = format!("localhost/{name}:peer");
+    let docker = |no_cache: bool| {
+        let dir = dir.clone();
+        let tag = peer_tag.clone();
+        move || {
+            let mut args = vec!["build", "--quiet", "--target", "release", "-t", &tag];
+            if no_cache {
+                args.push("--no-cache");
+            }
+            args.push(".");
+            let mut c = command(sh, &dir, Path::new("docker"), &args);
+            c.env("DOCKER_BUILDKIT", "0");
+            c
+        }
+    };
+    let hoist_build = |no_cache: bool| {
+        let dir = dir.clone();
+        move || {
+            let mut args = vec!["build", "release", "--progress", "quiet"];
+            if no_cache {
+                args.push("--no-cache");
+            }
+            command(sh, &dir, hoist, &args)
+        }
+    };
+    let (hc, pc) = runner.compare(|| Ok(()), &hoist_build(true), &docker(true))?;
+    let (hw, pw) = runner.compare(|| Ok(()), &hoist_build(false), &docker(false))?;
+    let tags = [peer_tag, format!("localhost/{name}:v1.0.0"), format!("localhost/{name}:last")];
+    let _ = cmd!(sh, "docker image rm --force {tags...}").quiet().ignore_stdout().ignore_stderr().run();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(vec![
+        Comparison {
+            name: "build a stage, cold (`--no-cache`)".into(),
+            hoist: hc,
+            peer_name: "`docker build` (classic)".into(),
+            peer: pc,
+            goal: Goal::AtMost(1.05),
+        },
+        Comparison {
+            name: "build a stage, cached".into(),
+            hoist: hw,
+            peer_name: "`docker build` (classic)".into(),
+            peer: pw,
+            goal: Goal::AtMost(1.05),
+        },
+    ])
+}
+
+/// A 1 GiB context in 10,000 files of which `.dockerignore` excludes 90%: hoist streams the
+/// tar; the docker CLI builds it first.
+fn big_context(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    let base = hoist_test_support::engine::base_image();
+    let name = hoist_test_support::unique_name("bench-context");
+    let dir = image_project(&format!("localhost/{name}"), &format!("FROM {base} AS release\nCOPY . /context\n"))?;
+    std::fs::write(dir.join(".dockerignore"), "data/**/*.bin\n").map_err(|e| e.to_string())?;
+    let chunk = vec![0x5au8; 107_374];
+    for i in 0..10_000 {
+        let sub = dir.join(format!("data/{:02}", i % 100));
+        std::fs::create_dir_all(&sub).map_err(|e| e.to_string())?;
+        let file = if i % 10 == 0 { sub.join(format!("{i}.txt")) } else { sub.join(format!("{i}.bin")) };
+        std::fs::write(file, &chunk).map_err(|e| e.to_string())?;
+    }
+    let runner = Runner { rounds: options.rounds.min(3) };
+    let peer_tag = format!("localhost/{name}:peer");
+    let (h, p) = runner.compare(
+        || Ok(()),
+        &|| command(sh, &dir, hoist, &["build", "release", "--progress", "quiet"]),
+        &|| {
+            let mut c = command(sh, &dir, Path::new("docker"), &["build", "--quiet", "-t", &peer_tag, "."]);
+            c.env("DOCKER_BUILDKIT", "0");
+            c
+        },
+    )?;
+    let tags = [peer_tag.clone(), format!("localhost/{name}:v1.0.0"), format!("localhost/{name}:last")];
+    let _ = cmd!(sh, "docker image rm --force {tags...}").quiet().ignore_stdout().ignore_stderr().run();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(vec![
+        Comparison {
+            name: "1 GiB context, 10,000 files, 90% ignored: time".into(),
+            hoist: h.clone(),
+            peer_name: "`docker build` (classic)".into(),
+            peer: p.clone(),
+            goal: Goal::AtMost(1.0),
+        },
+        Comparison {
+            name: "1 GiB context, 10,000 files, 90% ignored: memory".into(),
+            hoist: h,
+            peer_name: "`docker build` (classic)".into(),
+            peer: p,
+            goal: Goal::PeakRssMib(64),
+        },
+    ])
+}
+
+/// Pushing a 50 MiB image to an empty registry: `hoist push` against `docker push`.
+fn push(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    let base = hoist_test_support::engine::base_image();
+    let name = hoist_test_support::unique_name("bench-push");
+    let registry = std::cell::RefCell::new(hoist_test_support::registry::Registry::start());
+    let project = |host: &str| {
+        image_project(
+            &format!("{host}/{name}"),
+            &format!("FROM {base} AS release\nRUN head -c 52428800 /dev/urandom > /payload\n"),
+        )
+    };
+    let dir = project(&registry.borrow().host())?;
+    cmd!(sh, "{hoist} -C {dir} build release --progress quiet")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .map_err(|e| e.to_string())?;
+    let local = format!("{}/{name}:v1.0.0", registry.borrow().host());
+    let runner = Runner { rounds: options.rounds.min(5) };
+    // Every run pushes to a fresh, empty registry on the same port range; the image is
+    // retagged for it before the run (not measured).
+    let target = std::cell::RefCell::new(String::new());
+    let prepare = || -> Result<(), String> {
+        *registry.borrow_mut() = hoist_test_support::registry::Registry::start();
+        let host = registry.borrow().host();
+        std::fs::write(dir.join("hoist.toml"), format!("registry = \"{host}/{name}\"\n")).map_err(|e| e.to_string())?;
+        let tagged = format!("{host}/{name}:v1.0.0");
+        cmd!(sh, "docker tag {local} {tagged}").quiet().run().map_err(|e| e.to_string())?;
+        *target.borrow_mut() = tagged;
+        Ok(())
+    };
+    let (h, p) = runner.compare(
+        prepare,
+        // `hoist push` is the whole target: a (cached) build, then both tags of the release
+        // step (`v1.0.0` and `last`, the same digest).
+        &|| command(sh, &dir, hoist, &["push", "--progress", "quiet"]),
+        &|| command(sh, &dir, Path::new("docker"), &["push", "--quiet", &target.borrow()]),
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(vec![Comparison {
+        name: "push 50 MiB to an empty registry (`hoist push`: cached build + 2 tags)".into(),
+        hoist: h,
+        peer_name: "`docker push`".into(),
+        peer: p,
+        goal: Goal::AtMost(1.05),
+    }])
 }

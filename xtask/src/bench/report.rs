@@ -7,7 +7,6 @@ use super::Measurement;
 
 /// What a comparison aims for.
 #[derive(Clone, Copy, Debug)]
-#[expect(dead_code, reason = "the bump and image comparisons construct the other goals")]
 pub(crate) enum Goal {
     /// hoist at least this many times faster than the peer (peer / hoist ≥ x).
     FasterBy(f64),
