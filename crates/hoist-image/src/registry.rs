@@ -243,14 +243,15 @@ fn new_client(plain_http: bool) -> Result<Client, OciDistributionError> {
 }
 
 fn oci_reference(reference: &Reference) -> Result<oci_client::Reference, ImageError> {
-    let text = match (reference.tag_or_latest(), reference.digest()) {
-        (Some(tag), Some(digest)) => format!("{}/{}:{tag}@{digest}", reference.registry(), reference.repository()),
-        (Some(tag), None) => format!("{}/{}:{tag}", reference.registry(), reference.repository()),
-        (None, Some(digest)) => format!("{}/{}@{digest}", reference.registry(), reference.repository()),
-        (None, None) => format!("{}/{}", reference.registry(), reference.repository()),
-    };
-    text.parse().map_err(|e: oci_client::ParseError| ImageError::InvalidReference {
-        reference: reference.to_string(),
-        reason: e.to_string(),
+    // Built from the parts hoist already validated: parsing the text again would compile
+    // oci-spec's reference regex, most of a one-shot check's time.
+    let (registry, repository) = (reference.registry().to_owned(), reference.repository().to_owned());
+    Ok(match (reference.tag_or_latest(), reference.digest()) {
+        (Some(tag), Some(digest)) => {
+            oci_client::Reference::with_tag_and_digest(registry, repository, tag.to_owned(), digest.as_str().to_owned())
+        }
+        (Some(tag), None) => oci_client::Reference::with_tag(registry, repository, tag.to_owned()),
+        (None, Some(digest)) => oci_client::Reference::with_digest(registry, repository, digest.as_str().to_owned()),
+        (None, None) => oci_client::Reference::with_tag(registry, repository, "latest".to_owned()),
     })
 }
