@@ -49,4 +49,4 @@ pub use ensure::{EnsureAction, EnsureEvent, Ensured, ensure_image};
 pub use error::{EngineDown, ImageError};
 pub use progress::{ProgressMode, ProgressView, TransferEvent};
 pub use reference::{DOCKER_HUB, Digest, Reference, is_loopback_host};
-pub use registry::{RegistryClient, RegistryConfig};
+pub use registry::{RegistryClient, RegistryConfig, RemoteImage};

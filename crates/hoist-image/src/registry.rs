@@ -43,6 +43,15 @@ impl Default for RegistryConfig {
     }
 }
 
+/// What a registry holds for one tag: its manifest digest and its image's labels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteImage {
+    /// The manifest digest, when the registry reported one.
+    pub digest: Option<Digest>,
+    /// The labels of the image configuration.
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
 /// A client for any number of registries, keeping one connection (and its auth) per registry.
 pub struct RegistryClient {
     rt: Arc<Runtime>,
@@ -105,6 +114,36 @@ impl RegistryClient {
                     Class::Missing => return Ok(None),
                     // Not an open registry after all (it challenges with Basic, which looks
                     // the same to oci-client's discovery): ask plainly anonymously from now on.
+                    Class::Unauthorized if host.open => host = self.host_client(&parsed, false)?,
+                    _ => return Err(self.error(&parsed, reference, &host, error)),
+                },
+            }
+        }
+    }
+
+    /// The digest and image-config labels of `reference` in its registry, or `None` when the
+    /// registry does not have it. Reads the manifest and the small config blob; pulls no layer.
+    pub fn labels(&self, reference: &str) -> Result<Option<RemoteImage>, ImageError> {
+        let parsed = Reference::parse(reference)?;
+        let target = oci_reference(&parsed)?;
+        let mut host = self.host_client(&parsed, true)?;
+        loop {
+            match self.rt.block_on(host.client.pull_manifest_and_config(&target, &host.auth)) {
+                Ok((_, digest, config)) => {
+                    let value: serde_json::Value = serde_json::from_str(&config).map_err(|e| ImageError::Registry {
+                        registry: parsed.registry().to_owned(),
+                        reference: reference.to_owned(),
+                        message: format!("its image configuration is not JSON: {e}"),
+                    })?;
+                    let labels = value
+                        .pointer("/config/Labels")
+                        .and_then(|l| l.as_object())
+                        .map(|l| l.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+                        .unwrap_or_default();
+                    return Ok(Some(RemoteImage { digest: Digest::parse(&digest), labels }));
+                }
+                Err(error) => match classify(&error) {
+                    Class::Missing => return Ok(None),
                     Class::Unauthorized if host.open => host = self.host_client(&parsed, false)?,
                     _ => return Err(self.error(&parsed, reference, &host, error)),
                 },

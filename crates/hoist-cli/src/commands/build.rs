@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_image::{BuildRequest, Engine, EngineConfig, ProgressMode, ProgressView};
+use hoist_image::{BuildRequest, Context, Engine, EngineConfig, ProgressMode, ProgressView};
+use hoist_pipeline::{BuildAction, InputDigest};
 use serde::Serialize;
 
 use crate::Ctx;
@@ -38,6 +39,9 @@ pub(crate) struct Build {
     /// Look for newer base images.
     #[arg(long)]
     pull: bool,
+    /// Build even when an image with the same inputs exists here or in the registry.
+    #[arg(long)]
+    force: bool,
     /// A build argument (repeatable).
     #[arg(long = "build-arg", value_name = "NAME=VALUE")]
     build_args: Vec<String>,
@@ -58,6 +62,9 @@ pub(crate) struct Push {
     /// The Dockerfile stage to build and push.
     #[arg(default_value = "release")]
     step: String,
+    /// Build even when the registry has an image with the same inputs.
+    #[arg(long)]
+    force: bool,
     /// How to show progress.
     #[arg(long, value_enum, default_value = "auto")]
     progress: Progress,
@@ -75,6 +82,9 @@ struct BuildPlan {
     step: String,
     version: String,
     tags: Vec<String>,
+    action: BuildAction,
+    reason: String,
+    inputs: InputDigest,
     builder: String,
     platform: Option<String>,
     cache_from: Vec<String>,
@@ -89,7 +99,7 @@ struct BuildPlan {
 struct BuildResult {
     #[serde(flatten)]
     plan: BuildPlan,
-    image_id: String,
+    image_id: Option<String>,
     steps: usize,
     cached_steps: usize,
     pushed: Vec<Pushed>,
@@ -109,6 +119,7 @@ impl Push {
             load: false,
             no_cache: false,
             pull: false,
+            force: self.force,
             build_args: Vec::new(),
             progress: self.progress,
             dry_run: self.dry_run,
@@ -133,16 +144,52 @@ impl Build {
                 stages.join(", ")
             );
         }
+        let stage = dockerfile.stage(&self.step).expect("checked above");
+        let build_args = parse_build_args(&self.build_args)?;
+        let context = Context::new(&config.context_path(), &config.dockerfile_path())?;
+        let inputs = hoist_pipeline::input_digest(
+            &dockerfile,
+            stage,
+            context.dir(),
+            context.dockerignore(),
+            &build_args,
+            config.platform.as_deref(),
+        )?;
         let cache = naming.cache_refs(&self.step, self.push && !overrides.no_cache_to);
         let builder = match config.builder {
             hoist_config::Builder::Buildkit => hoist_image::Builder::Buildkit,
             hoist_config::Builder::Classic => hoist_image::Builder::Classic,
             hoist_config::Builder::Buildx => hoist_image::Builder::Buildx,
         };
+        let tags = naming.step_image(&self.step).tags;
+        let primary = tags[0].clone();
+
+        // What exists already, here and in the registry (the source of truth).
+        let engine = Engine::connect(&EngineConfig { builder, ..EngineConfig::default() })?;
+        let local = engine.inspect(&primary)?.map(|image| image.labels);
+        let (remote, remote_unknown) = match ctx.registry()?.labels(&primary) {
+            Ok(found) => (found.map(|image| image.labels), None),
+            Err(error) => (None, Some(error.to_string().lines().next().unwrap_or_default().to_owned())),
+        };
+        let decision = hoist_pipeline::decide(
+            &self.step,
+            &primary,
+            &inputs,
+            hoist_pipeline::Found {
+                local: local.as_ref(),
+                remote: remote.as_ref(),
+                remote_unknown: remote_unknown.as_deref(),
+            },
+            self.push,
+            self.force || self.no_cache,
+        );
         let plan = BuildPlan {
             step: self.step.clone(),
             version: naming.version(),
-            tags: naming.step_image(&self.step).tags,
+            tags,
+            action: decision.action,
+            reason: decision.reason,
+            inputs,
             builder: format!("{builder:?}").to_lowercase(),
             platform: config.platform.clone(),
             cache_from: cache.as_ref().map(|c| c.from.clone()).unwrap_or_default(),
@@ -161,38 +208,60 @@ impl Build {
             return Ok(ExitCode::SUCCESS);
         }
 
-        let mut request = BuildRequest::new(config.context_path(), &naming.version());
-        request.dockerfile = config.dockerfile_path();
-        request.target = Some(self.step.clone());
-        request.tags = plan.tags.clone();
-        request.platform = plan.platform.clone();
-        request.cache_from = plan.cache_from.clone();
-        request.inline_cache = self.push && plan.cache_to.is_some();
-        request.cache_to = if builder == hoist_image::Builder::Buildx { plan.cache_to.clone() } else { None };
-        request.no_cache = self.no_cache;
-        request.pull = self.pull;
-        for pair in &self.build_args {
-            let Some((name, value)) = pair.split_once('=').filter(|(n, _)| !n.is_empty()) else {
-                anyhow::bail!("`--build-arg {pair}` is not NAME=VALUE: write it as `--build-arg PYTHON=3.12`");
-            };
-            request.build_args.insert(name.to_owned(), value.to_owned());
-        }
-
-        let engine = Engine::connect(&EngineConfig { builder, ..EngineConfig::default() })?;
         let mode = match self.progress {
             Progress::Auto => ProgressMode::Auto,
             Progress::Plain => ProgressMode::Plain,
             Progress::Quiet => ProgressMode::Quiet,
         };
-        let mut view = ProgressView::new(mode, &self.step);
-        let outcome = engine.build(&request, &mut |event| view.build_event(&event));
-        view.finish();
-        let outcome = outcome?;
-        for failure in &outcome.cache_import_failures {
-            eprintln!("warning: the registry cache `{failure}` could not be read; the build ran without it");
+        if mode != ProgressMode::Quiet {
+            eprintln!("{}: {}", self.step, plan.reason);
+        }
+        let (mut image_id, mut steps, mut cached_steps) = (None, 0, 0);
+        match plan.action {
+            BuildAction::Build => {
+                let mut request = BuildRequest::new(config.context_path(), &naming.version());
+                request.dockerfile = config.dockerfile_path();
+                request.target = Some(self.step.clone());
+                request.tags = plan.tags.clone();
+                request.labels = plan.inputs.labels();
+                request.platform = plan.platform.clone();
+                request.cache_from = plan.cache_from.clone();
+                request.inline_cache = self.push && plan.cache_to.is_some();
+                request.cache_to = if builder == hoist_image::Builder::Buildx { plan.cache_to.clone() } else { None };
+                request.no_cache = self.no_cache;
+                request.pull = self.pull;
+                request.build_args = build_args;
+                let mut view = ProgressView::new(mode, &self.step);
+                let outcome = engine.build(&request, &mut |event| view.build_event(&event));
+                view.finish();
+                let outcome = outcome?;
+                for failure in &outcome.cache_import_failures {
+                    eprintln!("warning: the registry cache `{failure}` could not be read; the build ran without it");
+                }
+                (image_id, steps, cached_steps) = (Some(outcome.image_id), outcome.steps, outcome.cached_steps);
+            }
+            BuildAction::Pull => {
+                let mut view = ProgressView::new(mode, &self.step);
+                let pulled = engine.pull(&primary, &mut |event| view.transfer_event(&event));
+                view.finish();
+                let pulled = pulled?;
+                for tag in &plan.tags[1..] {
+                    engine.tag(&primary, tag)?;
+                }
+                image_id = Some(pulled.id);
+            }
+            BuildAction::Push | BuildAction::Skip => {
+                // The primary tag is current; make sure the others name the same image.
+                if let Some(image) = engine.inspect(&primary)? {
+                    for tag in &plan.tags[1..] {
+                        engine.tag(&primary, tag)?;
+                    }
+                    image_id = Some(image.id);
+                }
+            }
         }
         let mut pushed = Vec::new();
-        if self.push {
+        if self.push && plan.action != BuildAction::Skip {
             for tag in &plan.tags {
                 let mut view = ProgressView::new(mode, &self.step);
                 let digest = engine.push(tag, &mut |event| view.transfer_event(&event));
@@ -200,27 +269,39 @@ impl Build {
                 pushed.push(Pushed { tag: tag.clone(), digest: digest?.as_str().to_owned() });
             }
         }
-        let result = BuildResult {
-            plan,
-            image_id: outcome.image_id,
-            steps: outcome.steps,
-            cached_steps: outcome.cached_steps,
-            pushed,
-        };
+        let result = BuildResult { plan, image_id, steps, cached_steps, pushed };
         let mut out = std::io::stdout().lock();
         if self.json {
             writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?;
         } else {
             for tag in &result.plan.tags {
+                let verb = match result.plan.action {
+                    BuildAction::Build => "built",
+                    BuildAction::Pull => "pulled",
+                    BuildAction::Skip | BuildAction::Push => "skipped",
+                };
                 match result.pushed.iter().find(|p| &p.tag == tag) {
                     Some(p) => writeln!(out, "pushed {tag} {}", p.digest)?,
-                    None => writeln!(out, "built {tag} {}", result.image_id)?,
+                    None => {
+                        writeln!(out, "{verb} {tag} {}", result.image_id.as_deref().unwrap_or("(in the registry)"))?
+                    }
                 }
             }
         }
         ctx.summary(&summary(&result))?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+fn parse_build_args(pairs: &[String]) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    let mut args = std::collections::BTreeMap::new();
+    for pair in pairs {
+        let Some((name, value)) = pair.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+            anyhow::bail!("`--build-arg {pair}` is not NAME=VALUE: write it as `--build-arg PYTHON=3.12`");
+        };
+        args.insert(name.to_owned(), value.to_owned());
+    }
+    Ok(args)
 }
 
 fn write_plan(out: &mut impl Write, plan: &BuildPlan) -> std::io::Result<()> {
@@ -230,6 +311,8 @@ fn write_plan(out: &mut impl Write, plan: &BuildPlan) -> std::io::Result<()> {
         "{action} stage `{}` of `{}` (context `{}`, builder {})",
         plan.step, plan.dockerfile, plan.context, plan.builder
     )?;
+    writeln!(out, "  decision    {}", plan.reason)?;
+    writeln!(out, "  inputs      {} ({} context files)", plan.inputs.digest, plan.inputs.files)?;
     for tag in &plan.tags {
         writeln!(out, "  tag         {tag}")?;
     }
@@ -251,15 +334,23 @@ fn write_plan(out: &mut impl Write, plan: &BuildPlan) -> std::io::Result<()> {
 
 fn summary(result: &BuildResult) -> String {
     let mut md = format!(
-        "### Image `{}` ({})\n\n| tag | action | digest |\n|---|---|---|\n",
+        "### Image `{}` ({})\n\n| step | tag | action | digest | reason |\n|---|---|---|---|---|\n",
         result.plan.step, result.plan.version
     );
+    let action = match result.plan.action {
+        BuildAction::Build => "built",
+        BuildAction::Pull => "pulled",
+        BuildAction::Skip | BuildAction::Push => "skipped",
+    };
     for tag in &result.plan.tags {
-        match result.pushed.iter().find(|p| &p.tag == tag) {
-            Some(p) => md.push_str(&format!("| `{tag}` | built, pushed | `{}` |\n", p.digest)),
-            None => md.push_str(&format!("| `{tag}` | built | image `{}` |\n", result.image_id)),
-        }
+        let (action, digest) = match result.pushed.iter().find(|p| &p.tag == tag) {
+            Some(p) => (format!("{action}, pushed"), p.digest.clone()),
+            None => (action.to_owned(), result.image_id.clone().unwrap_or_default()),
+        };
+        md.push_str(&format!("| {} | `{tag}` | {action} | `{digest}` | {} |\n", result.plan.step, result.plan.reason));
     }
-    md.push_str(&format!("\n{} of {} steps from the cache.\n", result.cached_steps, result.steps));
+    if result.plan.action == BuildAction::Build {
+        md.push_str(&format!("\n{} of {} steps from the cache.\n", result.cached_steps, result.steps));
+    }
     md
 }

@@ -67,11 +67,16 @@ fn dry_run_shows_tags_and_cache_references() {
     let registry = Registry::start();
     let (project, name) = project(&registry);
     let (repo, cache) = (registry.repository(&name), registry.repository(&format!("{name}-cache")));
+    let json: serde_json::Value =
+        serde_json::from_str(&hoist(project.path()).args(["build", "tester", "--dry-run", "--json"]).success())
+            .unwrap();
+    let inputs = json["inputs"]["digest"].as_str().unwrap().to_owned();
+    assert_eq!(json["inputs"]["files"], 1, "tester copies app.txt; `secret` is ignored and not copied");
     let plan = hoist(project.path()).env("prNum", "42").args(["build", "tester", "--push", "--dry-run"]).success();
     assert_eq!(
         plan,
         format!(
-            "build and push stage `tester` of `Dockerfile` (context `.`, builder buildkit)\n  tag         {repo}:v1.2.3-42-tester\n  cache-from  {cache}:last\n  cache-from  {cache}:last-42-tester\n  cache-to    {cache}:last-42-tester\n"
+            "build and push stage `tester` of `Dockerfile` (context `.`, builder buildkit)\n  decision    built: no image `{repo}:v1.2.3-42-tester` here or in the registry\n  inputs      {inputs} (1 context files)\n  tag         {repo}:v1.2.3-42-tester\n  cache-from  {cache}:last\n  cache-from  {cache}:last-42-tester\n  cache-to    {cache}:last-42-tester\n"
         )
     );
     let json: serde_json::Value = serde_json::from_str(
@@ -111,4 +116,58 @@ fn a_failing_step_shows_its_output_and_fails() {
         xshell::cmd!(sh, "docker image inspect {tag}").quiet().ignore_stdout().ignore_stderr().run().is_err(),
         "no tag may be left behind"
     );
+}
+
+#[test]
+fn unchanged_inputs_skip_the_build_and_the_registry_is_the_source_of_truth() {
+    engine::require();
+    let registry = Registry::start();
+    let (project, name) = project(&registry);
+    let repo = registry.repository(&name);
+    let tester = format!("{repo}:v1.2.3-tester");
+    let _guard = ImageGuard::new([tester.clone()]);
+
+    let first = hoist(project.path()).args(["build", "tester", "--push", "--progress", "plain"]).run();
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains(&format!("tester: built: no image `{tester}` here or in the registry")),
+        "{}",
+        first.stderr
+    );
+
+    // Nothing changed: the registry has the same inputs, nothing is built or pushed.
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    let second = hoist(project.path())
+        .env("GITHUB_STEP_SUMMARY", summary.path())
+        .args(["build", "tester", "--push", "--progress", "plain"])
+        .run();
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(
+        second.stderr.contains(&format!("tester: skipped: `{tester}` in the registry has input digest sha256:")),
+        "{}",
+        second.stderr
+    );
+    assert!(second.stdout.starts_with(&format!("skipped {tester} ")), "{}", second.stdout);
+    let md = std::fs::read_to_string(summary.path()).unwrap();
+    assert!(md.contains("| skipped |") && md.contains("(same)"), "{md}");
+
+    // A fresh runner: the local image is gone, the registry still says "same".
+    let sh = xshell::Shell::new().unwrap();
+    xshell::cmd!(sh, "docker image rm {tester}").quiet().ignore_stdout().run().unwrap();
+    let fresh = hoist(project.path()).args(["build", "tester", "--progress", "plain"]).run();
+    assert_eq!(fresh.code, 0, "{}", fresh.stderr);
+    assert!(fresh.stderr.contains("tester: pulled: "), "{}", fresh.stderr);
+    assert!(xshell::cmd!(sh, "docker image inspect {tester}").quiet().ignore_stdout().run().is_ok());
+
+    // A copied file changes: built again, and the reason says what changed.
+    std::fs::write(project.join("app.txt"), "changed\n").unwrap();
+    let changed = hoist(project.path()).args(["build", "tester", "--dry-run"]).success();
+    assert!(changed.contains("  decision    built: context files it copies changed\n"), "{changed}");
+    // An ignored, uncopied file does not.
+    std::fs::write(project.join("app.txt"), "hello\n").unwrap();
+    std::fs::write(project.join("secret"), "still not sent\n").unwrap();
+    let same = hoist(project.path()).args(["build", "tester", "--dry-run"]).success();
+    assert!(same.contains("  decision    skipped: "), "{same}");
+    let forced = hoist(project.path()).args(["build", "tester", "--force", "--dry-run"]).success();
+    assert!(forced.contains("  decision    built: `--force`\n"), "{forced}");
 }
