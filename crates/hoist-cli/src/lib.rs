@@ -81,6 +81,8 @@ enum Command {
     Tag(commands::naming::Tag),
     Registry(commands::naming::Registry),
     Layers(commands::layers::Layers),
+    Bump(commands::bump::Bump),
+    BumpMyVersion(commands::bump_my_version::BumpMyVersion),
     Completions(commands::completions::Completions),
 }
 
@@ -91,6 +93,8 @@ impl Command {
             Command::Tag(cmd) => cmd.run(ctx),
             Command::Registry(cmd) => cmd.run(ctx),
             Command::Layers(cmd) => cmd.run(ctx),
+            Command::Bump(cmd) => cmd.run(ctx),
+            Command::BumpMyVersion(cmd) => cmd.run(ctx),
             Command::Completions(cmd) => cmd.run(ctx),
         }
     }

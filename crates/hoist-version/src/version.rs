@@ -134,7 +134,10 @@ impl Component {
                     part: name.to_owned(),
                     message: format!("its value `{value}` contains no digit"),
                 })?;
-                let first_n = first_number(first).map(|(_, n, _)| n).unwrap_or(0);
+                let first_n = python_int(first).ok_or_else(|| VersionError::BumpPart {
+                    part: name.to_owned(),
+                    message: format!("its `first_value` `{first}` is not an integer (bump-my-version compares with `int(first_value)`)"),
+                })?;
                 if number < first_n {
                     return Err(VersionError::BumpPart {
                         part: name.to_owned(),
@@ -174,7 +177,8 @@ impl Component {
             Function::Numeric { first, .. } => {
                 let (_, number, _) =
                     first_number(value).ok_or_else(|| err(format!("the value `{value}` contains no digit")))?;
-                let first_n = first_number(first).map(|(_, n, _)| n).unwrap_or(0);
+                let first_n = python_int(first)
+                    .ok_or_else(|| err(format!("its `first_value` `{first}` is not an integer")))?;
                 if number < first_n {
                     return Err(err(format!("the value `{value}` is lower than its `first_value` `{first}`")));
                 }
@@ -226,6 +230,16 @@ fn first_number(value: &str) -> Option<(&str, i128, &str)> {
         }
     }
     None
+}
+
+/// Python's `int(text)` for a decimal string.
+fn python_int(text: &str) -> Option<i128> {
+    let t = text.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    t.replace('_', "").parse().ok()
 }
 
 fn calver_today(format: &str, today: &DateTime) -> Result<String, crate::error::FormatError> {

@@ -1,5 +1,7 @@
 //! One module per target.
 
+pub(crate) mod bump;
+pub(crate) mod bump_my_version;
 pub(crate) mod completions;
 pub(crate) mod layers;
 pub(crate) mod naming;

@@ -1,1 +1,2 @@
+mod bump_my_version;
 mod naming;
