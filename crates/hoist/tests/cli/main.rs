@@ -1,2 +1,3 @@
+mod bump;
 mod bump_my_version;
 mod naming;
