@@ -398,13 +398,13 @@ impl Version {
 }
 
 /// Compiles a `parse` pattern (`re.VERBOSE`).
-pub(crate) fn compile_parse(pattern: &str) -> Result<Regex, VersionError> {
+pub fn compile_parse(pattern: &str) -> Result<Regex, VersionError> {
     pyregex::compile(pattern, pyregex::Flags { verbose: true, ..Default::default() })
         .map_err(|e| VersionError::BadParse { pattern: pattern.to_owned(), message: e.message })
 }
 
 /// `re.search(parse, text).groupdict(default="")`; `None` when nothing (or no group) matches.
-pub(crate) fn parse_values(regex: &Regex, text: &str) -> Option<Vec<(String, String)>> {
+pub fn parse_values(regex: &Regex, text: &str) -> Option<Vec<(String, String)>> {
     if text.is_empty() {
         return None;
     }
