@@ -140,7 +140,8 @@ struct Prepared {
 }
 
 fn all_templates<'a>(config: &'a Config, request: &'a BumpRequest) -> Vec<&'a str> {
-    let mut t: Vec<&str> = vec![&config.search, &config.replace, &config.message, &config.tag_name, &config.tag_message];
+    let mut t: Vec<&str> =
+        vec![&config.search, &config.replace, &config.message, &config.tag_name, &config.tag_message];
     t.extend(config.serialize.iter().map(String::as_str));
     t.extend(config.moveable_tags.iter().map(String::as_str));
     for f in &config.files {
@@ -157,7 +158,8 @@ fn all_templates<'a>(config: &'a Config, request: &'a BumpRequest) -> Vec<&'a st
 
 fn prepare(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Prepared, VersionError> {
     let repo_root = scm::find_repo_root(env.cwd);
-    let hooks = !(config.setup_hooks.is_empty() && config.pre_commit_hooks.is_empty() && config.post_commit_hooks.is_empty());
+    let hooks =
+        !(config.setup_hooks.is_empty() && config.pre_commit_hooks.is_empty() && config.post_commit_hooks.is_empty());
     let need_scm = repo_root.is_some()
         && (config.current_version.is_none() || hooks || uses_scm_fields(all_templates(config, request)));
     let scm = if need_scm {
@@ -215,7 +217,14 @@ pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Pla
     let mut ctx = Context::base(&env.now, scm);
     ctx.set_str("current_version", current_str.clone());
     if !request.dry_run && !config.setup_hooks.is_empty() {
-        let hooks = hooks(config, &config.setup_hooks, hook_env(config, scm, current, None, &ctx, &env.now)?, current_str, current, None)?;
+        let hooks = hooks(
+            config,
+            &config.setup_hooks,
+            hook_env(config, scm, current, None, &ctx, &env.now)?,
+            current_str,
+            current,
+            None,
+        )?;
         run_hooks(env.sh, "setup", &hooks)?;
     }
 
@@ -315,16 +324,17 @@ pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Pla
 
     // The configuration file: `current_version` (and a static `project.version`).
     let mut config_edit: Option<(PathBuf, String)> = None;
-    if !replace_only
-        && let Some(path) = &config.path
-    {
+    if !replace_only && let Some(path) = &config.path {
         let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let in_repo = repo_root.as_ref().is_none_or(|root| abs.starts_with(root));
         if in_repo {
             let raw = match index.get(&abs).or_else(|| index.get(path)) {
                 Some(&i) => pending[i].2.encode(&pending[i].3),
-                None => std::fs::read_to_string(path)
-                    .map_err(|source| VersionError::Io { action: "read", path: path.clone(), source })?,
+                None => std::fs::read_to_string(path).map_err(|source| VersionError::Io {
+                    action: "read",
+                    path: path.clone(),
+                    source,
+                })?,
             };
             let text = Text::from_raw(&raw).contents;
             let updated = match config.kind {
@@ -381,9 +391,9 @@ pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Pla
             candidates.extend(config.path.iter().map(|p| absolute(env.cwd, &p.display().to_string())));
             for path in candidates {
                 let rel = relative_path(env.cwd, &path);
-                let inside = repo_root.as_ref().is_some_and(|root| {
-                    std::fs::canonicalize(&path).map(|p| p.starts_with(root)).unwrap_or(false)
-                });
+                let inside = repo_root
+                    .as_ref()
+                    .is_some_and(|root| std::fs::canonicalize(&path).map(|p| p.starts_with(root)).unwrap_or(false));
                 if inside && path.exists() && !files.contains(&rel) {
                     files.push(rel);
                 }
@@ -412,8 +422,22 @@ pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Pla
     }
     if !config.pre_commit_hooks.is_empty() || !config.post_commit_hooks.is_empty() {
         let env_vars = hook_env(config, scm, current, next.as_ref().map(|n| (n, new_str.as_str())), &ctx, &env.now)?;
-        plan.pre_commit_hooks = hooks(config, &config.pre_commit_hooks, env_vars.clone(), current_str, current, next.as_ref().map(|n| (n, new_str.as_str())))?;
-        plan.post_commit_hooks = hooks(config, &config.post_commit_hooks, env_vars, current_str, current, next.as_ref().map(|n| (n, new_str.as_str())))?;
+        plan.pre_commit_hooks = hooks(
+            config,
+            &config.pre_commit_hooks,
+            env_vars.clone(),
+            current_str,
+            current,
+            next.as_ref().map(|n| (n, new_str.as_str())),
+        )?;
+        plan.post_commit_hooks = hooks(
+            config,
+            &config.post_commit_hooks,
+            env_vars,
+            current_str,
+            current,
+            next.as_ref().map(|n| (n, new_str.as_str())),
+        )?;
     }
     Ok(plan)
 }
@@ -561,7 +585,8 @@ fn change_file(
     let replace_with = ctx.render(replace)?;
     let found = !contents.is_empty() && pyregex::is_match(&regex, contents);
     if !found {
-        let fallback = search == DEFAULT_SEARCH && !contents.is_empty() && !original.is_empty() && contents.contains(original);
+        let fallback =
+            search == DEFAULT_SEARCH && !contents.is_empty() && !original.is_empty() && contents.contains(original);
         if !fallback {
             if entry.ignore_missing_version {
                 return Ok(None);
@@ -603,9 +628,10 @@ fn toml_basic_string(s: &str) -> String {
 /// Sets `tool.bumpversion.current_version` (and `project.version` when static) to `new`,
 /// keeping comments, order and whitespace (toml_edit). `None` when there is nothing to set.
 fn update_toml(path: &Path, text: &str, new: &str, pep621: bool) -> Result<Option<String>, VersionError> {
-    let mut doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| VersionError::Toml { path: path.to_owned(), message: e.message().to_owned() })?;
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| VersionError::Toml {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })?;
     let mut changed = false;
     let mut set = |item: Option<&mut toml_edit::Item>| {
         let Some(value) = item.and_then(|i| i.as_value_mut()) else { return };
@@ -737,8 +763,11 @@ fn run_hooks(sh: &Shell, kind: &'static str, hooks: &[Hook]) -> Result<(), Versi
             let script = &hook.command;
             xshell::cmd!(sh, "sh -c {script}")
         } else {
-            let words = shlex_split(&hook.command)
-                .map_err(|message| VersionError::Hook { kind, hook: hook.command.clone(), message })?;
+            let words = shlex_split(&hook.command).map_err(|message| VersionError::Hook {
+                kind,
+                hook: hook.command.clone(),
+                message,
+            })?;
             let Some((program, args)) = words.split_first() else { continue };
             xshell::cmd!(sh, "{program} {args...}")
         };
@@ -779,7 +808,10 @@ fn write_atomic(path: &Path, contents: &str) -> Result<(), VersionError> {
     let io = |action: &'static str| move |source| VersionError::Io { action, path: path.to_owned(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let permissions = std::fs::metadata(path).map(|m| m.permissions()).ok();
-    let mut temp = tempfile::Builder::new().prefix(".hoist-bump").tempfile_in(dir).map_err(io("create a temporary file next to"))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".hoist-bump")
+        .tempfile_in(dir)
+        .map_err(io("create a temporary file next to"))?;
     std::io::Write::write_all(&mut temp, contents.as_bytes()).map_err(io("write"))?;
     if let Some(permissions) = permissions {
         std::fs::set_permissions(temp.path(), permissions).map_err(io("set permissions of"))?;
@@ -838,11 +870,9 @@ pub fn execute(sh: &Shell, plan: &Plan) -> Result<Report, VersionError> {
     }
     let head_before = scm::head(sh);
     if let Some(commit) = &plan.commit {
-        let result = commit
-            .files
-            .iter()
-            .try_for_each(|f| scm::add(sh, f))
-            .and_then(|()| scm::commit(sh, &commit.message, &commit.args, &plan.current_for_env.0, &plan.current_for_env.1));
+        let result = commit.files.iter().try_for_each(|f| scm::add(sh, f)).and_then(|()| {
+            scm::commit(sh, &commit.message, &commit.args, &plan.current_for_env.0, &plan.current_for_env.1)
+        });
         if let Err(error) = result {
             unstage(sh, &commit.files);
             return Err(rolled_back(error, &written));
@@ -886,9 +916,18 @@ mod tests {
     #[test]
     fn toml_update_keeps_format() {
         let cases = [
-            ("[tool.bumpversion]\ncurrent_version = '1.2.3' # keep\nx = 1\n", "[tool.bumpversion]\ncurrent_version = \"1.2.4\" # keep\nx = 1\n"),
-            ("[tool.bumpversion]\ncurrent_version   =   \"1.2.3\"\n", "[tool.bumpversion]\ncurrent_version   =   \"1.2.4\"\n"),
-            ("[tool]\nbumpversion = {current_version = \"1.2.3\", x = 1}\n", "[tool]\nbumpversion = {current_version = \"1.2.4\", x = 1}\n"),
+            (
+                "[tool.bumpversion]\ncurrent_version = '1.2.3' # keep\nx = 1\n",
+                "[tool.bumpversion]\ncurrent_version = \"1.2.4\" # keep\nx = 1\n",
+            ),
+            (
+                "[tool.bumpversion]\ncurrent_version   =   \"1.2.3\"\n",
+                "[tool.bumpversion]\ncurrent_version   =   \"1.2.4\"\n",
+            ),
+            (
+                "[tool]\nbumpversion = {current_version = \"1.2.3\", x = 1}\n",
+                "[tool]\nbumpversion = {current_version = \"1.2.4\", x = 1}\n",
+            ),
         ];
         for (before, after) in cases {
             assert_eq!(update_toml(Path::new("x.toml"), before, "1.2.4", false).unwrap().as_deref(), Some(after));
@@ -905,7 +944,11 @@ mod tests {
 
     #[test]
     fn hook_placeholders() {
-        let values = vec![("new_version".to_owned(), "1.2.4".to_owned()), ("current_major".to_owned(), "a b".to_owned())];
-        assert_eq!(fill_placeholders("echo {new_version} {current_major} {other} {x-y}", &values), "echo 1.2.4 'a b' {other} {x-y}");
+        let values =
+            vec![("new_version".to_owned(), "1.2.4".to_owned()), ("current_major".to_owned(), "a b".to_owned())];
+        assert_eq!(
+            fill_placeholders("echo {new_version} {current_major} {other} {x-y}", &values),
+            "echo 1.2.4 'a b' {other} {x-y}"
+        );
     }
 }

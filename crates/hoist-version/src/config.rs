@@ -8,7 +8,8 @@ use crate::ini;
 use crate::version::PartSpec;
 
 /// The configuration file names bump-my-version looks for, in its order.
-pub const CONFIG_FILE_SEARCH_ORDER: [&str; 4] = [".bumpversion.cfg", ".bumpversion.toml", "setup.cfg", "pyproject.toml"];
+pub const CONFIG_FILE_SEARCH_ORDER: [&str; 4] =
+    [".bumpversion.cfg", ".bumpversion.toml", "setup.cfg", "pyproject.toml"];
 
 /// The default `parse` pattern.
 pub const DEFAULT_PARSE: &str = r"(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)";
@@ -213,7 +214,11 @@ pub fn find_config_file(cwd: &Path) -> Option<PathBuf> {
         .flat_map(|d| CONFIG_FILE_SEARCH_ORDER.iter().map(move |n| d.join(n)))
         .filter(|p| p.exists())
         .collect();
-    existing.iter().find(|p| has_bumpversion_config(p)).or_else(|| existing.iter().find(|p| static_pep621_version(p).is_some())).cloned()
+    existing
+        .iter()
+        .find(|p| has_bumpversion_config(p))
+        .or_else(|| existing.iter().find(|p| static_pep621_version(p).is_some()))
+        .cloned()
 }
 
 fn has_bumpversion_config(path: &Path) -> bool {
@@ -267,9 +272,10 @@ fn value_to_raw(value: &toml_edit::Value) -> Raw {
 
 /// Reads the `[tool.bumpversion]` table of a TOML file (empty when absent).
 fn read_toml(path: &Path, text: &str) -> Result<Raw, VersionError> {
-    let doc: toml_edit::DocumentMut = text
-        .parse()
-        .map_err(|e: toml_edit::TomlError| VersionError::Toml { path: path.to_owned(), message: e.message().to_owned() })?;
+    let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| VersionError::Toml {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })?;
     Ok(match doc.get("tool").and_then(|t| t.get("bumpversion")) {
         Some(item) => toml_to_raw(item),
         None => Raw::Table(Vec::new()),
@@ -333,7 +339,8 @@ fn read_ini(path: &Path, text: &str) -> Result<Raw, VersionError> {
 
 /// Reads the raw bumpversion table of `path`.
 pub fn read_raw(path: &Path) -> Result<(Raw, ConfigKind), VersionError> {
-    let bytes = std::fs::read(path).map_err(|source| VersionError::Io { action: "read", path: path.to_owned(), source })?;
+    let bytes =
+        std::fs::read(path).map_err(|source| VersionError::Io { action: "read", path: path.to_owned(), source })?;
     let text = String::from_utf8(bytes).map_err(|_| VersionError::NotUtf8 { path: path.to_owned() })?;
     match path.extension().and_then(|e| e.to_str()) {
         Some("toml") => Ok((read_toml(path, &text)?, ConfigKind::Toml)),
@@ -420,9 +427,8 @@ pub fn load(path: Option<&Path>, overrides: &Overrides, cwd: &Path) -> Result<Co
     }
     let search = or(&overrides.search, r.string(&raw, "search")?, DEFAULT_SEARCH);
     let replace = or(&overrides.replace, r.string(&raw, "replace")?, DEFAULT_REPLACE);
-    let bool_or = |o: Option<bool>, key: &str| -> Result<bool, VersionError> {
-        Ok(o.or(r.boolean(&raw, key)?).unwrap_or(false))
-    };
+    let bool_or =
+        |o: Option<bool>, key: &str| -> Result<bool, VersionError> { Ok(o.or(r.boolean(&raw, key)?).unwrap_or(false)) };
     let regex = bool_or(overrides.regex, "regex")?;
     let ignore_missing_version = bool_or(overrides.ignore_missing_version, "ignore_missing_version")?;
     let ignore_missing_files = bool_or(overrides.ignore_missing_files, "ignore_missing_files")?;
@@ -434,7 +440,8 @@ pub fn load(path: Option<&Path>, overrides: &Overrides, cwd: &Path) -> Result<Co
         let spec = match part_tables.and_then(|t| t.get(name)) {
             Some(table) => {
                 let key = |k: &str| format!("parts.{name}.{k}");
-                let calver_format = r.string(table, "calver_format").map_err(|_| r.bad(&key("calver_format"), "must be a string"))?;
+                let calver_format =
+                    r.string(table, "calver_format").map_err(|_| r.bad(&key("calver_format"), "must be a string"))?;
                 let always_increment = match table.get("always_increment") {
                     Some(_) => r.boolean(table, "always_increment")?.unwrap_or(false),
                     None => calver_format.as_deref().is_some_and(|f| !f.is_empty()),
@@ -468,7 +475,10 @@ pub fn load(path: Option<&Path>, overrides: &Overrides, cwd: &Path) -> Result<Co
         };
         if value.contains("{repo_root}") {
             let Some(root) = &repo_root else {
-                return Err(r.bad("files", &format!("uses `{{repo_root}}` in `{value}`, but the configuration is not in a git repository")));
+                return Err(r.bad(
+                    "files",
+                    &format!("uses `{{repo_root}}` in `{value}`, but the configuration is not in a git repository"),
+                ));
             };
             let root = root.display().to_string();
             value = value.replace("{repo_root}", &if escape { glob_escape(&root) } else { root });

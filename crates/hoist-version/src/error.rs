@@ -16,7 +16,9 @@ pub enum FormatError {
     #[error("the template field `{{{key}}}` reads `{attribute}`, which the value does not have")]
     MissingAttribute { key: String, attribute: String },
     /// A positional field such as `{}` or `{0}`.
-    #[error("the template `{template}` has a positional field (`{{}}` or `{{0}}`): name the field, e.g. `{{new_version}}`")]
+    #[error(
+        "the template `{template}` has a positional field (`{{}}` or `{{0}}`): name the field, e.g. `{{new_version}}`"
+    )]
     Positional { template: String },
     /// A format spec the value's type does not accept.
     #[error("the format spec `{spec}` does not apply to a {kind} value")]
@@ -93,7 +95,9 @@ pub enum VersionError {
     #[error("nothing to bump: name a part to bump (one of {}) or pass `--new-version`", ticked(known))]
     NothingToBump { known: Vec<String> },
     /// No serialize format fits the version.
-    #[error("no `serialize` format in {formats:?} can render the version {version}: add a format that uses these parts")]
+    #[error(
+        "no `serialize` format in {formats:?} can render the version {version}: add a format that uses these parts"
+    )]
     NoSerializeFormat { formats: Vec<String>, version: String },
     /// A template cannot be rendered.
     #[error("cannot render `{template}`: {source}")]
@@ -123,7 +127,9 @@ pub enum VersionError {
     )]
     Dirty { changes: Vec<String> },
     /// The tag to create exists already.
-    #[error("the tag `{tag}` exists already: nothing was changed; delete it (`git tag -d {tag}`) or bump to another version")]
+    #[error(
+        "the tag `{tag}` exists already: nothing was changed; delete it (`git tag -d {tag}`) or bump to another version"
+    )]
     TagExists { tag: String },
     /// A git command failed.
     #[error("`git {command}` failed: {message}")]

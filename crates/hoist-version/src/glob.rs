@@ -103,7 +103,8 @@ pub fn glob(cwd: &Path, pattern: &str, exclude: &[String]) -> Vec<String> {
         }
         let absolute = single.starts_with('/');
         let segments: Vec<&str> = single.split('/').filter(|s| !s.is_empty()).collect();
-        let (base, prefix) = if absolute { (PathBuf::from("/"), "/".to_owned()) } else { (cwd.to_path_buf(), String::new()) };
+        let (base, prefix) =
+            if absolute { (PathBuf::from("/"), "/".to_owned()) } else { (cwd.to_path_buf(), String::new()) };
         walk(&base, &prefix, &segments, &mut found);
     }
     found.sort();
@@ -120,7 +121,9 @@ fn walk(dir: &Path, prefix: &str, segments: &[&str], found: &mut Vec<String>) {
     let Some((first, rest)) = segments.split_first() else {
         return;
     };
-    let join = |name: &str| if prefix.is_empty() || prefix.ends_with('/') { format!("{prefix}{name}") } else { format!("{prefix}/{name}") };
+    let join = |name: &str| {
+        if prefix.is_empty() || prefix.ends_with('/') { format!("{prefix}{name}") } else { format!("{prefix}/{name}") }
+    };
     if *first == "**" {
         // Zero directories…
         walk(dir, prefix, rest, found);

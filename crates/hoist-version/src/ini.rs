@@ -11,7 +11,8 @@ pub(crate) type Sections = Vec<(String, Vec<(String, String)>)>;
 
 /// Parses INI text as `RawConfigParser` (or `ConfigParser` with `%` interpolation).
 pub(crate) fn parse(path: &Path, text: &str, interpolate: bool) -> Result<Sections, VersionError> {
-    let err = |line: usize, message: &str| VersionError::Ini { path: path.to_owned(), line, message: message.to_owned() };
+    let err =
+        |line: usize, message: &str| VersionError::Ini { path: path.to_owned(), line, message: message.to_owned() };
     let mut sections: Sections = Vec::new();
     let mut defaults: Vec<(String, String)> = Vec::new();
     // Values are collected as lists of lines, joined at the end.
@@ -258,7 +259,10 @@ mod tests {
                 ("serialize".to_owned(), "\n{major}.{minor}.{patch}-r{build}\n\n{major}.{minor}.{patch}".to_owned()),
             ]
         );
-        assert_eq!(sections[1], ("bumpversion:file:a.txt".to_owned(), vec![("search".to_owned(), "v{current_version}".to_owned())]));
+        assert_eq!(
+            sections[1],
+            ("bumpversion:file:a.txt".to_owned(), vec![("search".to_owned(), "v{current_version}".to_owned())])
+        );
         assert!(parse(Path::new("x.cfg"), "key = 1\n", false).is_err());
         assert!(parse(Path::new("x.cfg"), "[a]\nk=1\nk=2\n", false).is_err());
     }

@@ -115,8 +115,8 @@ pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 4);
     for c in text.chars() {
         match c {
-            '(' | ')' | '[' | ']' | '{' | '}' | '?' | '*' | '+' | '-' | '|' | '^' | '$' | '\\' | '.' | '&'
-            | '~' | '#' => {
+            '(' | ')' | '[' | ']' | '{' | '}' | '?' | '*' | '+' | '-' | '|' | '^' | '$' | '\\' | '.' | '&' | '~'
+            | '#' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -152,10 +152,7 @@ fn parse_template(template: &str, regex: &Regex) -> Result<Vec<Repl>, RegexError
             }
             return Ok(n);
         }
-        names
-            .iter()
-            .position(|n| *n == Some(name))
-            .ok_or_else(|| err(format!("unknown group name '{name}'")))
+        names.iter().position(|n| *n == Some(name)).ok_or_else(|| err(format!("unknown group name '{name}'")))
     };
     let chars: Vec<char> = template.chars().collect();
     let mut parts = Vec::new();
@@ -198,10 +195,7 @@ fn parse_template(template: &str, regex: &Regex) -> Result<Vec<Repl>, RegexError
                 let mut digits = String::from(next);
                 if chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
                     let third = chars.get(i + 1).copied();
-                    if next <= '7'
-                        && chars[i] <= '7'
-                        && third.is_some_and(|c| ('0'..='7').contains(&c))
-                    {
+                    if next <= '7' && chars[i] <= '7' && third.is_some_and(|c| ('0'..='7').contains(&c)) {
                         let octal: String = [next, chars[i], third.unwrap_or('0')].iter().collect();
                         i += 2;
                         let value = u32::from_str_radix(&octal, 8).unwrap_or(0);

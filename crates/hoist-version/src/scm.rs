@@ -55,10 +55,8 @@ pub fn read_info(sh: &Shell, root: Option<PathBuf>, tag_name: &str, parse: &str)
     }
     let pattern = tag_name.replace("{new_version}", "*");
     let match_arg = format!("--match={pattern}");
-    let described = cmd!(sh, "git describe --dirty --tags --long --abbrev=40 {match_arg}")
-        .quiet()
-        .ignore_stderr()
-        .read();
+    let described =
+        cmd!(sh, "git describe --dirty --tags --long --abbrev=40 {match_arg}").quiet().ignore_stderr().read();
     if let Ok(out) = described {
         let mut parts: Vec<&str> = out.trim().split('-').collect();
         if parts.last().is_some_and(|p| p.trim() == "dirty") {
@@ -74,14 +72,14 @@ pub fn read_info(sh: &Shell, root: Option<PathBuf>, tag_name: &str, parse: &str)
         }
         info.distance_to_latest_tag = parts.pop().and_then(|d| d.parse().ok()).unwrap_or(0);
         let tag = parts.join("-");
-        info.current_version = Some(version_from_tag(tag_name, parse, &tag).unwrap_or_else(|| tag.trim_start_matches('v').to_owned()));
+        info.current_version =
+            Some(version_from_tag(tag_name, parse, &tag).unwrap_or_else(|| tag.trim_start_matches('v').to_owned()));
         info.current_tag = Some(tag);
     }
     match cmd!(sh, "git symbolic-ref --short HEAD").quiet().ignore_stderr().read() {
         Ok(branch) => {
             let branch = branch.trim().to_owned();
-            let short: String =
-                branch.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+            let short: String = branch.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
             info.short_branch_name = Some(short.chars().take(20).collect());
             info.branch_name = Some(branch);
         }
@@ -138,10 +136,16 @@ pub fn commit(
     current_version: &str,
     new_version: &str,
 ) -> Result<(), VersionError> {
-    let file = tempfile::NamedTempFile::new()
-        .map_err(|source| VersionError::Io { action: "create", path: std::env::temp_dir(), source })?;
-    std::fs::write(file.path(), message)
-        .map_err(|source| VersionError::Io { action: "write", path: file.path().to_owned(), source })?;
+    let file = tempfile::NamedTempFile::new().map_err(|source| VersionError::Io {
+        action: "create",
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    std::fs::write(file.path(), message).map_err(|source| VersionError::Io {
+        action: "write",
+        path: file.path().to_owned(),
+        source,
+    })?;
     let path = file.path();
     cmd!(sh, "git commit -F {path} {args...}")
         .env("BUMPVERSION_CURRENT_VERSION", current_version)

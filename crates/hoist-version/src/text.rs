@@ -158,7 +158,10 @@ mod tests {
 
     #[test]
     fn shlex_like_python() {
-        assert_eq!(shlex_split(r#"--no-verify -m "a b" 'c d' e\ f"#).unwrap(), ["--no-verify", "-m", "a b", "c d", "e f"]);
+        assert_eq!(
+            shlex_split(r#"--no-verify -m "a b" 'c d' e\ f"#).unwrap(),
+            ["--no-verify", "-m", "a b", "c d", "e f"]
+        );
         assert_eq!(shlex_split("a # comment").unwrap(), ["a"]);
         assert!(shlex_split("'open").is_err());
         assert_eq!(shlex_quote("1.2.3"), "1.2.3");

@@ -171,10 +171,8 @@ fn civil_from_days(z: i64) -> (i32, u32, u32) {
 }
 
 fn shift_minutes(dt: DateTime, minutes: i64) -> DateTime {
-    let total = days_from_civil(dt.year, dt.month, dt.day) * 1440
-        + i64::from(dt.hour) * 60
-        + i64::from(dt.minute)
-        + minutes;
+    let total =
+        days_from_civil(dt.year, dt.month, dt.day) * 1440 + i64::from(dt.hour) * 60 + i64::from(dt.minute) + minutes;
     let (year, month, day) = civil_from_days(total.div_euclid(1440));
     let in_day = total.rem_euclid(1440);
     DateTime { year, month, day, hour: (in_day / 60) as u32, minute: (in_day % 60) as u32, ..dt }
@@ -248,10 +246,8 @@ impl DateTime {
     }
 
     pub(crate) fn to_py_repr(&self) -> String {
-        let mut s = format!(
-            "datetime.datetime({}, {}, {}, {}, {}",
-            self.year, self.month, self.day, self.hour, self.minute
-        );
+        let mut s =
+            format!("datetime.datetime({}, {}, {}, {}, {}", self.year, self.month, self.day, self.hour, self.minute);
         if self.second != 0 || self.microsecond != 0 {
             s.push_str(&format!(", {}", self.second));
         }
@@ -390,7 +386,11 @@ mod tests {
     fn strftime_matches_glibc() {
         // Values checked against CPython 3 on glibc.
         let cases = [
-            (dt(2024, 3, 15), "%Y-%m-%d %H:%M:%S %a %A %b %B %j %U %W %V %G %u %w %y %I %p", "2024-03-15 09:05:07 Fri Friday Mar March 075 10 11 11 2024 5 5 24 09 AM"),
+            (
+                dt(2024, 3, 15),
+                "%Y-%m-%d %H:%M:%S %a %A %b %B %j %U %W %V %G %u %w %y %I %p",
+                "2024-03-15 09:05:07 Fri Friday Mar March 075 10 11 11 2024 5 5 24 09 AM",
+            ),
             (dt(2021, 1, 1), "%V %G %U %W %j", "53 2020 00 00 001"),
             (dt(2024, 12, 30), "%V %G %g", "01 2025 25"),
             (dt(2023, 1, 1), "%U %W %V", "01 00 52"),
@@ -419,11 +419,10 @@ mod tests {
         assert_eq!(d.calver_field("YY").unwrap(), "106");
         assert_eq!(d.calver_field("0Y").unwrap(), "106");
         let d = dt(2024, 1, 5);
-        let got: Vec<String> =
-            ["YYYY", "YY", "0Y", "MM", "0M", "DD", "0D", "JJJ", "00J", "Q", "WW", "0W", "GG", "0G"]
-                .iter()
-                .map(|f| d.calver_field(f).unwrap())
-                .collect();
+        let got: Vec<String> = ["YYYY", "YY", "0Y", "MM", "0M", "DD", "0D", "JJJ", "00J", "Q", "WW", "0W", "GG", "0G"]
+            .iter()
+            .map(|f| d.calver_field(f).unwrap())
+            .collect();
         assert_eq!(got, ["2024", "24", "24", "1", "01", "5", "05", "5", "005", "1", "1", "01", "24", "24"]);
     }
 }

@@ -177,8 +177,8 @@ impl Component {
             Function::Numeric { first, .. } => {
                 let (_, number, _) =
                     first_number(value).ok_or_else(|| err(format!("the value `{value}` contains no digit")))?;
-                let first_n = python_int(first)
-                    .ok_or_else(|| err(format!("its `first_value` `{first}` is not an integer")))?;
+                let first_n =
+                    python_int(first).ok_or_else(|| err(format!("its `first_value` `{first}` is not an integer")))?;
                 if number < first_n {
                     return Err(err(format!("the value `{value}` is lower than its `first_value` `{first}`")));
                 }
@@ -236,7 +236,12 @@ fn first_number(value: &str) -> Option<(&str, i128, &str)> {
 fn python_int(text: &str) -> Option<i128> {
     let t = text.trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_') || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     t.replace('_', "").parse().ok()
@@ -469,8 +474,7 @@ mod tests {
             ],
             today(),
         );
-        let parse =
-            compile_parse(r"(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)(-r(?P<build>\d+))?").unwrap();
+        let parse = compile_parse(r"(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)(-r(?P<build>\d+))?").unwrap();
         (spec, parse, vec!["{major}.{minor}.{patch}-r{build}".into(), "{major}.{minor}.{patch}".into()])
     }
 
@@ -527,10 +531,18 @@ mod tests {
             ("1.2", "minor", "1.3-dev"),
             ("1.3-dev", "release", "1.3-rc"),
             ("1.3-rc", "release", "1.3"),
-            ("1.3", "release", "error: cannot bump the part `release`: it is already at its last value `final` of [\"dev\", \"rc\", \"final\"]: bump the part it depends on instead, or add a value after `final`"),
+            (
+                "1.3",
+                "release",
+                "error: cannot bump the part `release`: it is already at its last value `final` of [\"dev\", \"rc\", \"final\"]: bump the part it depends on instead, or add a value after `final`",
+            ),
             ("1.3-rc+4", "build", "1.3-rc+5"),
             ("1.3-rc+4", "minor", "1.4-dev+4"),
-            ("1.3", "nope", "error: the version has no part `nope`: the parts are `major`, `minor`, `release`, `build`"),
+            (
+                "1.3",
+                "nope",
+                "error: the version has no part `nope`: the parts are `major`, `minor`, `release`, `build`",
+            ),
         ];
         for (current, part, expected) in cases {
             assert_eq!(check(&spec, &parse, &formats, current, part), expected, "{current} {part}");

@@ -260,9 +260,13 @@ fn run_check(env: &Env<'_>, check: Check) -> anyhow::Result<ExitCode> {
 fn run_migrate(env: &Env<'_>, migrate: Migrate) -> anyhow::Result<ExitCode> {
     let from = match migrate.from {
         Some(p) => env.cwd.join(p),
-        None => config::find_config_file(env.cwd)
-            .filter(|p| p.extension().is_some_and(|e| e == "cfg"))
-            .ok_or_else(|| anyhow::format_err!("no `.bumpversion.cfg` or `setup.cfg` with bumpversion sections here: pass `--from PATH`"))?,
+        None => config::find_config_file(env.cwd).filter(|p| p.extension().is_some_and(|e| e == "cfg")).ok_or_else(
+            || {
+                anyhow::format_err!(
+                    "no `.bumpversion.cfg` or `setup.cfg` with bumpversion sections here: pass `--from PATH`"
+                )
+            },
+        )?,
     };
     let toml = hoist_version::migrate(&from)?;
     if !migrate.write {
@@ -272,7 +276,10 @@ fn run_migrate(env: &Env<'_>, migrate: Migrate) -> anyhow::Result<ExitCode> {
     let dir = from.parent().unwrap_or(env.cwd);
     let target = dir.join(".bumpversion.toml");
     if target.exists() {
-        anyhow::bail!("`{}` exists already: remove it or run without `--write` to see the conversion", target.display());
+        anyhow::bail!(
+            "`{}` exists already: remove it or run without `--write` to see the conversion",
+            target.display()
+        );
     }
     std::fs::write(&target, &toml).with_context(|| format!("cannot write `{}`", target.display()))?;
     if from.file_name().is_some_and(|n| n == ".bumpversion.cfg") {

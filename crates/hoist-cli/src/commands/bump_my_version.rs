@@ -455,7 +455,10 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
                 ("ignore_missing_file".to_owned(), Shown::Bool(f.ignore_missing_file)),
                 ("filename".to_owned(), Shown::opt(&f.filename)),
                 ("glob".to_owned(), Shown::opt(&f.glob)),
-                ("glob_exclude".to_owned(), if f.glob_exclude.is_empty() { Shown::None } else { Shown::list(&f.glob_exclude) }),
+                (
+                    "glob_exclude".to_owned(),
+                    if f.glob_exclude.is_empty() { Shown::None } else { Shown::list(&f.glob_exclude) },
+                ),
                 ("key_path".to_owned(), Shown::opt(&f.key_path)),
                 ("include_bumps".to_owned(), Shown::list(&f.include_bumps)),
                 ("exclude_bumps".to_owned(), Shown::list(&f.exclude_bumps)),
@@ -470,7 +473,10 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
         ("current_tag".to_owned(), Shown::opt(&scm.current_tag)),
         ("branch_name".to_owned(), Shown::opt(&scm.branch_name)),
         ("short_branch_name".to_owned(), Shown::opt(&scm.short_branch_name)),
-        ("repository_root".to_owned(), scm.repository_root.as_ref().map_or(Shown::None, |p| s(&p.display().to_string()))),
+        (
+            "repository_root".to_owned(),
+            scm.repository_root.as_ref().map_or(Shown::None, |p| s(&p.display().to_string())),
+        ),
         ("dirty".to_owned(), scm.dirty.map_or(Shown::None, Shown::Bool)),
         ("tool".to_owned(), s(if scm.is_git() { "Git" } else { "None" })),
     ]);
@@ -505,7 +511,12 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
 }
 
 /// Parses `version` and serializes the bump of `part` with the global formats.
-fn next_version(env: &Env<'_>, config: &Config, version: &str, part: &str) -> Result<String, hoist_version::VersionError> {
+fn next_version(
+    env: &Env<'_>,
+    config: &Config,
+    version: &str,
+    part: &str,
+) -> Result<String, hoist_version::VersionError> {
     let mut config = config.clone();
     config.current_version = Some(version.to_owned());
     config.files.clear();
@@ -565,10 +576,8 @@ fn show_bump(env: &Env<'_>, cmd: BmvShowBump) -> anyhow::Result<ExitCode> {
     };
     let (line, corners) = if cmd.ascii { ("-", ["+", "+", "+"]) } else { ("─", ["┬", "├", "╰"]) };
     let base = hoist_version::context::Context::base(&env.now, &hoist_version::scm::ScmInfo::default());
-    let parts: Vec<String> = labels(&config.serialize[0])
-        .into_iter()
-        .filter(|p| !p.starts_with('$') && !base.contains(p))
-        .collect();
+    let parts: Vec<String> =
+        labels(&config.serialize[0]).into_iter().filter(|p| !p.starts_with('$') && !base.contains(p)).collect();
     let lead = format!("{version} {line}{line} bump {line}");
     let blank = " ".repeat(lead.chars().count());
     let width = parts.iter().map(|p| p.chars().count()).max().unwrap_or(0);

@@ -75,8 +75,14 @@ fn errors_are_sentences_and_change_nothing() {
     let repo = project();
     let cases: &[(&[&str], &str)] = &[
         (&["bump", "nope"], "error: the version has no part `nope`: the parts are `major`, `minor`, `patch`\n"),
-        (&["bump", "patch", "--current-version", "banana"], "error: the version `banana` does not match the `parse` pattern `(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)`: fix `current_version` or `parse` so that the pattern's named groups match\n"),
-        (&["bump"], "error: nothing to bump: name a part to bump (one of `major`, `minor`, `patch`) or pass `--new-version`\n"),
+        (
+            &["bump", "patch", "--current-version", "banana"],
+            "error: the version `banana` does not match the `parse` pattern `(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)`: fix `current_version` or `parse` so that the pattern's named groups match\n",
+        ),
+        (
+            &["bump"],
+            "error: nothing to bump: name a part to bump (one of `major`, `minor`, `patch`) or pass `--new-version`\n",
+        ),
     ];
     for (args, expected) in cases {
         assert_eq!(hoist(&repo).args(*args).failure(), *expected, "{args:?}");
@@ -88,7 +94,10 @@ fn errors_are_sentences_and_change_nothing() {
     assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
     repo.write("VERSION", "dirty\n");
     let err = hoist(&repo).args(["bump", "patch"]).failure();
-    assert_eq!(err, "error: the git working tree is dirty: M VERSION\nhelp: commit or stash them, or pass `--allow-dirty` (or list them in `allow_dirty_files`)\n");
+    assert_eq!(
+        err,
+        "error: the git working tree is dirty: M VERSION\nhelp: commit or stash them, or pass `--allow-dirty` (or list them in `allow_dirty_files`)\n"
+    );
 }
 
 /// Difference `tag-exists-detected-first`: bump-my-version writes and commits, then fails on
@@ -99,7 +108,10 @@ fn tag_exists_detected_first() {
     repo.git(&["tag", "v1.2.4"]);
     let head = repo.git(&["rev-parse", "HEAD"]);
     let err = hoist(&repo).args(["bump", "patch"]).failure();
-    assert_eq!(err, "error: the tag `v1.2.4` exists already: nothing was changed; delete it (`git tag -d v1.2.4`) or bump to another version\n");
+    assert_eq!(
+        err,
+        "error: the tag `v1.2.4` exists already: nothing was changed; delete it (`git tag -d v1.2.4`) or bump to another version\n"
+    );
     assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
 }
@@ -182,6 +194,8 @@ fn migrate_converts_ini_to_an_equivalent_toml() {
 fn works_without_hoist_toml_from_a_subdirectory() {
     let repo = project();
     std::fs::create_dir_all(repo.path().join("sub")).unwrap();
-    let out = Hoist::new(env!("CARGO_BIN_EXE_hoist"), repo.path().join("sub")).args(["bump", "patch", "--dry-run", "--json"]).success();
+    let out = Hoist::new(env!("CARGO_BIN_EXE_hoist"), repo.path().join("sub"))
+        .args(["bump", "patch", "--dry-run", "--json"])
+        .success();
     assert!(out.contains("\"new_version\": \"1.2.4\""), "{out}");
 }

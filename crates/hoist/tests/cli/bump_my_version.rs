@@ -124,8 +124,14 @@ parse = ^\s+image: [^:]+v(?P<major>\d+)\.(?P<minor>\d+)\.(?P<patch>\d+)(-r(?P<bu
 fn revsys(version: &str) -> Vec<(&'static str, String)> {
     vec![
         (".bumpversion.cfg", REVSYS_CFG.replace("0.5.146", version)),
-        ("docker-compose.solr-build.yml", format!("services:\n  solr:\n    image: registry.example.com/solr:v{version}\n")),
-        ("docker-compose.ci.yml", format!("services:\n  app:\n    image: registry.example.com/app:v{version}-tester\n")),
+        (
+            "docker-compose.solr-build.yml",
+            format!("services:\n  solr:\n    image: registry.example.com/solr:v{version}\n"),
+        ),
+        (
+            "docker-compose.ci.yml",
+            format!("services:\n  app:\n    image: registry.example.com/app:v{version}-tester\n"),
+        ),
         ("Dockerfile", format!("FROM python:3.12\nENV IMAGE_VERSION v{version}\nLABEL version=\"{version}\"\n")),
         ("chart/Chart.yaml", format!("apiVersion: v2\nname: app\nversion: {version}\nappVersion: v{version}\n")),
         ("justfile", format!("VERSION := 'v{version}'\n\nbuild:\n    docker build -t app:{{{{VERSION}}}} .\n")),
@@ -178,19 +184,48 @@ fn cases() -> Vec<Case> {
     ] {
         cases.push(revsys_case(name, version, args, Same));
     }
-    cases.push(revsys_case("revsys-message", "0.5.146", "bump patch -m", Same).arg("Release {new_version} (was {current_version})"));
-    cases.push(revsys_case("revsys-dirty", "0.5.146", "bump patch", Same).steps(&[Step::Modify("justfile", "changed\n")]));
-    cases.push(revsys_case("revsys-dirty-allowed", "0.5.146", "bump patch --allow-dirty --no-commit", Same).steps(&[Step::Modify("chart/Chart.yaml", "apiVersion: v2\nversion: 0.5.146\n")]));
-    cases.push(revsys_case("revsys-untracked-ok", "0.5.146", "bump patch", Same).steps(&[Step::Untracked("notes.txt", "x\n")]));
-    cases.push(revsys_case("revsys-tag-exists", "0.5.146", "bump patch", Differs("tag-exists-detected-first")).steps(&[Step::Tag("v0.5.147")]));
+    cases.push(
+        revsys_case("revsys-message", "0.5.146", "bump patch -m", Same)
+            .arg("Release {new_version} (was {current_version})"),
+    );
+    cases.push(
+        revsys_case("revsys-dirty", "0.5.146", "bump patch", Same).steps(&[Step::Modify("justfile", "changed\n")]),
+    );
+    cases.push(
+        revsys_case("revsys-dirty-allowed", "0.5.146", "bump patch --allow-dirty --no-commit", Same)
+            .steps(&[Step::Modify("chart/Chart.yaml", "apiVersion: v2\nversion: 0.5.146\n")]),
+    );
+    cases.push(
+        revsys_case("revsys-untracked-ok", "0.5.146", "bump patch", Same).steps(&[Step::Untracked("notes.txt", "x\n")]),
+    );
+    cases.push(
+        revsys_case("revsys-tag-exists", "0.5.146", "bump patch", Differs("tag-exists-detected-first"))
+            .steps(&[Step::Tag("v0.5.147")]),
+    );
     cases.push(revsys_case("revsys-old-tag", "0.5.146", "bump patch", Same).steps(&[Step::Tag("v0.5.146")]));
-    cases.push(revsys_case("revsys-extra-file", "0.5.146", "bump patch --no-commit --no-tag notes.txt", Same).steps(&[Step::Untracked("notes.txt", "v0.5.146\n")]));
-    cases.push(revsys_case("revsys-no-configured-files", "0.5.146", "bump patch --no-commit --no-tag --no-configured-files notes.txt", Same).steps(&[Step::Untracked("notes.txt", "v0.5.146\n")]));
+    cases.push(
+        revsys_case("revsys-extra-file", "0.5.146", "bump patch --no-commit --no-tag notes.txt", Same)
+            .steps(&[Step::Untracked("notes.txt", "v0.5.146\n")]),
+    );
+    cases.push(
+        revsys_case(
+            "revsys-no-configured-files",
+            "0.5.146",
+            "bump patch --no-commit --no-tag --no-configured-files notes.txt",
+            Same,
+        )
+        .steps(&[Step::Untracked("notes.txt", "v0.5.146\n")]),
+    );
 
     // TOML, default parse/serialize.
     let simple = |extra: &str| {
         vec![
-            (".bumpversion.toml", toml(&format!("current_version = \"1.2.3\"\n{extra}\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n\n[[tool.bumpversion.files]]\nfilename = \"src/app.py\"\nsearch = \"__version__ = \\\"{{current_version}}\\\"\"\nreplace = \"__version__ = \\\"{{new_version}}\\\"\"\n"))),
+            (
+                ".bumpversion.toml",
+                toml(&format!(
+                    "current_version = \"1.2.3\"\n{extra}\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n\n[[tool.bumpversion.files]]\nfilename = \"src/app.py\"\nsearch = \"__version__ = \\\"{{current_version}}\\\"\"\nreplace = \"__version__ = \\\"{{new_version}}\\\"\"\n"
+                )),
+            ),
             ("VERSION", "1.2.3\n".to_owned()),
             ("src/app.py", "# app 1.2.3 is old\n__version__ = \"1.2.3\"\n".to_owned()),
         ]
@@ -204,20 +239,37 @@ fn cases() -> Vec<Case> {
         ("toml-tag-only", "tag = true", "bump patch"),
         ("toml-lightweight-tag", "commit = true\ntag = true\ntag_message = \"\"", "bump patch"),
         ("toml-custom-message", "commit = true\nmessage = \"release {new_version} on {now:%Y-%m-%d}\"", "bump patch"),
-        ("toml-moveable-tags", "commit = true\ntag = true\nmoveable_tags = [\"latest\", \"v{new_major}\"]", "bump patch"),
+        (
+            "toml-moveable-tags",
+            "commit = true\ntag = true\nmoveable_tags = [\"latest\", \"v{new_major}\"]",
+            "bump patch",
+        ),
         ("toml-new-version", "", "bump --new-version 3.0.0"),
         ("toml-same-version", "", "bump --new-version 1.2.3"),
         ("toml-serialize-flag", "", "bump patch --serialize {major}.{minor}.{patch}-final"),
         ("toml-parse-flag", "", "bump minor --parse (?P<major>\\d+)\\.(?P<minor>\\d+)(\\.(?P<patch>\\d+))?"),
         ("toml-unparsable", "", "bump patch --current-version banana"),
         ("toml-commit-no-commit", "commit = true", "bump patch --no-commit"),
-        ("toml-hooks", "commit = true\npre_commit_hooks = [\"touch pre-{new_version}.txt\"]\npost_commit_hooks = [\"touch post-{current_version}.txt\"]\nsetup_hooks = [\"touch setup.txt\"]", "bump patch"),
+        (
+            "toml-hooks",
+            "commit = true\npre_commit_hooks = [\"touch pre-{new_version}.txt\"]\npost_commit_hooks = [\"touch post-{current_version}.txt\"]\nsetup_hooks = [\"touch setup.txt\"]",
+            "bump patch",
+        ),
         ("toml-env-template", "commit = true\nmessage = \"bump by {$BMV_TEST_USER} {#}{;}\"", "bump patch"),
     ] {
         cases.push(case(name, &[], args, Same).files_owned(simple(extra)));
     }
-    cases.push(case("toml-shell-hook-refused", &[], "bump patch", Differs("hooks-checked-before-writing")).files_owned(simple("pre_commit_hooks = [\"echo x > y.txt\"]")));
-    cases.push(case("toml-search-flag", &[], "bump patch --search", Same).files_owned(simple("")).arg("app {current_version} is").arg("--replace").arg("app {new_version} is"));
+    cases.push(
+        case("toml-shell-hook-refused", &[], "bump patch", Differs("hooks-checked-before-writing"))
+            .files_owned(simple("pre_commit_hooks = [\"echo x > y.txt\"]")),
+    );
+    cases.push(
+        case("toml-search-flag", &[], "bump patch --search", Same)
+            .files_owned(simple(""))
+            .arg("app {current_version} is")
+            .arg("--replace")
+            .arg("app {new_version} is"),
+    );
 
     // Comments, quoting and order survive the config update.
     let commented = "# project version\n[tool.bumpversion]\n# the current one\ncurrent_version = '2.0.9' # keep me\nparse = '(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)'\n\n[[tool.bumpversion.files]]\nfilename = 'VERSION' # the file\n";
@@ -246,7 +298,9 @@ fn cases() -> Vec<Case> {
     let depends = toml(
         "current_version = \"1.2.3.4\"\nparse = \"(?P<major>\\\\d+)\\\\.(?P<minor>\\\\d+)\\\\.(?P<patch>\\\\d+)\\\\.(?P<dev>\\\\d+)\"\nserialize = [\"{major}.{minor}.{patch}.{dev}\"]\n\n[tool.bumpversion.parts.dev]\ndepends_on = \"minor\"\nfirst_value = \"1\"\n\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n",
     );
-    for (name, args) in [("depends-on-patch", "bump patch"), ("depends-on-minor", "bump minor"), ("depends-on-dev", "bump dev")] {
+    for (name, args) in
+        [("depends-on-patch", "bump patch"), ("depends-on-minor", "bump minor"), ("depends-on-dev", "bump dev")]
+    {
         cases.push(case(name, &[(".bumpversion.toml", &depends), ("VERSION", "1.2.3.4\n")], args, Same));
     }
     let numeric = toml(
@@ -255,13 +309,22 @@ fn cases() -> Vec<Case> {
     for (name, args) in [("alnum-rev", "bump rev"), ("alnum-minor", "bump minor")] {
         cases.push(case(name, &[(".bumpversion.toml", &numeric), ("VERSION", "1.2-r3\n")], args, Same));
     }
-    cases.push(case("alnum-major-padded", &[(".bumpversion.toml", &numeric), ("VERSION", "1.2-r3\n")], "bump major --serialize {major:03}.{minor:02}", Differs("config-current-version-always-updated")));
+    cases.push(case(
+        "alnum-major-padded",
+        &[(".bumpversion.toml", &numeric), ("VERSION", "1.2-r3\n")],
+        "bump major --serialize {major:03}.{minor:02}",
+        Differs("config-current-version-always-updated"),
+    ));
 
     // CalVer, with the clock pinned.
     let calver = toml(
         "current_version = \"2024.02.3\"\nparse = \"(?P<release>\\\\d{4}\\\\.\\\\d{2})\\\\.(?P<patch>\\\\d+)\"\nserialize = [\"{release}.{patch}\"]\n\n[tool.bumpversion.parts.release]\ncalver_format = \"{YYYY}.{0M}\"\n\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\nreplace = \"{new_version} ({now:%Y-%m-%d}, {utcnow:%H:%M} UTC)\"\n",
     );
-    for (name, version, args) in [("calver-new-month", "2024.02.3", "bump patch"), ("calver-same-month", "2024.03.3", "bump patch"), ("calver-release", "2024.02.3", "bump release")] {
+    for (name, version, args) in [
+        ("calver-new-month", "2024.02.3", "bump patch"),
+        ("calver-same-month", "2024.03.3", "bump patch"),
+        ("calver-release", "2024.02.3", "bump release"),
+    ] {
         let config = calver.replace("2024.02.3", version);
         cases.push(case(name, &[(".bumpversion.toml", &config), ("VERSION", &format!("{version}\n"))], args, Same));
     }
@@ -284,55 +347,193 @@ fn cases() -> Vec<Case> {
         "current_version = \"1.0.0\"\nregex = true\nsearch = \"(?<=version=)\\\"{current_version}\\\"\"\nreplace = \"\\\"{new_version}\\\"\"\n\n[[tool.bumpversion.files]]\nfilename = \"setup.py\"\n\n[[tool.bumpversion.files]]\nfilename = \"other.py\"\nsearch = \"V_(\\\\d)_{current_minor}\"\nreplace = \"V_\\\\1_{new_minor}\"\n",
     );
     for (name, args) in [("regex-lookbehind-patch", "bump patch"), ("regex-backref-minor", "bump minor")] {
-        cases.push(case(name, &[(".bumpversion.toml", &regex_cfg), ("setup.py", "setup(version=\"1.0.0\")\nx=\"1.0.0\"\n"), ("other.py", "V_1_0 = 1\n")], args, Differs("config-current-version-always-updated")));
+        cases.push(case(
+            name,
+            &[
+                (".bumpversion.toml", &regex_cfg),
+                ("setup.py", "setup(version=\"1.0.0\")\nx=\"1.0.0\"\n"),
+                ("other.py", "V_1_0 = 1\n"),
+            ],
+            args,
+            Differs("config-current-version-always-updated"),
+        ));
     }
 
     // Globs.
-    let glob_cfg = toml("current_version = \"0.9.0\"\n\n[[tool.bumpversion.files]]\nglob = \"**/*.txt\"\nglob_exclude = [\"vendor/**\"]\n");
-    let glob_tree: Vec<(&str, &str)> = vec![("a.txt", "0.9.0\n"), ("docs/b.txt", "v0.9.0\n"), ("vendor/c.txt", "0.9.0\n"), ("d.md", "0.9.0\n")];
+    let glob_cfg = toml(
+        "current_version = \"0.9.0\"\n\n[[tool.bumpversion.files]]\nglob = \"**/*.txt\"\nglob_exclude = [\"vendor/**\"]\n",
+    );
+    let glob_tree: Vec<(&str, &str)> =
+        vec![("a.txt", "0.9.0\n"), ("docs/b.txt", "v0.9.0\n"), ("vendor/c.txt", "0.9.0\n"), ("d.md", "0.9.0\n")];
     let mut tree = glob_tree.clone();
     tree.push((".bumpversion.toml", &glob_cfg));
     cases.push(case("glob-patch", &tree, "bump patch", Same));
     cases.push(case("glob-minor", &tree, "bump minor", Same));
     let glob_none = toml("current_version = \"0.9.0\"\n\n[[tool.bumpversion.files]]\nglob = \"*.nothing\"\n");
-    cases.push(case("glob-matches-nothing", &[(".bumpversion.toml", &glob_none), ("a.txt", "0.9.0\n")], "bump patch", Same));
-    let glob_ignored = toml("current_version = \"0.9.0\"\n\n[[tool.bumpversion.files]]\nglob = \"*.nothing\"\nignore_missing_file = true\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n");
-    cases.push(case("glob-matches-nothing-ignored", &[(".bumpversion.toml", &glob_ignored), ("a.txt", "0.9.0\n")], "bump patch", Same));
+    cases.push(case(
+        "glob-matches-nothing",
+        &[(".bumpversion.toml", &glob_none), ("a.txt", "0.9.0\n")],
+        "bump patch",
+        Same,
+    ));
+    let glob_ignored = toml(
+        "current_version = \"0.9.0\"\n\n[[tool.bumpversion.files]]\nglob = \"*.nothing\"\nignore_missing_file = true\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n",
+    );
+    cases.push(case(
+        "glob-matches-nothing-ignored",
+        &[(".bumpversion.toml", &glob_ignored), ("a.txt", "0.9.0\n")],
+        "bump patch",
+        Same,
+    ));
 
     // Missing files and versions.
-    let missing = |extra: &str| toml(&format!("current_version = \"1.0.0\"\n\n[[tool.bumpversion.files]]\nfilename = \"gone.txt\"\n{extra}\n[[tool.bumpversion.files]]\nfilename = \"here.txt\"\n"));
-    cases.push(case("missing-file", &[(".bumpversion.toml", &missing("")), ("here.txt", "1.0.0\n")], "bump patch", Same));
-    cases.push(case("missing-file-ignored", &[(".bumpversion.toml", &missing("ignore_missing_file = true")), ("here.txt", "1.0.0\n")], "bump patch", Same));
-    cases.push(case("missing-file-flag", &[(".bumpversion.toml", &missing("")), ("here.txt", "1.0.0\n")], "bump patch --ignore-missing-files", Same));
-    let noversion = |extra: &str| toml(&format!("current_version = \"1.0.0\"\n{extra}\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[[tool.bumpversion.files]]\nfilename = \"b.txt\"\nsearch = \"v{{current_version}}\"\n"));
-    cases.push(case("version-not-found", &[(".bumpversion.toml", &noversion("")), ("a.txt", "1.0.0\n"), ("b.txt", "1.0.0\n")], "bump patch", Same));
-    cases.push(case("version-not-found-ignored", &[(".bumpversion.toml", &noversion("ignore_missing_version = true")), ("a.txt", "1.0.0\n"), ("b.txt", "1.0.0\n")], "bump patch", Same));
-    cases.push(case("version-not-found-flag", &[(".bumpversion.toml", &noversion("")), ("a.txt", "1.0.0\n"), ("b.txt", "1.0.0\n")], "bump patch --ignore-missing-version", Same));
-    cases.push(case("version-padded-original", &[(".bumpversion.toml", &toml("current_version = \"1.02.3\"\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n")), ("a.txt", "1.02.3\n")], "bump patch", Differs("config-current-version-always-updated")));
+    let missing = |extra: &str| {
+        toml(&format!(
+            "current_version = \"1.0.0\"\n\n[[tool.bumpversion.files]]\nfilename = \"gone.txt\"\n{extra}\n[[tool.bumpversion.files]]\nfilename = \"here.txt\"\n"
+        ))
+    };
+    cases.push(case(
+        "missing-file",
+        &[(".bumpversion.toml", &missing("")), ("here.txt", "1.0.0\n")],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "missing-file-ignored",
+        &[(".bumpversion.toml", &missing("ignore_missing_file = true")), ("here.txt", "1.0.0\n")],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "missing-file-flag",
+        &[(".bumpversion.toml", &missing("")), ("here.txt", "1.0.0\n")],
+        "bump patch --ignore-missing-files",
+        Same,
+    ));
+    let noversion = |extra: &str| {
+        toml(&format!(
+            "current_version = \"1.0.0\"\n{extra}\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[[tool.bumpversion.files]]\nfilename = \"b.txt\"\nsearch = \"v{{current_version}}\"\n"
+        ))
+    };
+    cases.push(case(
+        "version-not-found",
+        &[(".bumpversion.toml", &noversion("")), ("a.txt", "1.0.0\n"), ("b.txt", "1.0.0\n")],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "version-not-found-ignored",
+        &[
+            (".bumpversion.toml", &noversion("ignore_missing_version = true")),
+            ("a.txt", "1.0.0\n"),
+            ("b.txt", "1.0.0\n"),
+        ],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "version-not-found-flag",
+        &[(".bumpversion.toml", &noversion("")), ("a.txt", "1.0.0\n"), ("b.txt", "1.0.0\n")],
+        "bump patch --ignore-missing-version",
+        Same,
+    ));
+    cases.push(case(
+        "version-padded-original",
+        &[
+            (
+                ".bumpversion.toml",
+                &toml("current_version = \"1.02.3\"\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n"),
+            ),
+            ("a.txt", "1.02.3\n"),
+        ],
+        "bump patch",
+        Differs("config-current-version-always-updated"),
+    ));
 
     // Newlines: CRLF and mixed files keep (or normalise) as Python's text mode does.
-    let crlf_cfg = toml("current_version = \"1.0.0\"\n[[tool.bumpversion.files]]\nfilename = \"crlf.txt\"\n[[tool.bumpversion.files]]\nfilename = \"mixed.txt\"\n");
-    cases.push(case("newlines", &[(".bumpversion.toml", &crlf_cfg), ("crlf.txt", "a\r\n1.0.0\r\nb\r\n"), ("mixed.txt", "1.0.0\r\nb\n")], "bump patch", Same));
-    cases.push(case("crlf-config", &[(".bumpversion.toml", &crlf_cfg.replace('\n', "\r\n")), ("crlf.txt", "1.0.0\r\n"), ("mixed.txt", "1.0.0\n")], "bump minor", Same));
+    let crlf_cfg = toml(
+        "current_version = \"1.0.0\"\n[[tool.bumpversion.files]]\nfilename = \"crlf.txt\"\n[[tool.bumpversion.files]]\nfilename = \"mixed.txt\"\n",
+    );
+    cases.push(case(
+        "newlines",
+        &[(".bumpversion.toml", &crlf_cfg), ("crlf.txt", "a\r\n1.0.0\r\nb\r\n"), ("mixed.txt", "1.0.0\r\nb\n")],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "crlf-config",
+        &[(".bumpversion.toml", &crlf_cfg.replace('\n', "\r\n")), ("crlf.txt", "1.0.0\r\n"), ("mixed.txt", "1.0.0\n")],
+        "bump minor",
+        Same,
+    ));
 
     // pyproject.toml and setup.cfg.
     let pyproject = "[project]\nname = \"demo\"\nversion = \"0.3.0\"\n\n[tool.bumpversion]\ncurrent_version = \"0.3.0\"\ncommit = true\n\n[[tool.bumpversion.files]]\nfilename = \"demo/__init__.py\"\n";
-    cases.push(case("pyproject-patch", &[("pyproject.toml", pyproject), ("demo/__init__.py", "__version__ = '0.3.0'\n")], "bump patch", Same));
-    cases.push(case("pyproject-major", &[("pyproject.toml", pyproject), ("demo/__init__.py", "__version__ = '0.3.0'\n")], "bump major", Same));
+    cases.push(case(
+        "pyproject-patch",
+        &[("pyproject.toml", pyproject), ("demo/__init__.py", "__version__ = '0.3.0'\n")],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "pyproject-major",
+        &[("pyproject.toml", pyproject), ("demo/__init__.py", "__version__ = '0.3.0'\n")],
+        "bump major",
+        Same,
+    ));
     let setup_cfg = "[metadata]\nname = demo\n\n[bumpversion]\ncurrent_version = 2.1.0\ncommit = True\nmessage = Bump %%(x)s {new_version}\n\n[bumpversion:file:demo.py]\n";
     cases.push(case("setup-cfg-patch", &[("setup.cfg", setup_cfg), ("demo.py", "V = '2.1.0'\n")], "bump patch", Same));
     let legacy = "[bumpversion]\ncurrent_version = 1.10\nparse = (?P<major>\\d+)\\.(?P<minor>\\d+)\nserialize = {major}.{minor}\n\n[bumpversion:file:v.txt]\nsearch = v={current_version}, end\nreplace = v={new_version}, end\n";
-    cases.push(case("ini-float-version", &[(".bumpversion.cfg", legacy), ("v.txt", "v=1.1\nend\n")], "bump minor", Same));
-    cases.push(case("ini-glob", &[(".bumpversion.cfg", "[bumpversion]\ncurrent_version = 4.0.0\n\n[bumpversion:glob:pkg/*.py]\n"), ("pkg/a.py", "4.0.0\n"), ("pkg/b.py", "x = '4.0.0'\n")], "bump major", Same));
+    cases.push(case(
+        "ini-float-version",
+        &[(".bumpversion.cfg", legacy), ("v.txt", "v=1.1\nend\n")],
+        "bump minor",
+        Same,
+    ));
+    cases.push(case(
+        "ini-glob",
+        &[
+            (".bumpversion.cfg", "[bumpversion]\ncurrent_version = 4.0.0\n\n[bumpversion:glob:pkg/*.py]\n"),
+            ("pkg/a.py", "4.0.0\n"),
+            ("pkg/b.py", "x = '4.0.0'\n"),
+        ],
+        "bump major",
+        Same,
+    ));
 
     // Configuration discovery: a nested directory, the search order.
-    cases.push(case("discovery-order", &[(".bumpversion.toml", &toml("current_version = \"1.0.0\"\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n")), ("setup.cfg", "[bumpversion]\ncurrent_version = 9.0.0\n\n[bumpversion:file:a.txt]\n"), ("a.txt", "1.0.0 9.0.0\n")], "bump patch", Same));
-    cases.push(case("explicit-config-file", &[("conf/bump.toml", &toml("current_version = \"1.0.0\"\n[[tool.bumpversion.files]]\nfilename = \"../a.txt\"\n")), ("a.txt", "1.0.0\n")], "bump patch --config-file conf/bump.toml", Same));
+    cases.push(case(
+        "discovery-order",
+        &[
+            (
+                ".bumpversion.toml",
+                &toml("current_version = \"1.0.0\"\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n"),
+            ),
+            ("setup.cfg", "[bumpversion]\ncurrent_version = 9.0.0\n\n[bumpversion:file:a.txt]\n"),
+            ("a.txt", "1.0.0 9.0.0\n"),
+        ],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "explicit-config-file",
+        &[
+            (
+                "conf/bump.toml",
+                &toml("current_version = \"1.0.0\"\n[[tool.bumpversion.files]]\nfilename = \"../a.txt\"\n"),
+            ),
+            ("a.txt", "1.0.0\n"),
+        ],
+        "bump patch --config-file conf/bump.toml",
+        Same,
+    ));
     cases.push(case("missing-config-file", &[("a.txt", "1.0.0\n")], "bump patch --config-file nope.toml", Same));
     cases.push(case("no-config", &[("a.txt", "1.0.0\n")], "bump patch --current-version 1.0.0 a.txt", Same));
 
     // `replace`, `show`, `show-bump`, `sample-config`.
-    let plain = toml("current_version = \"5.6.7\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[tool.bumpversion.parts.patch]\nfirst_value = \"0\"\n");
+    let plain = toml(
+        "current_version = \"5.6.7\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[tool.bumpversion.parts.patch]\nfirst_value = \"0\"\n",
+    );
     let plain_tree: Vec<(&str, &str)> = vec![(".bumpversion.toml", &plain), ("a.txt", "5.6.7\n"), ("b.txt", "5.6.7\n")];
     cases.push(case("replace", &plain_tree, "replace --new-version 6.0.0", Same));
     cases.push(case("replace-extra-file", &plain_tree, "replace --new-version 6.0.0 b.txt", Same));
@@ -343,7 +544,12 @@ fn cases() -> Vec<Case> {
     cases.push(case("show-json", &plain_tree, "show -f json current_version serialize files.0.filename", SameStdout));
     cases.push(case("show-bump", &plain_tree, "show-bump", SameStdout));
     cases.push(case("show-bump-ascii", &plain_tree, "show-bump --ascii 1.0.0", SameStdout));
-    cases.push(case("sample-config", &[("a.txt", "x\n")], "sample-config --no-prompt --destination .bumpversion.toml", Same));
+    cases.push(case(
+        "sample-config",
+        &[("a.txt", "x\n")],
+        "sample-config --no-prompt --destination .bumpversion.toml",
+        Same,
+    ));
     cases
 }
 
@@ -381,7 +587,12 @@ fn setup_repo(dir: &Path, case: &Case) {
         sh.set_var(k, v);
     }
     cmd!(sh, "git init --quiet --initial-branch=main").run().unwrap();
-    for (key, value) in [("user.name", "hoist tests"), ("user.email", "tests@hoist.invalid"), ("commit.gpgsign", "false"), ("tag.gpgsign", "false")] {
+    for (key, value) in [
+        ("user.name", "hoist tests"),
+        ("user.email", "tests@hoist.invalid"),
+        ("commit.gpgsign", "false"),
+        ("tag.gpgsign", "false"),
+    ] {
         cmd!(sh, "git config {key} {value}").run().unwrap();
     }
     for (path, contents) in &case.files {
@@ -421,7 +632,12 @@ fn snapshot(dir: &Path, success: bool, stdout: String) -> Outcome {
     let sh = Shell::new().unwrap();
     sh.change_dir(dir);
     let log = cmd!(sh, "git log --format=%H%n%s%n%b%n--").read().unwrap();
-    let tags = cmd!(sh, "git for-each-ref refs/tags --format=%(refname) %(objecttype) %(*objectname) %(objectname) %(contents)").read().unwrap();
+    let tags = cmd!(
+        sh,
+        "git for-each-ref refs/tags --format=%(refname) %(objecttype) %(*objectname) %(objectname) %(contents)"
+    )
+    .read()
+    .unwrap();
     let status = cmd!(sh, "git status --porcelain").read().unwrap();
     Outcome { success, stdout, tree, log, tags, status }
 }
@@ -431,11 +647,17 @@ fn run(dir: &Path, program: &mut Command) -> (bool, String, String) {
     for (k, v) in GIT_ENV {
         program.env(k, v);
     }
-    for var in ["BUMPVERSION_CURRENT_VERSION", "BUMPVERSION_NEW_VERSION", "BUMPVERSION_CONFIG_FILE", "BUMPVERSION_DRY_RUN"] {
+    for var in
+        ["BUMPVERSION_CURRENT_VERSION", "BUMPVERSION_NEW_VERSION", "BUMPVERSION_CONFIG_FILE", "BUMPVERSION_DRY_RUN"]
+    {
         program.env_remove(var);
     }
     let out = program.output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Runs `case` with both tools; `Err` describes a disagreement.
@@ -505,7 +727,10 @@ fn run_case(bmv: &Path, case: &Case) -> Result<(), String> {
         }
         Expect::Differs(difference) => {
             if same {
-                return Err(format!("documented difference `{difference}` did not show: both tools agree\n{}", context()));
+                return Err(format!(
+                    "documented difference `{difference}` did not show: both tools agree\n{}",
+                    context()
+                ));
             }
             Ok(())
         }
@@ -522,7 +747,9 @@ fn bump_my_version_differential() {
     names.dedup();
     assert_eq!(names.len(), cases.len(), "case names must be unique");
     let only = std::env::var("HOIST_BMV_CASE").ok();
-    let queue = std::sync::Mutex::new(cases.iter().filter(|c| only.as_deref().is_none_or(|o| c.name.contains(o))).collect::<Vec<_>>());
+    let queue = std::sync::Mutex::new(
+        cases.iter().filter(|c| only.as_deref().is_none_or(|o| c.name.contains(o))).collect::<Vec<_>>(),
+    );
     let failures = std::sync::Mutex::new(Vec::new());
     let ran = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
@@ -532,7 +759,11 @@ fn bump_my_version_differential() {
                     let Some(case) = queue.lock().unwrap().pop() else { break };
                     ran.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if let Err(message) = run_case(&bmv, case) {
-                        failures.lock().unwrap().push(format!("case `{}` ({}):\n{message}", case.name, case.args.join(" ")));
+                        failures.lock().unwrap().push(format!(
+                            "case `{}` ({}):\n{message}",
+                            case.name,
+                            case.args.join(" ")
+                        ));
                     }
                 }
             });
