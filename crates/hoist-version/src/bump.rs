@@ -568,22 +568,37 @@ fn change_file(
 ) -> Result<Option<String>, VersionError> {
     let regex_err = |source| VersionError::Regex { path: PathBuf::from(name), source };
     let flags = Flags { multiline: true, dotall: true, ..Flags::default() };
-    let pattern_for = |ctx: &Context| -> Result<(fancy_regex::Regex, String), VersionError> {
+    // A search is a regex (with `regex = true` and a pattern that compiles) or literal text;
+    // literal text is matched without compiling a regex (`re.escape` makes them equivalent).
+    enum Search {
+        Regex(fancy_regex::Regex),
+        Literal(String),
+    }
+    let pattern_for = |ctx: &Context| -> Result<(Search, String), VersionError> {
         let raw = ctx.render(search)?;
-        let literal = || pyregex::compile(&pyregex::escape(&raw), flags).map_err(regex_err);
         if entry.regex {
             let pattern = ctx.render_escaped(search)?;
-            match pyregex::compile(&pattern, flags) {
-                Ok(regex) => return Ok((regex, raw)),
-                // bump-my-version logs the error and searches for the text literally.
-                Err(_) => return Ok((literal()?, raw)),
+            // bump-my-version logs an invalid regex and searches for the text literally.
+            if let Ok(regex) = pyregex::compile(&pattern, flags) {
+                return Ok((Search::Regex(regex), raw));
             }
         }
-        Ok((literal()?, raw))
+        if raw.is_empty() {
+            return Ok((Search::Regex(pyregex::compile("", flags).map_err(regex_err)?), raw));
+        }
+        Ok((Search::Literal(raw.clone()), raw))
+    };
+    let matches = |search: &Search| match search {
+        Search::Regex(regex) => pyregex::is_match(regex, contents),
+        Search::Literal(needle) => contents.contains(needle.as_str()),
+    };
+    let substitute = |search: &Search, replace_with: &str| match search {
+        Search::Regex(regex) => pyregex::sub(regex, replace_with, contents).map_err(regex_err),
+        Search::Literal(needle) => pyregex::literal_sub(needle, replace_with, contents).map_err(regex_err),
     };
     let (regex, raw) = pattern_for(ctx)?;
     let replace_with = ctx.render(replace)?;
-    let found = !contents.is_empty() && pyregex::is_match(&regex, contents);
+    let found = !contents.is_empty() && matches(&regex);
     if !found {
         let fallback =
             search == DEFAULT_SEARCH && !contents.is_empty() && !original.is_empty() && contents.contains(original);
@@ -595,12 +610,12 @@ fn change_file(
             return Err(VersionError::VersionNotFound { path: PathBuf::from(name), search: raw });
         }
     }
-    let mut after = pyregex::sub(&regex, &replace_with, contents).map_err(regex_err)?;
+    let mut after = substitute(&regex, &replace_with)?;
     if after == contents && !original.is_empty() {
         let mut og = ctx.clone();
         og.set_str("current_version", original);
         let (regex, _) = pattern_for(&og)?;
-        after = pyregex::sub(&regex, &replace_with, contents).map_err(regex_err)?;
+        after = substitute(&regex, &replace_with)?;
     }
     Ok(Some(after))
 }
@@ -868,7 +883,7 @@ pub fn execute(sh: &Shell, plan: &Plan) -> Result<Report, VersionError> {
     if let Err(error) = run_hooks(sh, "pre-commit", &plan.pre_commit_hooks) {
         return Err(rolled_back(error, &written));
     }
-    let head_before = scm::head(sh);
+    let head_before = if plan.commit.is_some() && plan.tag.is_some() { scm::head(sh) } else { None };
     if let Some(commit) = &plan.commit {
         let result = commit.files.iter().try_for_each(|f| scm::add(sh, f)).and_then(|()| {
             scm::commit(sh, &commit.message, &commit.args, &plan.current_for_env.0, &plan.current_for_env.1)

@@ -14,8 +14,24 @@ pub(crate) struct Flags {
     pub dotall: bool,
 }
 
-/// Compiles a Python regular expression.
+type Cache = std::collections::HashMap<(String, bool, bool, bool), Result<Regex, RegexError>>;
+
+/// Compiles a Python regular expression (each pattern once per process).
 pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+    let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return found;
+    }
+    let compiled = compile_uncached(pattern, flags);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, compiled.clone());
+    }
+    compiled
+}
+
+fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
     let translated = translate(pattern, flags.verbose);
     let mut builder = RegexBuilder::new(&translated);
     builder.verbose_mode(flags.verbose).multi_line(flags.multiline).dot_matches_new_line(flags.dotall);
@@ -141,9 +157,12 @@ enum Repl {
 
 /// Parses a Python `re.sub` replacement template against `regex`'s groups.
 fn parse_template(template: &str, regex: &Regex) -> Result<Vec<Repl>, RegexError> {
-    let err = |message: String| RegexError { pattern: template.to_owned(), message };
-    let group_count = regex.captures_len();
     let names: Vec<Option<&str>> = regex.capture_names().collect();
+    parse_template_for(template, regex.captures_len(), &names)
+}
+
+fn parse_template_for(template: &str, group_count: usize, names: &[Option<&str>]) -> Result<Vec<Repl>, RegexError> {
+    let err = |message: String| RegexError { pattern: template.to_owned(), message };
     let group_by_name = |name: &str| -> Result<usize, RegexError> {
         if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
             let n: usize = name.parse().map_err(|_| err(format!("invalid group reference {name}")))?;
@@ -283,6 +302,20 @@ pub(crate) fn sub(regex: &Regex, template: &str, text: &str) -> Result<String, R
     Ok(out)
 }
 
+/// `re.compile(re.escape(needle)).sub(template, text)` without a regex: every occurrence of
+/// `needle`, left to right, replaced by the expanded template (`\g<0>` is the needle).
+pub(crate) fn literal_sub(needle: &str, template: &str, text: &str) -> Result<String, RegexError> {
+    let parts = parse_template_for(template, 1, &[None])?;
+    let mut replacement = String::new();
+    for part in &parts {
+        match part {
+            Repl::Literal(s) => replacement.push_str(s),
+            Repl::Group(_) => replacement.push_str(needle),
+        }
+    }
+    Ok(text.replace(needle, &replacement))
+}
+
 /// Does `regex` match anywhere in `text`?
 pub(crate) fn is_match(regex: &Regex, text: &str) -> bool {
     regex.is_match(text).unwrap_or(false)
@@ -327,6 +360,17 @@ mod tests {
         assert!(m("(?P<major>\\d+) # the major part\n \\.", "1."));
         assert!(m(r"[]a]", "]"));
         assert!(m(r"version = {x}", "version=x") || m(r"version = \{x\}", "version={x}"));
+    }
+
+    #[test]
+    fn literal_sub_matches_regex_sub() {
+        for (needle, template, text) in
+            [("1.2", "1.3", "a 1.2 1.2x"), ("a.b", r"[\g<0>]\n", "a.b ab"), ("x", r"\\", "x")]
+        {
+            let regex = compile(&escape(needle), Flags { multiline: true, dotall: true, ..Flags::default() }).unwrap();
+            assert_eq!(literal_sub(needle, template, text).unwrap(), sub(&regex, template, text).unwrap());
+        }
+        assert!(literal_sub("x", r"\1", "x").is_err());
     }
 
     #[test]

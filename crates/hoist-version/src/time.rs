@@ -245,7 +245,7 @@ impl DateTime {
         self.to_py_str().replacen(' ', "T", 1)
     }
 
-    pub(crate) fn to_py_repr(&self) -> String {
+    pub(crate) fn to_py_repr(self) -> String {
         let mut s =
             format!("datetime.datetime({}, {}, {}, {}, {}", self.year, self.month, self.day, self.hour, self.minute);
         if self.second != 0 || self.microsecond != 0 {
