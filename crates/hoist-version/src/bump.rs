@@ -209,7 +209,52 @@ pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Pla
             known: config.parts.iter().map(|(n, _)| n.clone()).collect(),
         });
     }
-    check_clean(env, config)?;
+    // The clean-tree check (one `git status`) runs while the plan is computed; its verdict
+    // comes first, as bump-my-version checks before anything else.
+    let mut clean = CleanCheck::start(env, config);
+    let result = plan_inner(env, config, request, &mut clean);
+    clean.wait()?;
+    result
+}
+
+/// A `git status` running in the background.
+struct CleanCheck {
+    handle: Option<std::thread::JoinHandle<Result<Vec<String>, VersionError>>>,
+}
+
+impl CleanCheck {
+    fn start(env: &Env<'_>, config: &Config) -> CleanCheck {
+        if config.allow_dirty || scm::find_repo_root(env.cwd).is_none() {
+            return CleanCheck { handle: None };
+        }
+        let cwd = env.cwd.to_owned();
+        let allowed = config.allow_dirty_files.clone();
+        let handle = std::thread::spawn(move || {
+            let sh =
+                Shell::new().map_err(|e| VersionError::Git { command: "status".to_owned(), message: e.to_string() })?;
+            sh.change_dir(&cwd);
+            scm::dirty_files(&sh, &allowed)
+        });
+        CleanCheck { handle: Some(handle) }
+    }
+
+    /// Waits for the check (once); `Err` when the tree is dirty.
+    fn wait(&mut self) -> Result<(), VersionError> {
+        let Some(handle) = self.handle.take() else { return Ok(()) };
+        let changes = handle.join().map_err(|_| VersionError::Git {
+            command: "status --porcelain".to_owned(),
+            message: "the thread running it panicked; this is a bug in hoist".to_owned(),
+        })??;
+        if changes.is_empty() { Ok(()) } else { Err(VersionError::Dirty { changes }) }
+    }
+}
+
+fn plan_inner(
+    env: &Env<'_>,
+    config: &Config,
+    request: &BumpRequest,
+    clean: &mut CleanCheck,
+) -> Result<Plan, VersionError> {
     let prepared = prepare(env, config, request)?;
     let Prepared { spec, current, current_str, scm, repo_root } = &prepared;
     let parse = version::compile_parse(&config.parse)?;
@@ -217,6 +262,7 @@ pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Pla
     let mut ctx = Context::base(&env.now, scm);
     ctx.set_str("current_version", current_str.clone());
     if !request.dry_run && !config.setup_hooks.is_empty() {
+        clean.wait()?;
         let hooks = hooks(
             config,
             &config.setup_hooks,
