@@ -119,6 +119,8 @@ pub struct Plan {
     pub post_commit_hooks: Vec<Hook>,
     #[serde(skip)]
     current_for_env: (String, String),
+    #[serde(skip)]
+    head: Option<String>,
 }
 
 /// Where a bump runs: the shell (in the working directory), the working directory, the clock.
@@ -217,35 +219,52 @@ pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Pla
     result
 }
 
-/// A `git status` running in the background.
+/// What git says, asked in the background while the plan is computed: the dirty check
+/// (unless `allow_dirty`), the existing tags (when tagging) and `HEAD` (to undo a commit).
 struct CleanCheck {
-    handle: Option<std::thread::JoinHandle<Result<Vec<String>, VersionError>>>,
+    handle: Option<std::thread::JoinHandle<Result<GitFacts, VersionError>>>,
+    facts: GitFacts,
+}
+
+#[derive(Default)]
+struct GitFacts {
+    dirty: Vec<String>,
+    tags: Vec<String>,
+    head: Option<String>,
 }
 
 impl CleanCheck {
     fn start(env: &Env<'_>, config: &Config) -> CleanCheck {
-        if config.allow_dirty || scm::find_repo_root(env.cwd).is_none() {
-            return CleanCheck { handle: None };
+        if scm::find_repo_root(env.cwd).is_none() {
+            return CleanCheck { handle: None, facts: GitFacts::default() };
         }
         let cwd = env.cwd.to_owned();
         let allowed = config.allow_dirty_files.clone();
+        let (status, tags, head) = (!config.allow_dirty, config.tag, config.commit && config.tag);
         let handle = std::thread::spawn(move || {
             let sh =
                 Shell::new().map_err(|e| VersionError::Git { command: "status".to_owned(), message: e.to_string() })?;
             sh.change_dir(&cwd);
-            scm::dirty_files(&sh, &allowed)
+            let dirty = if status { scm::dirty_files(&sh, &allowed)? } else { Vec::new() };
+            let tags = if tags && dirty.is_empty() { scm::tags(&sh)? } else { Vec::new() };
+            let head = if head { scm::head(&sh) } else { None };
+            Ok(GitFacts { dirty, tags, head })
         });
-        CleanCheck { handle: Some(handle) }
+        CleanCheck { handle: Some(handle), facts: GitFacts::default() }
     }
 
-    /// Waits for the check (once); `Err` when the tree is dirty.
-    fn wait(&mut self) -> Result<(), VersionError> {
-        let Some(handle) = self.handle.take() else { return Ok(()) };
-        let changes = handle.join().map_err(|_| VersionError::Git {
-            command: "status --porcelain".to_owned(),
-            message: "the thread running it panicked; this is a bug in hoist".to_owned(),
-        })??;
-        if changes.is_empty() { Ok(()) } else { Err(VersionError::Dirty { changes }) }
+    /// Waits for git (once); `Err` when the tree is dirty.
+    fn wait(&mut self) -> Result<&GitFacts, VersionError> {
+        if let Some(handle) = self.handle.take() {
+            self.facts = handle.join().map_err(|_| VersionError::Git {
+                command: "status --porcelain".to_owned(),
+                message: "the thread running it panicked; this is a bug in hoist".to_owned(),
+            })??;
+            if !self.facts.dirty.is_empty() {
+                return Err(VersionError::Dirty { changes: std::mem::take(&mut self.facts.dirty) });
+            }
+        }
+        Ok(&self.facts)
     }
 }
 
@@ -307,6 +326,7 @@ fn plan_inner(
         pre_commit_hooks: Vec::new(),
         post_commit_hooks: Vec::new(),
         current_for_env: (current_str.clone(), new_str.clone()),
+        head: None,
     };
     if !replace_only && new_str == *current_str {
         plan.unchanged = true;
@@ -457,9 +477,11 @@ fn plan_inner(
         if config.tag {
             let name = ctx.render(&config.tag_name)?;
             let message = ctx.render(&config.tag_message)?;
-            if scm::tag_exists(env.sh, &name)? {
+            let facts = clean.wait()?;
+            if facts.tags.contains(&name) {
                 return Err(VersionError::TagExists { tag: name });
             }
+            plan.head = facts.head.clone();
             plan.tag = Some(TagPlan { name, message, sign: config.sign_tags, push: config.push_tag });
             for template in &config.moveable_tags {
                 plan.moveable_tags.push(ctx.render(template)?);
@@ -929,9 +951,9 @@ pub fn execute(sh: &Shell, plan: &Plan) -> Result<Report, VersionError> {
     if let Err(error) = run_hooks(sh, "pre-commit", &plan.pre_commit_hooks) {
         return Err(rolled_back(error, &written));
     }
-    let head_before = if plan.commit.is_some() && plan.tag.is_some() { scm::head(sh) } else { None };
+    let head_before = plan.head.clone();
     if let Some(commit) = &plan.commit {
-        let result = commit.files.iter().try_for_each(|f| scm::add(sh, f)).and_then(|()| {
+        let result = scm::add(sh, &commit.files).and_then(|()| {
             scm::commit(sh, &commit.message, &commit.args, &plan.current_for_env.0, &plan.current_for_env.1)
         });
         if let Err(error) = result {

@@ -117,15 +117,18 @@ pub fn dirty_files(sh: &Shell, allowed: &[String]) -> Result<Vec<String>, Versio
         .collect())
 }
 
-/// Does the tag `name` exist?
-pub fn tag_exists(sh: &Shell, name: &str) -> Result<bool, VersionError> {
+/// Every tag (`git tag --list`).
+pub fn tags(sh: &Shell) -> Result<Vec<String>, VersionError> {
     let out = cmd!(sh, "git tag --list").quiet().read().map_err(|e| git_error("tag --list", e))?;
-    Ok(out.lines().any(|t| t == name))
+    Ok(out.lines().map(str::to_owned).collect())
 }
 
-/// `git add --update PATH`.
-pub fn add(sh: &Shell, path: &Path) -> Result<(), VersionError> {
-    cmd!(sh, "git add --update {path}").quiet().run().map_err(|e| git_error("add --update", e))
+/// `git add --update PATHS…` (one call for every file).
+pub fn add(sh: &Shell, paths: &[PathBuf]) -> Result<(), VersionError> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    cmd!(sh, "git add --update -- {paths...}").quiet().run().map_err(|e| git_error("add --update", e))
 }
 
 /// `git commit -F MSGFILE ARGS…` with the versions in the environment.
