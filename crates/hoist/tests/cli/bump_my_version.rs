@@ -530,6 +530,78 @@ fn cases() -> Vec<Case> {
     cases.push(case("missing-config-file", &[("a.txt", "1.0.0\n")], "bump patch --config-file nope.toml", Same));
     cases.push(case("no-config", &[("a.txt", "1.0.0\n")], "bump patch --current-version 1.0.0 a.txt", Same));
 
+    // Version from the latest tag, allow_dirty_files, regex flags, INI lists, {repo_root}.
+    let from_tag = toml("commit = true\ntag = true\n\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n");
+    cases.push(
+        case("version-from-tag", &[(".bumpversion.toml", &from_tag), ("VERSION", "1.4.0\n")], "bump minor", Same)
+            .steps(&[Step::Tag("v1.4.0")]),
+    );
+    cases.push(case(
+        "no-version-anywhere",
+        &[(".bumpversion.toml", &from_tag), ("VERSION", "1.4.0\n")],
+        "bump minor",
+        Same,
+    ));
+    let dirty_ok = toml(
+        "current_version = \"1.0.0\"\ncommit = true\nallow_dirty_files = [\"*.lock\", \"docs/*\"]\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n",
+    );
+    let dirty_tree: Vec<(&str, &str)> = vec![
+        (".bumpversion.toml", &dirty_ok),
+        ("a.txt", "1.0.0\n"),
+        ("Cargo.lock", "x\n"),
+        ("docs/deep/b.md", "x\n"),
+        ("c.txt", "x\n"),
+    ];
+    cases.push(
+        case("allow-dirty-files", &dirty_tree, "bump patch", Same)
+            .steps(&[Step::Modify("Cargo.lock", "y\n"), Step::Modify("docs/deep/b.md", "y\n")]),
+    );
+    cases.push(
+        case("allow-dirty-files-other", &dirty_tree, "bump patch", Same)
+            .steps(&[Step::Modify("Cargo.lock", "y\n"), Step::Modify("c.txt", "y\n")]),
+    );
+    let regex_flag = toml(
+        "current_version = \"2.3.4\"\nsearch = \"v{current_version}(?=-)\"\nreplace = \"v{new_version}\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n",
+    );
+    cases.push(case(
+        "regex-flag",
+        &[(".bumpversion.toml", &regex_flag), ("a.txt", "v2.3.4-x v2.3.4\n")],
+        "bump patch --regex",
+        Differs("config-current-version-always-updated"),
+    ));
+    cases.push(case(
+        "regex-flag-off",
+        &[(".bumpversion.toml", &regex_flag), ("a.txt", "v2.3.4-x v2.3.4\n")],
+        "bump patch --no-regex",
+        Same,
+    ));
+    cases.push(case("regex-invalid-falls-back", &[(".bumpversion.toml", &toml("current_version = \"2.3.4\"\nregex = true\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\nsearch = \"([{current_version}\"\nreplace = \"({new_version}\"\n")), ("a.txt", "([2.3.4\n")], "bump patch", Same));
+    cases.push(case("regex-multiline-anchor", &[(".bumpversion.toml", &toml("current_version = \"2.3.4\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\nregex = true\nsearch = \"^VERSION = {current_version}$\"\nreplace = \"VERSION = {new_version}\"\n")), ("a.txt", "X_VERSION = 2.3.4\nVERSION = 2.3.4\nVERSION = 2.3.45\n")], "bump minor", Same));
+    let ini_list = "[bumpversion]\ncurrent_version = 3.1.0\ncommit = True\nmessage = Bump to {new_version}, was {current_version}\n\n[bumpversion:file:a.txt]\nsearch =\n\tname: demo\n\tversion: {current_version}\nreplace =\n\tname: demo\n\tversion: {new_version}\n";
+    cases.push(case(
+        "ini-multiline-search",
+        &[(".bumpversion.cfg", ini_list), ("a.txt", "name: demo\nversion: 3.1.0\nname: other\nversion: 3.1.0\n")],
+        "bump minor",
+        Same,
+    ));
+    cases.push(case(
+        "repo-root-token",
+        &[
+            (
+                "config/.bumpversion.toml",
+                &toml(
+                    "current_version = \"0.0.1\"\n\n[[tool.bumpversion.files]]\nfilename = \"{repo_root}/VERSION\"\n",
+                ),
+            ),
+            ("VERSION", "0.0.1\n"),
+        ],
+        "bump patch --config-file config/.bumpversion.toml",
+        Same,
+    ));
+    cases.push(case("template-now-in-search", &[(".bumpversion.toml", &toml("current_version = \"1.0.0\"\n\n[[tool.bumpversion.files]]\nfilename = \"CHANGELOG.md\"\nsearch = \"## Unreleased\"\nreplace = \"## {new_version} ({now:%Y-%m-%d})\"\n")), ("CHANGELOG.md", "# Changes\n\n## Unreleased\n\n- thing\n")], "bump minor", Same));
+    cases.push(case("independent-dollar-free-parts", &[(".bumpversion.toml", &toml("current_version = \"1.2.3\"\nserialize = [\"{major}.{minor}.{patch}\", \"{major}.{minor}\"]\n\n[tool.bumpversion.parts.minor]\nindependent = true\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n")), ("a.txt", "1.2.3\n")], "bump major", Same));
+    cases.push(case("sign-tags-flag-unsigned-config", &[(".bumpversion.toml", &toml("current_version = \"1.2.3\"\ntag = true\ntag_name = \"{new_major}.{new_minor}.x/{new_version}\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n")), ("a.txt", "1.2.3\n")], "bump minor --no-sign-tags", Same));
+
     // `replace`, `show`, `show-bump`, `sample-config`.
     let plain = toml(
         "current_version = \"5.6.7\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[tool.bumpversion.parts.patch]\nfirst_value = \"0\"\n",
