@@ -736,6 +736,33 @@ fn update_toml(path: &Path, text: &str, new: &str, pep621: bool) -> Result<Optio
 
 /// The INI update bump-my-version does: a regex over the `[bumpversion]` section.
 fn update_ini(text: &str, current: &str, new: &str) -> Option<String> {
+    // The regex below, without compiling it (its `[^[]` class is costly to build), when the
+    // version has no regex syntax besides `.`: the section header, then the last
+    // `current_version = VERSION` before the next `[`.
+    if !current.is_empty() && !current.contains(|c: char| "\\^$*+?{}[]|()".contains(c)) && !new.contains('\\') {
+        let header = "[bumpversion]\n";
+        let start = text.find(header)? + header.len();
+        let end = text[start..].find('[').map_or(text.len(), |i| start + i);
+        let region = &text[start..end];
+        let version_at = |at: usize| -> Option<usize> {
+            // `current` as a pattern: `.` matches any character but a newline.
+            let mut chars = text[at..].char_indices();
+            for expected in current.chars() {
+                let (_, c) = chars.next()?;
+                if (expected == '.' && c == '\n') || (expected != '.' && c != expected) {
+                    return None;
+                }
+            }
+            Some(chars.next().map_or(text.len(), |(i, _)| at + i))
+        };
+        let found = region.rmatch_indices("current_version").find_map(|(i, key)| {
+            let after_key = text[start + i + key.len()..].trim_start();
+            let after_eq = after_key.strip_prefix('=')?.trim_start();
+            let at = text.len() - after_eq.len();
+            version_at(at).map(|end| (at, end))
+        })?;
+        return Some(format!("{}{new}{}", &text[..found.0], &text[found.1..]));
+    }
     let pattern = format!(r"(?P<section_prefix>\[bumpversion]\n[^\[]*current_version\s*=\s*)(?P<version>{current})");
     let regex = pyregex::compile(&pattern, Flags { multiline: true, ..Flags::default() }).ok()?;
     if !pyregex::is_match(&regex, text) {
@@ -1023,6 +1050,20 @@ mod tests {
         let text = "[bumpversion]\ncurrent_version = 0.5.146\ncommit = True\n\n[bumpversion:file:x]\n";
         assert_eq!(update_ini(text, "0.5.146", "0.5.147").unwrap(), text.replace("0.5.146", "0.5.147"));
         assert_eq!(update_ini("[other]\ncurrent_version = 1\n", "1", "2"), None);
+        let cases = [
+            "[bumpversion]\ncurrent_version=1.2\nx = current_version = 1x2\n",
+            "[bumpversion]\ncurrent_version =\n  1.2\n[x]\ncurrent_version = 1.2\n",
+            "[bumpversion]\nparse = [0-9]\ncurrent_version = 1.2\n",
+            "[bumpversion]\ncurrent_version = 1.20\n",
+            "[bumpversion]\ncurrent_version = 1\n.2\n",
+        ];
+        for text in cases {
+            let pattern = r"(?P<section_prefix>\[bumpversion]\n[^\[]*current_version\s*=\s*)(?P<version>1.2)";
+            let regex = pyregex::compile(pattern, Flags { multiline: true, ..Flags::default() }).unwrap();
+            let expected =
+                pyregex::is_match(&regex, text).then(|| pyregex::sub(&regex, r"\g<section_prefix>3.4", text).unwrap());
+            assert_eq!(update_ini(text, "1.2", "3.4"), expected, "{text:?}");
+        }
     }
 
     #[test]
