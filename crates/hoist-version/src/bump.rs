@@ -510,7 +510,7 @@ fn plan_inner(
     Ok(plan)
 }
 
-fn parse_version(parse: &fancy_regex::Regex, spec: &VersionSpec, text: &str) -> Result<Version, VersionError> {
+fn parse_version(parse: &version::ParsePattern, spec: &VersionSpec, text: &str) -> Result<Version, VersionError> {
     let values = version::parse_values(parse, text)
         .ok_or_else(|| VersionError::Unparsable { version: text.to_owned(), pattern: parse.as_str().to_owned() })?;
     spec.create(&values, Some(text))

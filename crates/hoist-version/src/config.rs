@@ -400,8 +400,11 @@ fn parse_groups(parse: &str) -> Result<Vec<String>, VersionError> {
     // bump-my-version compiles `parse` here without `re.VERBOSE`; the group names are the
     // same either way (unless a verbose comment holds a group), and the verbose compile is the
     // one the bump uses, so it is compiled once.
-    let regex = crate::pyregex::compile(parse, crate::pyregex::Flags { verbose: true, ..Default::default() })
-        .map_err(|e| VersionError::BadParse { pattern: parse.to_owned(), message: e.message })?;
+    let regex = crate::pyregex::compile(
+        parse,
+        crate::pyregex::Flags { verbose: true, ascii_digits: true, ..Default::default() },
+    )
+    .map_err(|e| VersionError::BadParse { pattern: parse.to_owned(), message: e.message })?;
     Ok(regex.capture_names().flatten().map(str::to_owned).collect())
 }
 

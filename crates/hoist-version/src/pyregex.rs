@@ -12,14 +12,17 @@ pub(crate) struct Flags {
     pub verbose: bool,
     pub multiline: bool,
     pub dotall: bool,
+    /// Compile `\d` as `[0-9]`: only for patterns matched against ASCII text, where both
+    /// match the same characters, and a Unicode class is costly to compile.
+    pub ascii_digits: bool,
 }
 
-type Cache = std::collections::HashMap<(String, bool, bool, bool), Result<Regex, RegexError>>;
+type Cache = std::collections::HashMap<(String, bool, bool, bool, bool), Result<Regex, RegexError>>;
 
 /// Compiles a Python regular expression (each pattern once per process).
 pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
     static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
-    let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall);
+    let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall, flags.ascii_digits);
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return found;
@@ -32,7 +35,7 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> 
 }
 
 fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
-    let translated = translate(pattern, flags.verbose);
+    let translated = translate(pattern, flags.verbose, flags.ascii_digits);
     let mut builder = RegexBuilder::new(&translated);
     builder.verbose_mode(flags.verbose).multi_line(flags.multiline).dot_matches_new_line(flags.dotall);
     builder.backtrack_limit(1_000_000);
@@ -41,7 +44,7 @@ fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
 
 /// Rewrites the parts of Python syntax that the Rust engines read differently: `\Z` (end of
 /// string), `{` that starts no repetition (a literal in Python) and `}`.
-fn translate(pattern: &str, verbose: bool) -> String {
+fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut i = 0;
@@ -53,6 +56,8 @@ fn translate(pattern: &str, verbose: bool) -> String {
                 let next = chars[i + 1];
                 if next == 'Z' && !in_class {
                     out.push_str("\\z");
+                } else if next == 'd' && ascii_digits {
+                    out.push_str(if in_class { "0-9" } else { "[0-9]" });
                 } else {
                     out.push('\\');
                     out.push(next);
@@ -371,6 +376,13 @@ mod tests {
             assert_eq!(literal_sub(needle, template, text).unwrap(), sub(&regex, template, text).unwrap());
         }
         assert!(literal_sub("x", r"\1", "x").is_err());
+    }
+
+    #[test]
+    fn ascii_digits_only_change_the_class() {
+        let flags = Flags { verbose: true, ascii_digits: true, ..Flags::default() };
+        assert_eq!(translate(r"(?P<a>\d+)[\d.]\\d", true, true), r"(?P<a>[0-9]+)[0-9.]\\d");
+        assert!(is_match(&compile(r"^\d+\.[\d]$", flags).unwrap(), "12.3"));
     }
 
     #[test]
