@@ -54,6 +54,10 @@ enum Step {
     Modify(&'static str, &'static str),
     /// Write a file that is not committed.
     Untracked(&'static str, &'static str),
+    /// Add a bare `origin` (inside `.git/`, so it is not part of the tree) and push `main`.
+    Remote,
+    /// Push a tag to `origin`.
+    PushTag(&'static str),
 }
 
 /// What the two runs must show.
@@ -602,6 +606,44 @@ fn cases() -> Vec<Case> {
     cases.push(case("independent-dollar-free-parts", &[(".bumpversion.toml", &toml("current_version = \"1.2.3\"\nserialize = [\"{major}.{minor}.{patch}\", \"{major}.{minor}\"]\n\n[tool.bumpversion.parts.minor]\nindependent = true\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n")), ("a.txt", "1.2.3\n")], "bump major", Same));
     cases.push(case("sign-tags-flag-unsigned-config", &[(".bumpversion.toml", &toml("current_version = \"1.2.3\"\ntag = true\ntag_name = \"{new_major}.{new_minor}.x/{new_version}\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n")), ("a.txt", "1.2.3\n")], "bump minor --no-sign-tags", Same));
 
+    // Pushing tags and moving tags on a remote; hook environments.
+    let push = toml(
+        "current_version = \"1.0.0\"\ncommit = true\ntag = true\npush_tag = true\nmoveable_tags = [\"latest\", \"v{new_major}\"]\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n",
+    );
+    cases.push(
+        case("push-and-move-tags", &[(".bumpversion.toml", &push), ("a.txt", "1.0.0\n")], "bump patch", Same)
+            .steps(&[Step::Remote]),
+    );
+    cases.push(
+        case("move-existing-remote-tag", &[(".bumpversion.toml", &push), ("a.txt", "1.0.0\n")], "bump minor", Same)
+            .steps(&[Step::Remote, Step::Tag("latest"), Step::PushTag("latest")]),
+    );
+    cases.push(
+        case(
+            "no-push-tag-flag",
+            &[(".bumpversion.toml", &push), ("a.txt", "1.0.0\n")],
+            "bump patch --no-push-tag",
+            Same,
+        )
+        .steps(&[Step::Remote]),
+    );
+    let hook_env = toml(
+        "current_version = \"1.0.0\"\ncommit = true\ntag = true\nallow_shell_hooks = true\nsetup_hooks = [\"env | grep ^BVHOOK_ | sort > setup-env.txt\"]\npre_commit_hooks = [\"env | grep ^BVHOOK_ | sort > pre-env.txt\", \"echo {new_version} > pre-arg.txt\"]\npost_commit_hooks = [\"env | grep ^BVHOOK_ | grep -v SHA | sort > post-env.txt\"]\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n",
+    );
+    cases.push(
+        case("hook-environment", &[(".bumpversion.toml", &hook_env), ("a.txt", "1.0.0\n")], "bump minor", Same)
+            .steps(&[Step::Tag("v1.0.0")]),
+    );
+    let hook_fail = toml(
+        "current_version = \"1.0.0\"\ncommit = true\npre_commit_hooks = [\"false\"]\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n",
+    );
+    cases.push(case(
+        "pre-commit-hook-fails",
+        &[(".bumpversion.toml", &hook_fail), ("a.txt", "1.0.0\n")],
+        "bump minor",
+        Differs("atomic-rollback"),
+    ));
+
     // `replace`, `show`, `show-bump`, `sample-config`.
     let plain = toml(
         "current_version = \"5.6.7\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[tool.bumpversion.parts.patch]\nfirst_value = \"0\"\n",
@@ -680,6 +722,12 @@ fn setup_repo(dir: &Path, case: &Case) {
             Step::Modify(path, contents) | Step::Untracked(path, contents) => {
                 std::fs::write(dir.join(path), contents).unwrap();
             }
+            Step::Remote => {
+                cmd!(sh, "git init --quiet --bare .git/remote.git").run().unwrap();
+                cmd!(sh, "git remote add origin .git/remote.git").run().unwrap();
+                cmd!(sh, "git push --quiet origin main").run().unwrap();
+            }
+            Step::PushTag(name) => cmd!(sh, "git push --quiet origin {name}").run().unwrap(),
         }
     }
 }
@@ -710,7 +758,12 @@ fn snapshot(dir: &Path, success: bool, stdout: String) -> Outcome {
     )
     .read()
     .unwrap();
-    let status = cmd!(sh, "git status --porcelain").read().unwrap();
+    let mut status = cmd!(sh, "git status --porcelain").read().unwrap();
+    if dir.join(".git/remote.git").exists() {
+        let remote = cmd!(sh, "git ls-remote --tags origin").read().unwrap();
+        status.push_str("\nremote tags:\n");
+        status.push_str(&remote);
+    }
     Outcome { success, stdout, tree, log, tags, status }
 }
 
