@@ -241,6 +241,9 @@ impl CleanCheck {
         let cwd = env.cwd.to_owned();
         let allowed = config.allow_dirty_files.clone();
         let (status, tags, head) = (!config.allow_dirty, config.tag, config.commit && config.tag);
+        if !(status || tags || head) {
+            return CleanCheck { handle: None, facts: GitFacts::default() };
+        }
         let handle = std::thread::spawn(move || {
             let sh =
                 Shell::new().map_err(|e| VersionError::Git { command: "status".to_owned(), message: e.to_string() })?;

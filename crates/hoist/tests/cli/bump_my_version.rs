@@ -644,6 +644,54 @@ fn cases() -> Vec<Case> {
         Differs("atomic-rollback"),
     ));
 
+    // More failures: both must fail and leave everything as it was.
+    let basic = toml("current_version = \"1.0.0\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n");
+    cases.push(case(
+        "to-with-new-version",
+        &[(".bumpversion.toml", &basic), ("a.txt", "1.0.0\n")],
+        "bump patch --to 3 --new-version 2.0.0",
+        Same,
+    ));
+    cases.push(case("to-without-part", &[(".bumpversion.toml", &basic), ("a.txt", "1.0.0\n")], "bump --to 3", Same));
+    cases.push(case(
+        "invalid-toml",
+        &[(".bumpversion.toml", "[tool.bumpversion]\ncurrent_version = \"1.0.0\n"), ("a.txt", "1.0.0\n")],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case(
+        "invalid-parse-regex",
+        &[
+            (".bumpversion.toml", &toml("current_version = \"1.0.0\"\nparse = \"(?P<major>\\\\d+\"\n")),
+            ("a.txt", "1.0.0\n"),
+        ],
+        "bump major",
+        Same,
+    ));
+    cases.push(case("unknown-template-field", &[(".bumpversion.toml", &toml("current_version = \"1.0.0\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\nreplace = \"{new_version} {nope}\"\n")), ("a.txt", "1.0.0\n")], "bump major", Same));
+    cases.push(case(
+        "new-version-unparsable",
+        &[(".bumpversion.toml", &basic), ("a.txt", "1.0.0\n")],
+        "bump --new-version next",
+        Same,
+    ));
+    cases.push(case(
+        "ini-crlf",
+        &[
+            (".bumpversion.cfg", "[bumpversion]\r\ncurrent_version = 1.0.0\r\n\r\n[bumpversion:file:a.txt]\r\n"),
+            ("a.txt", "1.0.0\r\n"),
+        ],
+        "bump patch",
+        Same,
+    ));
+    cases.push(case("empty-file", &[(".bumpversion.toml", &basic), ("a.txt", "")], "bump patch", Same));
+    cases.push(case(
+        "empty-file-ignored",
+        &[(".bumpversion.toml", &basic), ("a.txt", "")],
+        "bump patch --ignore-missing-version",
+        Same,
+    ));
+
     // `replace`, `show`, `show-bump`, `sample-config`.
     let plain = toml(
         "current_version = \"5.6.7\"\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[tool.bumpversion.parts.patch]\nfirst_value = \"0\"\n",
