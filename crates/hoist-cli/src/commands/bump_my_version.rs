@@ -330,6 +330,8 @@ enum Shown {
     Int(i64),
     None,
     List(Vec<Shown>),
+    /// A Python tuple (pydantic keeps `tuple` fields as tuples).
+    Tuple(Vec<Shown>),
     Map(Vec<(String, Shown)>),
 }
 
@@ -342,6 +344,10 @@ impl Shown {
         Shown::List(v.iter().cloned().map(Shown::Str).collect())
     }
 
+    fn tuple(v: &[String]) -> Shown {
+        Shown::Tuple(v.iter().cloned().map(Shown::Str).collect())
+    }
+
     /// Python `repr()` (what `pprint` prints for small values).
     fn repr(&self) -> String {
         match self {
@@ -350,6 +356,8 @@ impl Shown {
             Shown::Int(i) => i.to_string(),
             Shown::None => "None".to_owned(),
             Shown::List(items) => format!("[{}]", items.iter().map(Shown::repr).collect::<Vec<_>>().join(", ")),
+            Shown::Tuple(items) if items.len() == 1 => format!("({},)", items[0].repr()),
+            Shown::Tuple(items) => format!("({})", items.iter().map(Shown::repr).collect::<Vec<_>>().join(", ")),
             Shown::Map(entries) => {
                 let mut sorted = entries.clone();
                 sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -375,7 +383,9 @@ impl Shown {
             Shown::Bool(b) => serde_json::Value::Bool(*b),
             Shown::Int(i) => serde_json::Value::from(*i),
             Shown::None => serde_json::Value::Null,
-            Shown::List(items) => serde_json::Value::Array(items.iter().map(Shown::json).collect()),
+            Shown::List(items) | Shown::Tuple(items) => {
+                serde_json::Value::Array(items.iter().map(Shown::json).collect())
+            }
             Shown::Map(entries) => {
                 let mut map = serde_json::Map::new();
                 let mut sorted = entries.clone();
@@ -388,12 +398,105 @@ impl Shown {
         }
     }
 
+    /// `pprint.pformat(value, width=80)` for dicts, lists and scalars (long strings are not
+    /// split into chunks as pprint does).
+    fn pformat(&self, indent: usize, allowance: usize) -> String {
+        let rep = self.repr();
+        if rep.chars().count() + indent + allowance <= 80 {
+            return rep;
+        }
+        match self {
+            Shown::Map(entries) if !entries.is_empty() => {
+                let mut sorted = entries.clone();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut out = String::from("{");
+                let inner = indent + 1;
+                for (i, (key, value)) in sorted.iter().enumerate() {
+                    let last = i + 1 == sorted.len();
+                    let key_rep = py_repr(key);
+                    out.push_str(&key_rep);
+                    out.push_str(": ");
+                    out.push_str(
+                        &value.pformat(inner + key_rep.chars().count() + 2, if last { allowance + 1 } else { 1 }),
+                    );
+                    if !last {
+                        out.push_str(",\n");
+                        out.push_str(&" ".repeat(inner));
+                    }
+                }
+                out.push('}');
+                out
+            }
+            Shown::List(items) | Shown::Tuple(items) if !items.is_empty() => {
+                let tuple = matches!(self, Shown::Tuple(_));
+                let mut out = String::from(if tuple { "(" } else { "[" });
+                let inner = indent + 1;
+                for (i, item) in items.iter().enumerate() {
+                    let last = i + 1 == items.len();
+                    out.push_str(&item.pformat(inner, if last { allowance + 1 } else { 1 }));
+                    if !last {
+                        out.push_str(",\n");
+                        out.push_str(&" ".repeat(inner));
+                    }
+                }
+                if tuple && items.len() == 1 {
+                    out.push(',');
+                }
+                out.push(if tuple { ')' } else { ']' });
+                out
+            }
+            _ => rep,
+        }
+    }
+
+    /// bump-my-version's own YAML dumper (`yaml_dump.py`).
+    fn yaml(&self) -> String {
+        fn indent(text: &str) -> String {
+            text.split_inclusive('\n')
+                .map(|line| if line.trim().is_empty() { line.to_owned() } else { format!("  {line}") })
+                .collect()
+        }
+        match self {
+            Shown::Str(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('\n', "\\n")),
+            Shown::Int(i) => i.to_string(),
+            Shown::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
+            Shown::None => "null".to_owned(),
+            Shown::Map(entries) => {
+                let mut sorted = entries.clone();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut out = String::new();
+                for (key, value) in sorted {
+                    let rendered = value.yaml().trim().to_owned();
+                    let rendered = match value {
+                        Shown::Map(_) | Shown::List(_) | Shown::Tuple(_) => format!("\n{}", indent(&rendered)),
+                        _ => format!(" {rendered}"),
+                    };
+                    out.push_str(&format!("{key}:{rendered}\n"));
+                }
+                out
+            }
+            Shown::List(items) | Shown::Tuple(items) => {
+                let mut out = String::new();
+                for item in items {
+                    let rendered = item.yaml().trim().to_owned();
+                    let rendered = match item {
+                        Shown::Map(_) => format!(" {}", indent(&rendered).trim()),
+                        Shown::List(_) | Shown::Tuple(_) => format!("\n{}", indent(&rendered)),
+                        _ => format!(" {rendered}"),
+                    };
+                    out.push_str(&format!("-{rendered}\n"));
+                }
+                out
+            }
+        }
+    }
+
     fn resolve(&self, key: &str) -> Option<Shown> {
         let mut current = self.clone();
         for part in key.split('.') {
             current = match current {
                 Shown::Map(entries) => entries.into_iter().find(|(k, _)| k == part)?.1,
-                Shown::List(items) => items.into_iter().nth(part.parse().ok()?)?,
+                Shown::List(items) | Shown::Tuple(items) => items.into_iter().nth(part.parse().ok()?)?,
                 _ => return None,
             };
         }
@@ -447,7 +550,7 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
         .map(|f| {
             Shown::Map(vec![
                 ("parse".to_owned(), s(&f.parse)),
-                ("serialize".to_owned(), Shown::list(&f.serialize)),
+                ("serialize".to_owned(), Shown::tuple(&f.serialize)),
                 ("search".to_owned(), s(&f.search)),
                 ("replace".to_owned(), s(&f.replace)),
                 ("regex".to_owned(), Shown::Bool(f.regex)),
@@ -460,8 +563,8 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
                     if f.glob_exclude.is_empty() { Shown::None } else { Shown::list(&f.glob_exclude) },
                 ),
                 ("key_path".to_owned(), Shown::opt(&f.key_path)),
-                ("include_bumps".to_owned(), Shown::list(&f.include_bumps)),
-                ("exclude_bumps".to_owned(), Shown::list(&f.exclude_bumps)),
+                ("include_bumps".to_owned(), Shown::tuple(&f.include_bumps)),
+                ("exclude_bumps".to_owned(), Shown::tuple(&f.exclude_bumps)),
             ])
         })
         .collect();
@@ -483,7 +586,7 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
     Shown::Map(vec![
         ("current_version".to_owned(), Shown::opt(&config.current_version)),
         ("parse".to_owned(), s(&config.parse)),
-        ("serialize".to_owned(), Shown::list(&config.serialize)),
+        ("serialize".to_owned(), Shown::tuple(&config.serialize)),
         ("search".to_owned(), s(&config.search)),
         ("replace".to_owned(), s(&config.replace)),
         ("regex".to_owned(), Shown::Bool(config.regex)),
@@ -557,12 +660,13 @@ fn show(env: &Env<'_>, cmd: BmvShow) -> anyhow::Result<ExitCode> {
         cmd.args.iter().map(|k| (k.clone(), all.resolve(k).unwrap_or(Shown::None))).collect()
     };
     match cmd.format.as_str() {
+        "yaml" => print_line(&Shown::Map(items).yaml())?,
         "json" => {
             let value = Shown::Map(items).json();
             print_line(&serde_json::to_string_pretty(&value)?)?;
         }
         _ if items.len() == 1 => print_line(&items[0].1.str())?,
-        _ => print_line(&format!("{}\n", Shown::Map(items).repr()))?,
+        _ => print_line(&format!("{}\n", Shown::Map(items).pformat(0, 0)))?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -704,6 +704,13 @@ fn cases() -> Vec<Case> {
     cases.push(case("show-current", &plain_tree, "show current_version", SameStdout));
     cases.push(case("show-increment", &plain_tree, "show current_version new_version --increment minor", SameStdout));
     cases.push(case("show-json", &plain_tree, "show -f json current_version serialize files.0.filename", SameStdout));
+    cases.push(case("show-yaml", &plain_tree, "show -f yaml current_version serialize files parts.patch", SameStdout));
+    cases.push(case(
+        "show-wrapped",
+        &plain_tree,
+        "show current_version parse serialize search replace tag_name message files.0",
+        SameStdout,
+    ));
     cases.push(case("show-bump", &plain_tree, "show-bump", SameStdout));
     cases.push(case("show-bump-ascii", &plain_tree, "show-bump --ascii 1.0.0", SameStdout));
     cases.push(case(
