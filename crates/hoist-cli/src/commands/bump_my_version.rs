@@ -332,6 +332,13 @@ enum Shown {
     List(Vec<Shown>),
     /// A Python tuple (pydantic keeps `tuple` fields as tuples).
     Tuple(Vec<Shown>),
+    /// An object with its own `repr()` and `str()` (`PosixPath(...)`, `Git`).
+    Obj {
+        repr: String,
+        text: String,
+    },
+    /// `scm_info`: an object whose `repr()` is the pretty-printed dict.
+    Scm(Box<Shown>),
     Map(Vec<(String, Shown)>),
 }
 
@@ -351,6 +358,8 @@ impl Shown {
     /// Python `repr()` (what `pprint` prints for small values).
     fn repr(&self) -> String {
         match self {
+            Shown::Obj { repr, .. } => repr.clone(),
+            Shown::Scm(inner) => inner.pformat(0, 0),
             Shown::Str(s) => py_repr(s),
             Shown::Bool(b) => if *b { "True" } else { "False" }.to_owned(),
             Shown::Int(i) => i.to_string(),
@@ -372,13 +381,15 @@ impl Shown {
     /// Python `str()` (what `print` shows for one value).
     fn str(&self) -> String {
         match self {
-            Shown::Str(s) => s.clone(),
+            Shown::Str(s) | Shown::Obj { text: s, .. } => s.clone(),
             other => other.repr(),
         }
     }
 
     fn json(&self) -> serde_json::Value {
         match self {
+            Shown::Obj { text, .. } => serde_json::Value::String(text.clone()),
+            Shown::Scm(inner) => inner.json(),
             Shown::Str(s) => serde_json::Value::String(s.clone()),
             Shown::Bool(b) => serde_json::Value::Bool(*b),
             Shown::Int(i) => serde_json::Value::from(*i),
@@ -457,6 +468,8 @@ impl Shown {
                 .collect()
         }
         match self {
+            Shown::Obj { text, .. } => format!("\"{}\"", text.replace('\\', "\\\\").replace('\n', "\\n")),
+            Shown::Scm(inner) => inner.yaml(),
             Shown::Str(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('\n', "\\n")),
             Shown::Int(i) => i.to_string(),
             Shown::Bool(b) => if *b { "true" } else { "false" }.to_owned(),
@@ -468,7 +481,9 @@ impl Shown {
                 for (key, value) in sorted {
                     let rendered = value.yaml().trim().to_owned();
                     let rendered = match value {
-                        Shown::Map(_) | Shown::List(_) | Shown::Tuple(_) => format!("\n{}", indent(&rendered)),
+                        Shown::Map(_) | Shown::List(_) | Shown::Tuple(_) | Shown::Scm(_) => {
+                            format!("\n{}", indent(&rendered))
+                        }
                         _ => format!(" {rendered}"),
                     };
                     out.push_str(&format!("{key}:{rendered}\n"));
@@ -496,12 +511,32 @@ impl Shown {
         for part in key.split('.') {
             current = match current {
                 Shown::Map(entries) => entries.into_iter().find(|(k, _)| k == part)?.1,
+                Shown::Scm(inner) => match *inner {
+                    Shown::Map(entries) => entries.into_iter().find(|(k, _)| k == part)?.1,
+                    _ => return None,
+                },
                 Shown::List(items) | Shown::Tuple(items) => items.into_iter().nth(part.parse().ok()?)?,
                 _ => return None,
             };
         }
         Some(current)
     }
+}
+
+/// Python's `json.dumps` default `ensure_ascii`: non-ASCII characters as `\uXXXX` escapes.
+fn ascii_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 fn py_repr(s: &str) -> String {
@@ -578,11 +613,24 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
         ("short_branch_name".to_owned(), Shown::opt(&scm.short_branch_name)),
         (
             "repository_root".to_owned(),
-            scm.repository_root.as_ref().map_or(Shown::None, |p| s(&p.display().to_string())),
+            scm.repository_root.as_ref().map_or(Shown::None, |p| Shown::Obj {
+                repr: format!("PosixPath({})", py_repr(&p.display().to_string())),
+                text: p.display().to_string(),
+            }),
         ),
         ("dirty".to_owned(), scm.dirty.map_or(Shown::None, Shown::Bool)),
-        ("tool".to_owned(), s(if scm.is_git() { "Git" } else { "None" })),
+        ("tool".to_owned(), {
+            let tool = if scm.is_git() { "Git" } else { "None" };
+            Shown::Obj { repr: tool.to_owned(), text: tool.to_owned() }
+        }),
     ]);
+    let scm_info = Shown::Scm(Box::new(scm_info));
+    let pep621_info = match &config.path {
+        Some(p) if p.file_name().is_some_and(|n| n == "pyproject.toml") => {
+            Shown::Map(vec![("version".to_owned(), Shown::opt(&config.pep621_version))])
+        }
+        _ => Shown::None,
+    };
     Shown::Map(vec![
         ("current_version".to_owned(), Shown::opt(&config.current_version)),
         ("parse".to_owned(), s(&config.parse)),
@@ -610,6 +658,9 @@ fn shown_config(config: &Config, scm: &hoist_version::scm::ScmInfo) -> Shown {
         ("parts".to_owned(), Shown::Map(parts)),
         ("files".to_owned(), Shown::List(files)),
         ("scm_info".to_owned(), scm_info),
+        ("pep621_info".to_owned(), pep621_info),
+        ("included_paths".to_owned(), Shown::List(Vec::new())),
+        ("excluded_paths".to_owned(), Shown::List(Vec::new())),
     ])
 }
 
@@ -663,7 +714,7 @@ fn show(env: &Env<'_>, cmd: BmvShow) -> anyhow::Result<ExitCode> {
         "yaml" => print_line(&Shown::Map(items).yaml())?,
         "json" => {
             let value = Shown::Map(items).json();
-            print_line(&serde_json::to_string_pretty(&value)?)?;
+            print_line(&ascii_json(&serde_json::to_string_pretty(&value)?))?;
         }
         _ if items.len() == 1 => print_line(&items[0].1.str())?,
         _ => print_line(&format!("{}\n", Shown::Map(items).pformat(0, 0)))?,

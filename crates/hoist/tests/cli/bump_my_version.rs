@@ -711,6 +711,12 @@ fn cases() -> Vec<Case> {
         "show current_version parse serialize search replace tag_name message files.0",
         SameStdout,
     ));
+    cases.push(case("show-all", &plain_tree, "show", SameStdout));
+    cases.push(case("show-all-json", &plain_tree, "show -f json", SameStdout));
+    cases.push(
+        case("show-scm", &plain_tree, "show scm_info.branch_name scm_info.tool", SameStdout)
+            .steps(&[Step::Tag("v5.6.7")]),
+    );
     cases.push(case("show-bump", &plain_tree, "show-bump", SameStdout));
     cases.push(case("show-bump-ascii", &plain_tree, "show-bump --ascii 1.0.0", SameStdout));
     cases.push(case(
@@ -851,8 +857,13 @@ fn run_case(bmv: &Path, case: &Case) -> Result<(), String> {
     let (ok_a, out_a, err_a) = run(a.path(), Command::new(&python).arg("-c").arg(BMV_SHIM).args(&case.args));
     let (ok_b, out_b, err_b) =
         run(b.path(), Command::new(env!("CARGO_BIN_EXE_hoist")).arg("bump-my-version").args(&case.args));
-    let expected = snapshot(a.path(), ok_a, out_a);
-    let got = snapshot(b.path(), ok_b, out_b);
+    // The repositories live in different temporary directories.
+    let normalise = |out: String, dir: &Path| {
+        let real = std::fs::canonicalize(dir).unwrap();
+        out.replace(&real.display().to_string(), "<repo>").replace(&dir.display().to_string(), "<repo>")
+    };
+    let expected = snapshot(a.path(), ok_a, normalise(out_a, a.path()));
+    let got = snapshot(b.path(), ok_b, normalise(out_b, b.path()));
     let context = || {
         format!(
             "bump-my-version: success={ok_a}\n{err_a}\nhoist: success={ok_b}\n{err_b}\nbump-my-version stdout:\n{}\nhoist stdout:\n{}",
