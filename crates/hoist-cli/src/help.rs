@@ -10,8 +10,8 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("tag", "tag                     # registry.example.com/app:v0.5.146"),
     ("registry", "registry                # registry.example.com/app"),
     ("layers", "layers --json           # the Dockerfile's stages, with base images"),
-    ("bump", "bump patch --dry-run      # the diff, new version, commit message and tag; `bump check` for CI"),
-    ("bump-my-version", "bump-my-version bump patch   # bump-my-version 1.8.1's command line, verbatim"),
+    ("bump", "bump patch --dry-run    # diffs, new version, commit message and tag"),
+    ("bump-my-version", "bump-my-version bump patch   # bump-my-version 1.8.1's own command line"),
     ("completions", "completions bash > /etc/bash_completion.d/hoist"),
 ];
 
