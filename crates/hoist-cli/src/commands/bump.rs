@@ -165,7 +165,7 @@ impl Bump {
         sh.change_dir(&cwd);
         let env = Env { sh: &sh, cwd: &cwd, now: Now::from_env()? };
         match self.command {
-            Some(BumpCommand::Check(check)) => run_check(&env, check),
+            Some(BumpCommand::Check(check)) => run_check(ctx, &env, check),
             Some(BumpCommand::Migrate(migrate)) => run_migrate(&env, migrate),
             None => run_bump(ctx, &env, self.args),
         }
@@ -183,10 +183,7 @@ fn run_bump(ctx: &Ctx, env: &Env<'_>, args: BumpArgs) -> anyhow::Result<ExitCode
         tag_message: args.tag_message,
         ..Overrides::default()
     };
-    let path = config_path(env.cwd, args.config_file.as_deref())?;
-    let Some(path) = path else {
-        anyhow::bail!(hoist_version::VersionError::NoConfig { dir: ctx.start_dir().to_owned() });
-    };
+    let path = project_config(ctx, env, args.config_file.as_deref())?;
     let config = config::load(Some(&path), &overrides, env.cwd)?;
     let request = BumpRequest {
         part: args.part,
@@ -226,9 +223,29 @@ fn run_bump(ctx: &Ctx, env: &Env<'_>, args: BumpArgs) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_check(env: &Env<'_>, check: Check) -> anyhow::Result<ExitCode> {
-    let path = config_path(env.cwd, check.config_file.as_deref())?
-        .ok_or_else(|| hoist_version::VersionError::NoConfig { dir: env.cwd.to_owned() })?;
+/// The bump-my-version configuration: `--config-file`, else `version-config` from `hoist.toml`
+/// when there is one, else bump-my-version's own search from the project directory.
+fn project_config(ctx: &Ctx, env: &Env<'_>, explicit: Option<&std::path::Path>) -> anyhow::Result<PathBuf> {
+    if explicit.is_none()
+        && let Ok(config) = ctx.config()
+        && let Some(file) = &config.version_config
+    {
+        let path = config.root().join(file);
+        if !path.is_file() {
+            anyhow::bail!(
+                "`hoist.toml` sets `version-config = \"{}\"`, but `{}` does not exist",
+                file.display(),
+                path.display()
+            );
+        }
+        return Ok(path);
+    }
+    config_path(env.cwd, explicit)?
+        .ok_or_else(|| hoist_version::VersionError::NoConfig { dir: ctx.start_dir().to_owned() }.into())
+}
+
+fn run_check(ctx: &Ctx, env: &Env<'_>, check: Check) -> anyhow::Result<ExitCode> {
+    let path = project_config(ctx, env, check.config_file.as_deref())?;
     let config = config::load(Some(&path), &Overrides::default(), env.cwd)?;
     let drift = hoist_version::check(env, &config)?;
     let version = config.current_version.clone().unwrap_or_default();

@@ -199,3 +199,19 @@ fn works_without_hoist_toml_from_a_subdirectory() {
         .success();
     assert!(out.contains("\"new_version\": \"1.2.4\""), "{out}");
 }
+
+#[test]
+fn hoist_toml_version_config_is_honoured() {
+    let repo = GitRepo::new();
+    repo.write("hoist.toml", "registry = \"registry.example.com/app\"\nversion-config = \"versions/bump.toml\"\n");
+    repo.write(
+        "versions/bump.toml",
+        "[tool.bumpversion]\ncurrent_version = \"3.0.0\"\n\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n",
+    );
+    repo.write(".bumpversion.toml", "[tool.bumpversion]\ncurrent_version = \"9.9.9\"\n");
+    repo.write("versions/VERSION", "3.0.0\n");
+    repo.commit_all("project");
+    let out = hoist(&repo).args(["bump", "minor", "--dry-run", "--json"]).success();
+    assert!(out.contains("\"new_version\": \"3.1.0\""), "{out}");
+    assert!(out.contains("versions/VERSION"), "{out}");
+}
