@@ -245,12 +245,25 @@ impl CleanCheck {
             return CleanCheck { handle: None, facts: GitFacts::default() };
         }
         let handle = std::thread::spawn(move || {
-            let sh =
-                Shell::new().map_err(|e| VersionError::Git { command: "status".to_owned(), message: e.to_string() })?;
-            sh.change_dir(&cwd);
-            let dirty = if status { scm::dirty_files(&sh, &allowed)? } else { Vec::new() };
-            let tags = if tags && dirty.is_empty() { scm::tags(&sh)? } else { Vec::new() };
-            let head = if head { scm::head(&sh) } else { None };
+            let shell = || {
+                let sh = Shell::new()
+                    .map_err(|e| VersionError::Git { command: "status".to_owned(), message: e.to_string() })?;
+                sh.change_dir(&cwd);
+                Ok::<Shell, VersionError>(sh)
+            };
+            // `git status` and `git show-ref` run side by side.
+            let refs = (tags || head).then(|| {
+                let sh = shell();
+                std::thread::spawn(move || scm::head_and_tags(&sh?))
+            });
+            let dirty = if status { scm::dirty_files(&shell()?, &allowed)? } else { Vec::new() };
+            let (head, tags) = match refs {
+                Some(handle) => handle.join().map_err(|_| VersionError::Git {
+                    command: "show-ref".to_owned(),
+                    message: "the thread running it panicked; this is a bug in hoist".to_owned(),
+                })??,
+                None => (None, Vec::new()),
+            };
             Ok(GitFacts { dirty, tags, head })
         });
         CleanCheck { handle: Some(handle), facts: GitFacts::default() }

@@ -123,6 +123,27 @@ pub fn tags(sh: &Shell) -> Result<Vec<String>, VersionError> {
     Ok(out.lines().map(str::to_owned).collect())
 }
 
+/// `HEAD` and every tag name, in one call (`git show-ref --head --tags`).
+pub fn head_and_tags(sh: &Shell) -> Result<(Option<String>, Vec<String>), VersionError> {
+    let out = cmd!(sh, "git show-ref --head --tags")
+        .quiet()
+        .ignore_status()
+        .ignore_stderr()
+        .read()
+        .map_err(|e| git_error("show-ref --head --tags", e))?;
+    let mut head = None;
+    let mut tags = Vec::new();
+    for line in out.lines() {
+        let Some((sha, name)) = line.split_once(' ') else { continue };
+        if name == "HEAD" {
+            head = Some(sha.to_owned());
+        } else if let Some(tag) = name.strip_prefix("refs/tags/") {
+            tags.push(tag.to_owned());
+        }
+    }
+    Ok((head, tags))
+}
+
 /// `git add --update PATHS…` (one call for every file).
 pub fn add(sh: &Shell, paths: &[PathBuf]) -> Result<(), VersionError> {
     if paths.is_empty() {
