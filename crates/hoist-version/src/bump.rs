@@ -1083,6 +1083,51 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_write_restores_the_files_already_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.txt");
+        let b = dir.path().join("b.txt");
+        std::fs::write(&a, "1.0.0\n").unwrap();
+        std::fs::write(&b, "1.0.0\n").unwrap();
+        let edit = |path: &Path| FileEdit {
+            name: path.display().to_string(),
+            path: path.to_owned(),
+            before: "1.0.0\n".to_owned(),
+            after: "1.0.1\n".to_owned(),
+        };
+        let plan = Plan {
+            current_version: "1.0.0".to_owned(),
+            new_version: "1.0.1".to_owned(),
+            part: Some("patch".to_owned()),
+            unchanged: false,
+            edits: vec![edit(&a), edit(&b)],
+            commit: None,
+            tag: None,
+            moveable_tags: Vec::new(),
+            pre_commit_hooks: Vec::new(),
+            post_commit_hooks: Vec::new(),
+            current_for_env: ("1.0.0".to_owned(), "1.0.1".to_owned()),
+            head: None,
+        };
+        // `b.txt` changes after planning: the bump must stop and put `a.txt` back.
+        std::fs::write(&b, "someone else\n").unwrap();
+        let sh = Shell::new().unwrap();
+        let error = execute(&sh, &plan).unwrap_err();
+        assert!(matches!(error, VersionError::RolledBack { .. }), "{error}");
+        assert!(error.to_string().ends_with("every file was restored to its state before the bump"), "{error}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "1.0.0\n");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "someone else\n");
+        // Without the interference, both files are written, permissions kept.
+        std::fs::write(&b, "1.0.0\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o755)).unwrap();
+        execute(&sh, &plan).unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "1.0.1\n");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "1.0.1\n");
+        assert_eq!(std::fs::metadata(&a).unwrap().permissions().mode() & 0o777, 0o755);
+    }
+
+    #[test]
     fn hook_placeholders() {
         let values =
             vec![("new_version".to_owned(), "1.2.4".to_owned()), ("current_major".to_owned(), "a b".to_owned())];
