@@ -45,6 +45,17 @@ fn bump_my_version() -> PathBuf {
     path
 }
 
+/// The Python that runs `bmv`: the venv's `python` next to it, else the script's shebang.
+fn python_of(bmv: &Path) -> PathBuf {
+    let sibling = bmv.parent().unwrap().join("python");
+    if sibling.exists() {
+        return sibling;
+    }
+    let script = std::fs::read_to_string(bmv).unwrap_or_default();
+    let shebang = script.lines().next().and_then(|l| l.strip_prefix("#!")).unwrap_or("python3");
+    PathBuf::from(shebang.split_whitespace().next().unwrap_or("python3"))
+}
+
 /// A step run after the initial commit, before the command.
 #[derive(Clone, Copy, Debug)]
 enum Step {
@@ -853,7 +864,7 @@ fn run_case(bmv: &Path, case: &Case) -> Result<(), String> {
     setup_repo(a.path(), case);
     setup_repo(b.path(), case);
     let before = snapshot(b.path(), true, String::new());
-    let python = bmv.parent().unwrap().join("python");
+    let python = python_of(bmv);
     let (ok_a, out_a, err_a) = run(a.path(), Command::new(&python).arg("-c").arg(BMV_SHIM).args(&case.args));
     let (ok_b, out_b, err_b) =
         run(b.path(), Command::new(env!("CARGO_BIN_EXE_hoist")).arg("bump-my-version").args(&case.args));
