@@ -398,7 +398,7 @@ fn plan_inner(
         };
         ctx.set_str("new_version", file_new);
         let contents = &pending[slot].3;
-        let Some(after) = change_file(&path, &name, &search, &replace, entry, &ctx, current_str, contents)? else {
+        let Some(after) = change_file(&name, &search, &replace, entry, &ctx, current_str, contents)? else {
             continue;
         };
         pending[slot].3 = after;
@@ -639,9 +639,7 @@ fn resolve_files(cwd: &Path, config: &Config, request: &BumpRequest) -> Result<V
 
 /// One entry's search and replace on `contents`; `None` when the version is missing and that
 /// is ignored.
-#[allow(clippy::too_many_arguments)]
 fn change_file(
-    path: &Path,
     name: &str,
     search: &str,
     replace: &str,
@@ -690,7 +688,6 @@ fn change_file(
             if entry.ignore_missing_version {
                 return Ok(None);
             }
-            let _ = path;
             return Err(VersionError::VersionNotFound { path: PathBuf::from(name), search: raw });
         }
     }
