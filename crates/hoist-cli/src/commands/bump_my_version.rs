@@ -55,7 +55,7 @@ struct Common {
     #[arg(long, value_name = "REGEX", env = "BUMPVERSION_PARSE")]
     parse: Option<String>,
     /// A serialization format (repeatable).
-    #[arg(long, value_name = "FORMAT")]
+    #[arg(long, value_name = "FORMAT", env = "BUMPVERSION_SERIALIZE")]
     serialize: Vec<String>,
     /// The template to search for.
     #[arg(long, value_name = "SEARCH", env = "BUMPVERSION_SEARCH")]
@@ -70,7 +70,7 @@ struct Common {
     #[arg(long, overrides_with = "regex")]
     no_regex: bool,
     /// Change only the files given on the command line.
-    #[arg(long)]
+    #[arg(long, env = "BUMPVERSION_NO_CONFIGURED_FILES")]
     no_configured_files: bool,
     /// Do not fail on missing files.
     #[arg(long, overrides_with = "no_ignore_missing_files")]
@@ -200,11 +200,17 @@ struct BmvSampleConfig {
     destination: String,
 }
 
-fn tri(yes: bool, no: bool) -> Option<bool> {
+/// A `--flag/--no-flag` pair: the flag given last wins (clap's `overrides_with`), else the
+/// environment variable `env` as click reads booleans, else unset.
+fn tri(yes: bool, no: bool, env: &str) -> Option<bool> {
     match (yes, no) {
         (true, _) => Some(true),
         (_, true) => Some(false),
-        _ => None,
+        _ => std::env::var(env).ok().and_then(|v| match v.trim().to_lowercase().as_str() {
+            "1" | "true" | "t" | "yes" | "y" | "on" => Some(true),
+            "0" | "false" | "f" | "no" | "n" | "off" => Some(false),
+            _ => None,
+        }),
     }
 }
 
@@ -236,10 +242,18 @@ impl Common {
             serialize: (!self.serialize.is_empty()).then(|| self.serialize.clone()),
             search: self.search.clone(),
             replace: self.replace.clone(),
-            regex: tri(self.regex, self.no_regex),
-            allow_dirty: tri(self.allow_dirty, self.no_allow_dirty),
-            ignore_missing_files: tri(self.ignore_missing_files, self.no_ignore_missing_files),
-            ignore_missing_version: tri(self.ignore_missing_version, self.no_ignore_missing_version),
+            regex: tri(self.regex, self.no_regex, "BUMPVERSION_REGEX"),
+            allow_dirty: tri(self.allow_dirty, self.no_allow_dirty, "BUMPVERSION_ALLOW_DIRTY"),
+            ignore_missing_files: tri(
+                self.ignore_missing_files,
+                self.no_ignore_missing_files,
+                "BUMPVERSION_IGNORE_MISSING_FILES",
+            ),
+            ignore_missing_version: tri(
+                self.ignore_missing_version,
+                self.no_ignore_missing_version,
+                "BUMPVERSION_IGNORE_MISSING_VERSION",
+            ),
             ..Overrides::default()
         }
     }
@@ -254,10 +268,10 @@ impl BumpMyVersion {
         match self.command {
             BmvCommand::Bump(cmd) => {
                 let mut overrides = cmd.common.overrides();
-                overrides.commit = tri(cmd.commit, cmd.no_commit);
-                overrides.tag = tri(cmd.tag, cmd.no_tag);
-                overrides.push_tag = tri(cmd.push_tag, cmd.no_push_tag);
-                overrides.sign_tags = tri(cmd.sign_tags, cmd.no_sign_tags);
+                overrides.commit = tri(cmd.commit, cmd.no_commit, "BUMPVERSION_COMMIT");
+                overrides.tag = tri(cmd.tag, cmd.no_tag, "BUMPVERSION_TAG");
+                overrides.push_tag = tri(cmd.push_tag, cmd.no_push_tag, "BUMPVERSION_PUSH_TAG");
+                overrides.sign_tags = tri(cmd.sign_tags, cmd.no_sign_tags, "BUMPVERSION_SIGN_TAGS");
                 overrides.tag_name = cmd.tag_name;
                 overrides.tag_message = cmd.tag_message;
                 overrides.message = cmd.message;

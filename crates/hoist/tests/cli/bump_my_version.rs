@@ -89,6 +89,7 @@ struct Case {
     files: Vec<(&'static str, String)>,
     steps: Vec<Step>,
     args: Vec<String>,
+    env: Vec<(&'static str, &'static str)>,
     expect: Expect,
 }
 
@@ -98,11 +99,18 @@ fn case(name: &str, files: &[(&'static str, &str)], args: &str, expect: Expect) 
         files: files.iter().map(|(p, c)| (*p, (*c).to_owned())).collect(),
         steps: Vec::new(),
         args: args.split_whitespace().map(str::to_owned).collect(),
+        env: Vec::new(),
         expect,
     }
 }
 
 impl Case {
+    /// An environment variable for both runs (`BUMPVERSION_*`).
+    fn env(mut self, key: &'static str, value: &'static str) -> Case {
+        self.env.push((key, value));
+        self
+    }
+
     fn steps(mut self, steps: &[Step]) -> Case {
         self.steps = steps.to_vec();
         self
@@ -160,6 +168,7 @@ fn revsys_case(name: &str, version: &str, args: &str, expect: Expect) -> Case {
         files,
         steps: Vec::new(),
         args: args.split_whitespace().map(str::to_owned).collect(),
+        env: Vec::new(),
         expect,
     }
 }
@@ -209,6 +218,17 @@ fn cases() -> Vec<Case> {
     cases.push(
         revsys_case("revsys-dirty-allowed", "0.5.146", "bump patch --allow-dirty --no-commit", Same)
             .steps(&[Step::Modify("chart/Chart.yaml", "apiVersion: v2\nversion: 0.5.146\n")]),
+    );
+    cases.push(
+        revsys_case("revsys-env-flags", "0.5.146", "bump patch", Same)
+            .steps(&[Step::Modify("justfile", "VERSION := 'v0.5.146'\n# local\n")])
+            .env("BUMPVERSION_ALLOW_DIRTY", "true")
+            .env("BUMPVERSION_TAG", "false")
+            .env("BUMPVERSION_MESSAGE", "env says {new_version}"),
+    );
+    cases.push(
+        revsys_case("revsys-env-new-version", "0.5.146", "bump --no-commit --no-tag", Same)
+            .env("BUMPVERSION_NEW_VERSION", "1.0.0-r3"),
     );
     cases.push(
         revsys_case("revsys-untracked-ok", "0.5.146", "bump patch", Same).steps(&[Step::Untracked("notes.txt", "x\n")]),
@@ -839,16 +859,16 @@ fn snapshot(dir: &Path, success: bool, stdout: String) -> Outcome {
     Outcome { success, stdout, tree, log, tags, status }
 }
 
-fn run(dir: &Path, program: &mut Command) -> (bool, String, String) {
+fn run(dir: &Path, program: &mut Command, env: &[(&str, &str)]) -> (bool, String, String) {
     program.current_dir(dir).env("BMV_FIXED_NOW", FIXED_NOW).env("BMV_TEST_USER", "tester").env("COLUMNS", "200");
     for (k, v) in GIT_ENV {
         program.env(k, v);
     }
-    for var in
-        ["BUMPVERSION_CURRENT_VERSION", "BUMPVERSION_NEW_VERSION", "BUMPVERSION_CONFIG_FILE", "BUMPVERSION_DRY_RUN"]
-    {
+    // The caller's `BUMPVERSION_*` variables must not leak in.
+    for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("BUMPVERSION_")) {
         program.env_remove(var);
     }
+    program.envs(env.iter().copied());
     let out = program.output().unwrap();
     (
         out.status.success(),
@@ -865,9 +885,9 @@ fn run_case(bmv: &Path, case: &Case) -> Result<(), String> {
     setup_repo(b.path(), case);
     let before = snapshot(b.path(), true, String::new());
     let python = python_of(bmv);
-    let (ok_a, out_a, err_a) = run(a.path(), Command::new(&python).arg("-c").arg(BMV_SHIM).args(&case.args));
+    let (ok_a, out_a, err_a) = run(a.path(), Command::new(&python).arg("-c").arg(BMV_SHIM).args(&case.args), &case.env);
     let (ok_b, out_b, err_b) =
-        run(b.path(), Command::new(env!("CARGO_BIN_EXE_hoist")).arg("bump-my-version").args(&case.args));
+        run(b.path(), Command::new(env!("CARGO_BIN_EXE_hoist")).arg("bump-my-version").args(&case.args), &case.env);
     // The repositories live in different temporary directories.
     let normalise = |out: String, dir: &Path| {
         let real = std::fs::canonicalize(dir).unwrap();
