@@ -90,6 +90,8 @@ struct Case {
     steps: Vec<Step>,
     args: Vec<String>,
     env: Vec<(&'static str, &'static str)>,
+    /// Run in this subdirectory of the repository.
+    subdir: Option<&'static str>,
     expect: Expect,
 }
 
@@ -100,11 +102,18 @@ fn case(name: &str, files: &[(&'static str, &str)], args: &str, expect: Expect) 
         steps: Vec::new(),
         args: args.split_whitespace().map(str::to_owned).collect(),
         env: Vec::new(),
+        subdir: None,
         expect,
     }
 }
 
 impl Case {
+    /// Runs the command in `dir` (a directory of the repository).
+    fn in_dir(mut self, dir: &'static str) -> Case {
+        self.subdir = Some(dir);
+        self
+    }
+
     /// An environment variable for both runs (`BUMPVERSION_*`).
     fn env(mut self, key: &'static str, value: &'static str) -> Case {
         self.env.push((key, value));
@@ -169,6 +178,7 @@ fn revsys_case(name: &str, version: &str, args: &str, expect: Expect) -> Case {
         steps: Vec::new(),
         args: args.split_whitespace().map(str::to_owned).collect(),
         env: Vec::new(),
+        subdir: None,
         expect,
     }
 }
@@ -537,6 +547,17 @@ fn cases() -> Vec<Case> {
     ));
 
     // Configuration discovery: a nested directory, the search order.
+    let nested = toml(
+        "current_version = \"1.0.0\"\ncommit = true\ntag = true\n\n[[tool.bumpversion.files]]\nfilename = \"a.txt\"\n\n[[tool.bumpversion.files]]\nglob = \"docs/*.md\"\n",
+    );
+    let nested_tree: Vec<(&str, &str)> = vec![
+        (".bumpversion.toml", &nested),
+        ("a.txt", "1.0.0\n"),
+        ("docs/x.md", "v1.0.0\n"),
+        ("sub/dir/keep.txt", "1.0.0\n"),
+    ];
+    cases.push(case("from-subdirectory", &nested_tree, "bump minor", Same).in_dir("sub/dir"));
+    cases.push(case("from-subdirectory-extra-file", &nested_tree, "bump patch keep.txt", Same).in_dir("sub/dir"));
     cases.push(case(
         "discovery-order",
         &[
@@ -885,9 +906,14 @@ fn run_case(bmv: &Path, case: &Case) -> Result<(), String> {
     setup_repo(b.path(), case);
     let before = snapshot(b.path(), true, String::new());
     let python = python_of(bmv);
-    let (ok_a, out_a, err_a) = run(a.path(), Command::new(&python).arg("-c").arg(BMV_SHIM).args(&case.args), &case.env);
-    let (ok_b, out_b, err_b) =
-        run(b.path(), Command::new(env!("CARGO_BIN_EXE_hoist")).arg("bump-my-version").args(&case.args), &case.env);
+    let sub = case.subdir.unwrap_or(".");
+    let (ok_a, out_a, err_a) =
+        run(&a.path().join(sub), Command::new(&python).arg("-c").arg(BMV_SHIM).args(&case.args), &case.env);
+    let (ok_b, out_b, err_b) = run(
+        &b.path().join(sub),
+        Command::new(env!("CARGO_BIN_EXE_hoist")).arg("bump-my-version").args(&case.args),
+        &case.env,
+    );
     // The repositories live in different temporary directories.
     let normalise = |out: String, dir: &Path| {
         let real = std::fs::canonicalize(dir).unwrap();
