@@ -10,6 +10,8 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("tag", "tag                     # registry.example.com/app:v0.5.146"),
     ("registry", "registry                # registry.example.com/app"),
     ("layers", "layers --json           # the Dockerfile's stages, with base images"),
+    ("bump", "bump patch --dry-run    # diffs, new version, commit message and tag"),
+    ("bump-my-version", "bump-my-version bump patch   # bump-my-version 1.8.1's own command line"),
     ("build", "build tester            # REGISTRY:VERSION-tester through BuildKit; --push to push"),
     ("push", "push                     # build `release` and push REGISTRY:VERSION and :last"),
     ("exists", "exists \"$(hoist tag)-solr\"   # the digest if the registry has it, exit 1 if not"),

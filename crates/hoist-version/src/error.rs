@@ -2,23 +2,155 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// Everything that can go wrong reading or bumping a version.
+/// A Python `str.format` template that cannot be rendered.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// The template is malformed.
+    #[error("the template `{template}` is malformed: {message}; write a literal brace as `{{{{` or `}}}}`")]
+    Syntax { template: String, message: &'static str },
+    /// A field names a key the context does not have.
+    #[error("the template field `{{{key}}}` is unknown")]
+    MissingKey { key: String },
+    /// A field reads an attribute the value does not have.
+    #[error("the template field `{{{key}}}` reads `{attribute}`, which the value does not have")]
+    MissingAttribute { key: String, attribute: String },
+    /// A positional field such as `{}` or `{0}`.
+    #[error(
+        "the template `{template}` has a positional field (`{{}}` or `{{0}}`): name the field, e.g. `{{new_version}}`"
+    )]
+    Positional { template: String },
+    /// A format spec the value's type does not accept.
+    #[error("the format spec `{spec}` does not apply to a {kind} value")]
+    BadSpec { spec: String, kind: &'static str },
+    /// A conversion other than `!s`, `!r`, `!a`.
+    #[error("unknown conversion `!{conversion}`: use `!s` or `!r`")]
+    UnknownConversion { conversion: char },
+}
+
+/// A Python regular expression or replacement template that cannot be used.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[error("`{pattern}`: {message}")]
+pub struct RegexError {
+    /// The pattern or template.
+    pub pattern: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// Everything that can go wrong reading configuration, planning or applying a bump.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum VersionError {
     /// No configuration file in the directory.
     #[error(
-        "no bump-my-version configuration in `{}`: add a `.bumpversion.toml` with a `[tool.bumpversion]` table and `current_version`",
+        "no bump-my-version configuration in `{}` or its parents: add a `.bumpversion.toml` with a `[tool.bumpversion]` table and `current_version`",
         dir.display()
     )]
     NoConfig { dir: PathBuf },
     /// The configuration has no `current_version`.
     #[error("`{}` has no `current_version`: add `current_version = \"0.1.0\"` to its bumpversion table", path.display())]
     NoCurrentVersion { path: PathBuf },
-    /// The configuration file cannot be read.
-    #[error("cannot read `{}`: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// No current version anywhere.
+    #[error(
+        "unable to determine the current version: set `current_version` in the configuration, or pass `--current-version`"
+    )]
+    UnknownCurrentVersion,
+    /// The configuration file given does not exist.
+    #[error("the configuration file `{}` does not exist", path.display())]
+    MissingConfigFile { path: PathBuf },
+    /// A file cannot be read or written.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
+    /// A file is not UTF-8.
+    #[error("`{}` is not UTF-8 text: bump-my-version only edits UTF-8 files", path.display())]
+    NotUtf8 { path: PathBuf },
     /// A TOML configuration does not parse.
     #[error("`{}` is not valid TOML: {message}", path.display())]
     Toml { path: PathBuf, message: String },
+    /// An INI configuration does not parse.
+    #[error("`{}` line {line}: {message}", path.display())]
+    Ini { path: PathBuf, line: usize, message: String },
+    /// A configuration key has the wrong type.
+    #[error("`{}`: the key `{key}` {message}", path.display())]
+    BadKey { path: PathBuf, key: String, message: String },
+    /// The `parse` pattern is not a regular expression.
+    #[error("the `parse` pattern `{pattern}` is not a valid regular expression: {message}")]
+    BadParse { pattern: String, message: String },
+    /// The current version does not match `parse`.
+    #[error(
+        "the version `{version}` does not match the `parse` pattern `{pattern}`: fix `current_version` or `parse` so that the pattern's named groups match"
+    )]
+    Unparsable { version: String, pattern: String },
+    /// A part's configuration is inconsistent.
+    #[error("the part `{part}` is misconfigured: {message}")]
+    InvalidPart { part: String, message: String },
+    /// A part cannot be bumped.
+    #[error("cannot bump the part `{part}`: {message}")]
+    BumpPart { part: String, message: String },
+    /// The part named does not exist.
+    #[error("the version has no part `{part}`: the parts are {}", ticked(known))]
+    UnknownPart { part: String, known: Vec<String> },
+    /// Neither a part nor a new version was given.
+    #[error("nothing to bump: name a part to bump (one of {}) or pass `--new-version`", ticked(known))]
+    NothingToBump { known: Vec<String> },
+    /// No serialize format fits the version.
+    #[error(
+        "no `serialize` format in {formats:?} can render the version {version}: add a format that uses these parts"
+    )]
+    NoSerializeFormat { formats: Vec<String>, version: String },
+    /// A template cannot be rendered.
+    #[error("cannot render `{template}`: {source}")]
+    Template { template: String, source: FormatError },
+    /// A search pattern or replacement does not compile.
+    #[error("in `{}`, the search or replace is invalid: {source}", path.display())]
+    Regex { path: PathBuf, source: RegexError },
+    /// A configured file is missing.
+    #[error(
+        "the file `{}` does not exist: create it, remove it from the configuration, or set `ignore_missing_file = true` for it",
+        path.display()
+    )]
+    MissingFile { path: PathBuf },
+    /// A glob matches nothing.
+    #[error("the glob `{glob}` matches no file: fix the pattern, or set `ignore_missing_file = true` for it")]
+    GlobMatchesNothing { glob: String },
+    /// The search text is not in a file.
+    #[error(
+        "did not find `{search}` in `{}`: the file does not contain the current version in the configured form; fix the file or the entry's `search`, or set `ignore_missing_version = true`",
+        path.display()
+    )]
+    VersionNotFound { path: PathBuf, search: String },
+    /// The working tree has uncommitted changes.
+    #[error(
+        "the git working tree is dirty: {}\nhelp: commit or stash them, or pass `--allow-dirty` (or list them in `allow_dirty_files`)",
+        changes.join(", ")
+    )]
+    Dirty { changes: Vec<String> },
+    /// The tag to create exists already.
+    #[error(
+        "the tag `{tag}` exists already: nothing was changed; delete it (`git tag -d {tag}`) or bump to another version"
+    )]
+    TagExists { tag: String },
+    /// A git command failed.
+    #[error("`git {command}` failed: {message}")]
+    Git { command: String, message: String },
+    /// A hook failed.
+    #[error("the {kind} hook `{hook}` failed: {message}")]
+    Hook { kind: &'static str, hook: String, message: String },
+    /// Writing failed and every file was restored.
+    #[error("{source}\nevery file was restored to its state before the bump")]
+    RolledBack { source: Box<VersionError> },
+    /// Writing failed and some files could not be restored.
+    #[error("{source}\nthese files could not be restored and need checking: {}", paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "))]
+    RollbackFailed { source: Box<VersionError>, paths: Vec<PathBuf> },
+    /// `BMV_FIXED_NOW` is not an ISO 8601 date-time.
+    #[error("`BMV_FIXED_NOW` is `{value}`, not an ISO 8601 date-time such as `2024-03-15T10:20:30`")]
+    BadFixedNow { value: String },
+    /// `--to` combined with a new version or without a part.
+    #[error("{message}")]
+    Usage { message: String },
+}
+
+pub(crate) fn ticked(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }

@@ -1,6 +1,8 @@
 //! One module per target.
 
 pub(crate) mod build;
+pub(crate) mod bump;
+pub(crate) mod bump_my_version;
 pub(crate) mod channels;
 pub(crate) mod completions;
 pub(crate) mod compose;

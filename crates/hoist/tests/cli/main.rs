@@ -1,6 +1,8 @@
 //! The hoist binary, run the way users run it.
 
 mod build;
+mod bump;
+mod bump_my_version;
 mod channels;
 mod compose;
 mod deploy;

@@ -1,0 +1,395 @@
+//! Python `re` patterns on top of `fancy-regex` (which brings lookaround and backreferences):
+//! the syntax differences are translated, `re.escape`, and `re.sub` with a Python replacement
+//! template (`\1`, `\g<name>`, `\n`).
+
+use fancy_regex::{Regex, RegexBuilder};
+
+use crate::error::RegexError;
+
+/// Flags as in Python's `re` module.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Flags {
+    pub verbose: bool,
+    pub multiline: bool,
+    pub dotall: bool,
+    /// Compile `\d` as `[0-9]`: only for patterns matched against ASCII text, where both
+    /// match the same characters, and a Unicode class is costly to compile.
+    pub ascii_digits: bool,
+}
+
+type Cache = std::collections::HashMap<(String, bool, bool, bool, bool), Result<Regex, RegexError>>;
+
+/// Compiles a Python regular expression (each pattern once per process).
+pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+    let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall, flags.ascii_digits);
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return found;
+    }
+    let compiled = compile_uncached(pattern, flags);
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, compiled.clone());
+    }
+    compiled
+}
+
+fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
+    let translated = translate(pattern, flags.verbose, flags.ascii_digits);
+    let mut builder = RegexBuilder::new(&translated);
+    builder.verbose_mode(flags.verbose).multi_line(flags.multiline).dot_matches_new_line(flags.dotall);
+    builder.backtrack_limit(1_000_000);
+    builder.build().map_err(|e| RegexError { pattern: pattern.to_owned(), message: e.to_string() })
+}
+
+/// Rewrites the parts of Python syntax that the Rust engines read differently: `\Z` (end of
+/// string), `{` that starts no repetition (a literal in Python) and `}`.
+fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                let next = chars[i + 1];
+                if next == 'Z' && !in_class {
+                    out.push_str("\\z");
+                } else if next == 'd' && ascii_digits {
+                    out.push_str(if in_class { "0-9" } else { "[0-9]" });
+                } else {
+                    out.push('\\');
+                    out.push(next);
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A `]` or `^]` right after the opening bracket is literal in both engines.
+                if chars.get(i + 1) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            '[' if in_class => out.push_str("\\["),
+            '#' if verbose && !in_class => {
+                // A comment runs to the end of the line.
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '{' if !in_class => {
+                let rest: String = chars[i..].iter().take(24).collect();
+                if i > 0 && is_repetition(&rest) {
+                    // Copy the repetition through its `}`; Python's `{,m}` is `{0,m}`.
+                    out.push('{');
+                    if chars.get(i + 1) == Some(&',') {
+                        out.push('0');
+                    }
+                    i += 1;
+                    while i < chars.len() && chars[i] != '}' {
+                        out.push(chars[i]);
+                        i += 1;
+                    }
+                    out.push('}');
+                } else {
+                    out.push_str("\\{");
+                }
+            }
+            '}' if !in_class => out.push_str("\\}"),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `{n}`, `{n,}`, `{,m}`, `{n,m}` (Python's quantifier forms).
+fn is_repetition(s: &str) -> bool {
+    let Some(end) = s.find('}') else { return false };
+    let body = &s[1..end];
+    let (lo, hi) = match body.split_once(',') {
+        Some((lo, hi)) => (lo, Some(hi)),
+        None => (body, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    match hi {
+        None => !lo.is_empty() && digits(lo),
+        Some(hi) => digits(lo) && digits(hi) && !(lo.is_empty() && hi.is_empty()),
+    }
+}
+
+/// `re.escape`, producing an escape both Python and the Rust engines read as the literal.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        match c {
+            '(' | ')' | '[' | ']' | '{' | '}' | '?' | '*' | '+' | '-' | '|' | '^' | '$' | '\\' | '.' | '&' | '~'
+            | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' => out.push_str("\\x20"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\x0b' => out.push_str("\\x0b"),
+            '\x0c' => out.push_str("\\x0c"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One part of a parsed replacement template.
+#[derive(Debug, PartialEq, Eq)]
+enum Repl {
+    Literal(String),
+    Group(usize),
+}
+
+/// Parses a Python `re.sub` replacement template against `regex`'s groups.
+fn parse_template(template: &str, regex: &Regex) -> Result<Vec<Repl>, RegexError> {
+    let names: Vec<Option<&str>> = regex.capture_names().collect();
+    parse_template_for(template, regex.captures_len(), &names)
+}
+
+fn parse_template_for(template: &str, group_count: usize, names: &[Option<&str>]) -> Result<Vec<Repl>, RegexError> {
+    let err = |message: String| RegexError { pattern: template.to_owned(), message };
+    let group_by_name = |name: &str| -> Result<usize, RegexError> {
+        if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+            let n: usize = name.parse().map_err(|_| err(format!("invalid group reference {name}")))?;
+            if n >= group_count {
+                return Err(err(format!("invalid group reference {n}")));
+            }
+            return Ok(n);
+        }
+        names.iter().position(|n| *n == Some(name)).ok_or_else(|| err(format!("unknown group name '{name}'")))
+    };
+    let chars: Vec<char> = template.chars().collect();
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '\\' {
+            literal.push(c);
+            i += 1;
+            continue;
+        }
+        let Some(&next) = chars.get(i + 1) else {
+            return Err(err("bad escape (end of pattern)".to_owned()));
+        };
+        i += 2;
+        let group = match next {
+            'g' => {
+                if chars.get(i) != Some(&'<') {
+                    return Err(err("missing <".to_owned()));
+                }
+                let end = chars[i..].iter().position(|c| *c == '>').ok_or_else(|| err("missing >".to_owned()))?;
+                let name: String = chars[i + 1..i + end].iter().collect();
+                i += end + 1;
+                Some(group_by_name(&name)?)
+            }
+            '0' => {
+                // Octal escape: up to three octal digits.
+                let mut value = 0u32;
+                let mut k = 0;
+                while k < 2 && chars.get(i).is_some_and(|c| c.is_digit(8)) {
+                    value = value * 8 + chars[i].to_digit(8).unwrap_or(0);
+                    i += 1;
+                    k += 1;
+                }
+                literal.push(char::from_u32(value).unwrap_or('\0'));
+                None
+            }
+            '1'..='9' => {
+                let mut digits = String::from(next);
+                if chars.get(i).is_some_and(|c| c.is_ascii_digit()) {
+                    let third = chars.get(i + 1).copied();
+                    if next <= '7' && chars[i] <= '7' && third.is_some_and(|c| ('0'..='7').contains(&c)) {
+                        let octal: String = [next, chars[i], third.unwrap_or('0')].iter().collect();
+                        i += 2;
+                        let value = u32::from_str_radix(&octal, 8).unwrap_or(0);
+                        if value > 0o377 {
+                            return Err(err(format!("octal escape value \\{octal} outside of range 0-0o377")));
+                        }
+                        literal.push(char::from_u32(value).unwrap_or('\0'));
+                        continue;
+                    }
+                    digits.push(chars[i]);
+                    i += 1;
+                }
+                Some(group_by_name(&digits)?)
+            }
+            'n' => {
+                literal.push('\n');
+                None
+            }
+            't' => {
+                literal.push('\t');
+                None
+            }
+            'r' => {
+                literal.push('\r');
+                None
+            }
+            'a' => {
+                literal.push('\x07');
+                None
+            }
+            'b' => {
+                literal.push('\x08');
+                None
+            }
+            'f' => {
+                literal.push('\x0c');
+                None
+            }
+            'v' => {
+                literal.push('\x0b');
+                None
+            }
+            '\\' => {
+                literal.push('\\');
+                None
+            }
+            c if c.is_ascii_alphabetic() => return Err(err(format!("bad escape \\{c}"))),
+            c => {
+                literal.push('\\');
+                literal.push(c);
+                None
+            }
+        };
+        if let Some(group) = group {
+            if !literal.is_empty() {
+                parts.push(Repl::Literal(std::mem::take(&mut literal)));
+            }
+            parts.push(Repl::Group(group));
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Repl::Literal(literal));
+    }
+    Ok(parts)
+}
+
+/// `regex.sub(template, text)`: every match replaced, the template read as Python does.
+pub(crate) fn sub(regex: &Regex, template: &str, text: &str) -> Result<String, RegexError> {
+    let parts = parse_template(template, regex)?;
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for caps in regex.captures_iter(text) {
+        let caps = caps.map_err(|e| RegexError { pattern: regex.as_str().to_owned(), message: e.to_string() })?;
+        let Some(whole) = caps.get(0) else { continue };
+        out.push_str(&text[last..whole.start()]);
+        for part in &parts {
+            match part {
+                Repl::Literal(s) => out.push_str(s),
+                Repl::Group(n) => out.push_str(caps.get(*n).map_or("", |m| m.as_str())),
+            }
+        }
+        last = whole.end();
+    }
+    out.push_str(&text[last..]);
+    Ok(out)
+}
+
+/// `re.compile(re.escape(needle)).sub(template, text)` without a regex: every occurrence of
+/// `needle`, left to right, replaced by the expanded template (`\g<0>` is the needle).
+pub(crate) fn literal_sub(needle: &str, template: &str, text: &str) -> Result<String, RegexError> {
+    let parts = parse_template_for(template, 1, &[None])?;
+    let mut replacement = String::new();
+    for part in &parts {
+        match part {
+            Repl::Literal(s) => replacement.push_str(s),
+            Repl::Group(_) => replacement.push_str(needle),
+        }
+    }
+    Ok(text.replace(needle, &replacement))
+}
+
+/// Does `regex` match anywhere in `text`?
+pub(crate) fn is_match(regex: &Regex, text: &str) -> bool {
+    regex.is_match(text).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sub_check(pattern: &str, template: &str, text: &str) -> Result<String, RegexError> {
+        let regex = compile(pattern, Flags { multiline: true, dotall: true, ..Flags::default() }).unwrap();
+        sub(&regex, template, text)
+    }
+
+    #[test]
+    fn python_replacement_templates() {
+        let cases = [
+            (r"(?P<v>\d+)\.(\d+)", r"<\g<v>|\2|\g<0>>", "a 1.2 b 3.4", "a <1|2|1.2> b <3|4|3.4>"),
+            (r"x", r"\n\t\\", "x", "\n\t\\"),
+            (r"x", r"a\.b\&", "x", r"a\.b\&"),
+            (r"(a)|(b)", r"[\2]", "ab", "[][b]"),
+            (r"(?<=v)1\.0", "2.0", "v1.0 1.0", "v2.0 1.0"),
+            (r"(\w)\1", "=", "aabc", "=bc"),
+        ];
+        for (pattern, template, text, expected) in cases {
+            assert_eq!(sub_check(pattern, template, text).unwrap(), expected, "{pattern} / {template}");
+        }
+        for (pattern, template) in [("x", r"\q"), ("x", r"\1"), ("x", r"\g<name>"), ("x", "\\")] {
+            assert!(sub_check(pattern, template, "x").is_err(), "{template}");
+        }
+    }
+
+    #[test]
+    fn python_syntax_is_translated() {
+        let m = |pattern: &str, text: &str| {
+            is_match(&compile(pattern, Flags { verbose: true, ..Flags::default() }).unwrap(), text)
+        };
+        assert!(m(r"a{", "a{"));
+        assert!(m(r"a{2}\Z", "aa"));
+        assert!(!m(r"a\Z", "a\n"));
+        assert!(m(r"x{,2}y", "xxy"));
+        assert!(m("(?P<major>\\d+) # the major part\n \\.", "1."));
+        assert!(m(r"[]a]", "]"));
+        assert!(m(r"version = {x}", "version=x") || m(r"version = \{x\}", "version={x}"));
+    }
+
+    #[test]
+    fn literal_sub_matches_regex_sub() {
+        for (needle, template, text) in
+            [("1.2", "1.3", "a 1.2 1.2x"), ("a.b", r"[\g<0>]\n", "a.b ab"), ("x", r"\\", "x")]
+        {
+            let regex = compile(&escape(needle), Flags { multiline: true, dotall: true, ..Flags::default() }).unwrap();
+            assert_eq!(literal_sub(needle, template, text).unwrap(), sub(&regex, template, text).unwrap());
+        }
+        assert!(literal_sub("x", r"\1", "x").is_err());
+    }
+
+    #[test]
+    fn ascii_digits_only_change_the_class() {
+        let flags = Flags { verbose: true, ascii_digits: true, ..Flags::default() };
+        assert_eq!(translate(r"(?P<a>\d+)[\d.]\\d", true, true), r"(?P<a>[0-9]+)[0-9.]\\d");
+        assert!(is_match(&compile(r"^\d+\.[\d]$", flags).unwrap(), "12.3"));
+    }
+
+    #[test]
+    fn escape_is_literal() {
+        let text = "a.b*c (d) [e] {f} $^ | + ? \\ # & ~ - \t\nz é";
+        let regex = compile(&escape(text), Flags { verbose: true, ..Flags::default() }).unwrap();
+        assert!(is_match(&regex, text));
+        assert!(!is_match(&regex, "a-b*c"));
+    }
+}

@@ -1,0 +1,217 @@
+//! `hoist bump`: dry-run and JSON plans, check, migrate, atomicity, and the documented
+//! differences from bump-my-version (docs/bump.md), each checked here by name.
+
+use hoist_test_support::cli::Hoist;
+use hoist_test_support::git::GitRepo;
+
+fn hoist(repo: &GitRepo) -> Hoist {
+    Hoist::new(env!("CARGO_BIN_EXE_hoist"), repo.path()).env("BMV_FIXED_NOW", "2024-03-15T10:20:30")
+}
+
+fn read(repo: &GitRepo, path: &str) -> String {
+    std::fs::read_to_string(repo.path().join(path)).unwrap()
+}
+
+const CONFIG: &str = "[tool.bumpversion]\ncurrent_version = \"1.2.3\" # keep\ncommit = true\ntag = true\n\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n\n[[tool.bumpversion.files]]\nfilename = \"Dockerfile\"\nsearch = \"version=\\\"{current_version}\\\"\"\nreplace = \"version=\\\"{new_version}\\\"\"\n";
+
+fn project() -> GitRepo {
+    let repo = GitRepo::new();
+    repo.write(".bumpversion.toml", CONFIG);
+    repo.write("VERSION", "1.2.3\n");
+    repo.write("Dockerfile", "FROM scratch\nLABEL version=\"1.2.3\"\n");
+    repo.commit_all("project");
+    repo
+}
+
+#[test]
+fn dry_run_prints_diffs_commit_and_tag_and_changes_nothing() {
+    let repo = project();
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let out = hoist(&repo).args(["bump", "patch", "--dry-run"]).success();
+    assert_eq!(
+        out,
+        "would bump 1.2.3 → 1.2.4 (patch)\n--- a/VERSION\n+++ b/VERSION\n@@ -1 +1 @@\n-1.2.3\n+1.2.4\n--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,2 +1,2 @@\n FROM scratch\n-LABEL version=\"1.2.3\"\n+LABEL version=\"1.2.4\"\n--- a/.bumpversion.toml\n+++ b/.bumpversion.toml\n@@ -1,5 +1,5 @@\n [tool.bumpversion]\n-current_version = \"1.2.3\" # keep\n+current_version = \"1.2.4\" # keep\n commit = true\n tag = true\n \ncommit: Bump version: 1.2.3 → 1.2.4\ntag: v1.2.4 (Bump version: 1.2.3 → 1.2.4)\n"
+    );
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+}
+
+#[test]
+fn json_plan_is_the_same_data() {
+    let repo = project();
+    let out = hoist(&repo).args(["bump", "minor", "--dry-run", "--json"]).success();
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(plan["new_version"], "1.3.0");
+    assert_eq!(plan["current_version"], "1.2.3");
+    assert_eq!(plan["files"].as_array().unwrap().len(), 3);
+    assert_eq!(plan["commit"]["message"], "Bump version: 1.2.3 → 1.3.0");
+    assert_eq!(plan["tag"]["name"], "v1.3.0");
+    assert!(plan["report"].is_null());
+}
+
+#[test]
+fn bump_commits_tags_and_prints_the_new_version() {
+    let repo = project();
+    let out = hoist(&repo).args(["bump", "major"]).success();
+    assert_eq!(out, "2.0.0\n");
+    assert_eq!(read(&repo, "VERSION"), "2.0.0\n");
+    assert_eq!(repo.git(&["log", "-1", "--format=%s"]), "Bump version: 1.2.3 → 2.0.0");
+    assert_eq!(repo.git(&["tag", "--list"]), "v2.0.0");
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn no_commit_no_tag_only_writes() {
+    let repo = project();
+    hoist(&repo).args(["bump", "patch", "--no-commit", "--no-tag"]).success();
+    assert_eq!(read(&repo, "VERSION"), "1.2.4\n");
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+    assert_eq!(repo.git(&["status", "--porcelain"]), " M .bumpversion.toml\n M Dockerfile\n M VERSION");
+}
+
+#[test]
+fn errors_are_sentences_and_change_nothing() {
+    let repo = project();
+    let cases: &[(&[&str], &str)] = &[
+        (&["bump", "nope"], "error: the version has no part `nope`: the parts are `major`, `minor`, `patch`\n"),
+        (
+            &["bump", "patch", "--current-version", "banana"],
+            "error: the version `banana` does not match the `parse` pattern `(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)`: fix `current_version` or `parse` so that the pattern's named groups match\n",
+        ),
+        (
+            &["bump"],
+            "error: nothing to bump: name a part to bump (one of `major`, `minor`, `patch`) or pass `--new-version`\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        assert_eq!(hoist(&repo).args(*args).failure(), *expected, "{args:?}");
+    }
+    repo.write("Dockerfile", "FROM scratch\n");
+    repo.commit_all("drop the label");
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert!(err.starts_with("error: did not find `version=\"1.2.3\"` in `Dockerfile`"), "{err}");
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+    repo.write("VERSION", "dirty\n");
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert_eq!(
+        err,
+        "error: the git working tree is dirty: M VERSION\nhelp: commit or stash them, or pass `--allow-dirty` (or list them in `allow_dirty_files`)\n"
+    );
+}
+
+/// Difference `tag-exists-detected-first`: bump-my-version writes and commits, then fails on
+/// `git tag`; hoist refuses before writing anything.
+#[test]
+fn tag_exists_detected_first() {
+    let repo = project();
+    repo.git(&["tag", "v1.2.4"]);
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert_eq!(
+        err,
+        "error: the tag `v1.2.4` exists already: nothing was changed; delete it (`git tag -d v1.2.4`) or bump to another version\n"
+    );
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+}
+
+/// Difference `config-current-version-always-updated`: with a custom global `search`,
+/// bump-my-version leaves `current_version` stale; hoist sets it to the new version.
+#[test]
+fn config_current_version_always_updated() {
+    let repo = GitRepo::new();
+    repo.write(".bumpversion.toml", "[tool.bumpversion]\ncurrent_version = \"1.0.0\"\nsearch = \"version = \\\"{current_version}\\\"\"\nreplace = \"version = \\\"{new_version}\\\"\"\n\n[[tool.bumpversion.files]]\nfilename = \"pkg.toml\"\n");
+    repo.write("pkg.toml", "version = \"1.0.0\"\n");
+    repo.commit_all("project");
+    hoist(&repo).args(["bump-my-version", "bump", "minor"]).success();
+    assert_eq!(read(&repo, "pkg.toml"), "version = \"1.1.0\"\n");
+    assert!(read(&repo, ".bumpversion.toml").starts_with("[tool.bumpversion]\ncurrent_version = \"1.1.0\"\n"));
+}
+
+/// Difference `hooks-checked-before-writing`: a hook with shell syntax (without
+/// `allow_shell_hooks`) is refused before any file is written.
+#[test]
+fn hooks_checked_before_writing() {
+    let repo = project();
+    let config = CONFIG.replace("tag = true\n", "tag = true\npre_commit_hooks = [\"echo x > y.txt\"]\n");
+    repo.write(".bumpversion.toml", &config);
+    repo.commit_all("hook");
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert!(err.contains("uses shell syntax"), "{err}");
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+}
+
+/// Atomicity: when the commit fails (a rejecting pre-commit git hook), every file is restored
+/// and nothing is staged.
+#[test]
+fn failed_commit_restores_every_file() {
+    let repo = project();
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho rejected >&2\nexit 1\n").unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(&hook).status().unwrap();
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert!(err.contains("`git commit` failed"), "{err}");
+    assert!(err.contains("every file was restored"), "{err}");
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+    assert_eq!(read(&repo, ".bumpversion.toml"), CONFIG);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+}
+
+#[test]
+fn check_reports_drift() {
+    let repo = project();
+    let out = hoist(&repo).args(["bump", "check", "--json"]).success();
+    assert!(out.contains("\"drift\": []"), "{out}");
+    repo.write("Dockerfile", "FROM scratch\nLABEL version=\"1.2.2\"\n");
+    let err = hoist(&repo).args(["bump", "check"]).failure();
+    assert!(err.contains("Dockerfile: did not find `version=\"1.2.3\"` in `Dockerfile`"), "{err}");
+    assert!(err.ends_with("error: 1 of 2 configured files disagree with `current_version` 1.2.3\n"), "{err}");
+}
+
+#[test]
+fn migrate_converts_ini_to_an_equivalent_toml() {
+    let repo = GitRepo::new();
+    let cfg = "[bumpversion]\ncurrent_version = 0.5.146\ncommit = True\nparse = (?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)(-r(?P<build>\\d+))?\nserialize =\n\t{major}.{minor}.{patch}-r{build}\n\t{major}.{minor}.{patch}\n\n[bumpversion:part:build]\nfirst_value = 0\n\n[bumpversion:file:Dockerfile]\nsearch = v{current_version}\nreplace = v{new_version}\n";
+    repo.write(".bumpversion.cfg", cfg);
+    repo.write("Dockerfile", "ENV IMAGE_VERSION v0.5.146\n");
+    repo.commit_all("project");
+    let toml = hoist(&repo).args(["bump", "migrate"]).success();
+    assert_eq!(
+        toml,
+        "[tool.bumpversion]\ncurrent_version = \"0.5.146\"\ncommit = true\nparse = '(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)(-r(?P<build>\\d+))?'\nserialize = [\"{major}.{minor}.{patch}-r{build}\", \"{major}.{minor}.{patch}\"]\n\n[tool.bumpversion.parts.build]\nfirst_value = 0\n\n[[tool.bumpversion.files]]\nfilename = \"Dockerfile\"\nsearch = \"v{current_version}\"\nreplace = \"v{new_version}\"\n"
+    );
+    hoist(&repo).args(["bump", "migrate", "--write"]).success();
+    assert!(!repo.path().join(".bumpversion.cfg").exists());
+    repo.commit_all("migrated");
+    hoist(&repo).args(["bump", "build"]).success();
+    assert_eq!(read(&repo, "Dockerfile"), "ENV IMAGE_VERSION v0.5.146-r1\n");
+    assert!(read(&repo, ".bumpversion.toml").contains("current_version = \"0.5.146-r1\""));
+}
+
+#[test]
+fn works_without_hoist_toml_from_a_subdirectory() {
+    let repo = project();
+    std::fs::create_dir_all(repo.path().join("sub")).unwrap();
+    let out = Hoist::new(env!("CARGO_BIN_EXE_hoist"), repo.path().join("sub"))
+        .args(["bump", "patch", "--dry-run", "--json"])
+        .success();
+    assert!(out.contains("\"new_version\": \"1.2.4\""), "{out}");
+}
+
+#[test]
+fn hoist_toml_version_config_is_honoured() {
+    let repo = GitRepo::new();
+    repo.write("hoist.toml", "registry = \"registry.example.com/app\"\nversion-config = \"versions/bump.toml\"\n");
+    repo.write(
+        "versions/bump.toml",
+        "[tool.bumpversion]\ncurrent_version = \"3.0.0\"\n\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n",
+    );
+    repo.write(".bumpversion.toml", "[tool.bumpversion]\ncurrent_version = \"9.9.9\"\n");
+    repo.write("versions/VERSION", "3.0.0\n");
+    repo.commit_all("project");
+    let out = hoist(&repo).args(["bump", "minor", "--dry-run", "--json"]).success();
+    assert!(out.contains("\"new_version\": \"3.1.0\""), "{out}");
+    assert!(out.contains("versions/VERSION"), "{out}");
+}
