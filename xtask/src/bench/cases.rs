@@ -21,10 +21,12 @@ pub(crate) struct Case {
 pub(crate) fn all() -> Vec<Case> {
     vec![
         Case { name: "startup", run: startup },
+        Case { name: "bump", run: bump },
         Case { name: "exists", run: exists_check },
         Case { name: "build", run: build },
         Case { name: "context", run: big_context },
         Case { name: "push", run: push },
+        Case { name: "skip", run: skip_path },
     ]
 }
 
@@ -300,5 +302,165 @@ fn push(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, 
         peer_name: "`docker push`".into(),
         peer: p,
         goal: Goal::AtMost(1.05),
+    }])
+}
+
+/// The bump benchmark's repository: shaped like the original project, six versioned files and
+/// two serialize formats, with commit and tag on.
+const BUMP_CONFIG: &str = r#"[tool.bumpversion]
+current_version = "0.5.146"
+parse = "(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)(-r(?P<build>\\d+))?"
+serialize = ["{major}.{minor}.{patch}-r{build}", "{major}.{minor}.{patch}"]
+commit = true
+tag = true
+allow_dirty = false
+
+[tool.bumpversion.parts.build]
+first_value = "0"
+
+[[tool.bumpversion.files]]
+filename = "Dockerfile"
+
+[[tool.bumpversion.files]]
+filename = "docker-compose.ci.yml"
+
+[[tool.bumpversion.files]]
+filename = "docker-compose.solr-build.yml"
+
+[[tool.bumpversion.files]]
+filename = "chart/Chart.yaml"
+
+[[tool.bumpversion.files]]
+filename = "justfile"
+
+[[tool.bumpversion.files]]
+filename = "web/nuremberg/__init__.py"
+"#;
+
+fn bump_repo(sh: &Shell) -> Result<std::path::PathBuf, String> {
+    let dir = tempfile_dir()?;
+    let files: [(&str, &str); 7] = [
+        (".bumpversion.toml", BUMP_CONFIG),
+        ("Dockerfile", "FROM python:3.10 AS release\nENV IMAGE_VERSION v0.5.146\n"),
+        ("docker-compose.ci.yml", "services:\n  web:\n    image: registry.example.com/nuremberg:v0.5.146-tester\n"),
+        (
+            "docker-compose.solr-build.yml",
+            "services:\n  solr:\n    image: registry.example.com/nuremberg:v0.5.146-solr\n",
+        ),
+        ("chart/Chart.yaml", "apiVersion: v2\nname: nuremberg\nversion: 0.5.146\nappVersion: v0.5.146\n"),
+        ("justfile", "VERSION := 'v0.5.146'\n\nversion:\n    @echo {{VERSION}}\n"),
+        ("web/nuremberg/__init__.py", "__version__ = \"0.5.146\"\n"),
+    ];
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| e.to_string())?;
+    }
+    let _dir = sh.push_dir(&dir);
+    let git = |args: &[&str]| cmd!(sh, "git {args...}").quiet().ignore_stdout().run().map_err(|e| e.to_string());
+    git(&["init", "--quiet", "--initial-branch=main"])?;
+    git(&["config", "user.name", "bench"])?;
+    git(&["config", "user.email", "bench@hoist.invalid"])?;
+    git(&["add", "--all"])?;
+    git(&["commit", "--quiet", "-m", "Initial"])?;
+    Ok(dir)
+}
+
+/// `bump patch` without git, and with commit and tag: hoist against bump-my-version, each in
+/// its own copy of the same repository, reset before every run.
+fn bump(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    let bmv = peer_bump_my_version(sh)?;
+    let (ours, theirs) = (bump_repo(sh)?, bump_repo(sh)?);
+    let reset = || -> Result<(), String> {
+        for dir in [&ours, &theirs] {
+            let _dir = sh.push_dir(dir);
+            let _ = cmd!(sh, "git tag -d v0.5.147").quiet().ignore_stdout().ignore_stderr().run();
+            let initial = cmd!(sh, "git rev-list --max-parents=0 HEAD").quiet().read().map_err(|e| e.to_string())?;
+            cmd!(sh, "git reset --quiet --hard {initial}").quiet().run().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    let runner = Runner { rounds: options.rounds };
+    let (h1, p1) =
+        runner.compare(reset, &|| command(sh, &ours, hoist, &["bump", "patch", "--no-commit", "--no-tag"]), &|| {
+            command(sh, &theirs, &bmv, &["bump", "patch", "--no-commit", "--no-tag"])
+        })?;
+    let (h2, p2) = runner.compare(reset, &|| command(sh, &ours, hoist, &["bump", "patch"]), &|| {
+        command(sh, &theirs, &bmv, &["bump", "patch"])
+    })?;
+    let _ = std::fs::remove_dir_all(&ours);
+    let _ = std::fs::remove_dir_all(&theirs);
+    Ok(vec![
+        Comparison {
+            name: "`bump patch --no-commit --no-tag` (6 files)".into(),
+            hoist: h1,
+            peer_name: "bump-my-version 1.8.1".into(),
+            peer: p1,
+            goal: Goal::FasterBy(200.0),
+        },
+        Comparison {
+            name: "`bump patch` with commit + tag (6 files)".into(),
+            hoist: h2,
+            peer_name: "bump-my-version 1.8.1".into(),
+            peer: p2,
+            goal: Goal::FasterBy(40.0),
+        },
+    ])
+}
+
+/// bump-my-version 1.8.1 from `HOIST_BMV`, `/opt/bmv`, or installed there by `.ci/install-bump-my-version`.
+fn peer_bump_my_version(sh: &Shell) -> Result<std::path::PathBuf, String> {
+    if let Ok(path) = std::env::var("HOIST_BMV") {
+        return Ok(path.into());
+    }
+    let venv = std::env::var("HOIST_BMV_VENV").unwrap_or_else(|_| "/opt/bmv".into());
+    let bmv = Path::new(&venv).join("bin/bump-my-version");
+    if !bmv.exists() {
+        cmd!(sh, ".ci/install-bump-my-version")
+            .run()
+            .map_err(|e| format!("bump-my-version is not installed and `.ci/install-bump-my-version` failed ({e})"))?;
+    }
+    Ok(bmv)
+}
+
+/// `hoist build` when nothing changed (the skip path) against a cached `docker build`.
+fn skip_path(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    let base = hoist_test_support::engine::base_image();
+    let name = hoist_test_support::unique_name("bench-skip");
+    let dockerfile = format!(
+        "FROM {base} AS release\nRUN echo release > /r\n\nFROM release AS tester\nCOPY app.txt /app.txt\nRUN cat /app.txt\n"
+    );
+    let dir = image_project(&format!("localhost/{name}"), &dockerfile)?;
+    std::fs::write(dir.join("app.txt"), "application\n").map_err(|e| e.to_string())?;
+    cmd!(sh, "{hoist} -C {dir} build tester --progress quiet")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .map_err(|e| e.to_string())?;
+    let peer_tag = format!("localhost/{name}:peer");
+    let runner = Runner { rounds: options.rounds };
+    let (h, p) = runner.compare(
+        || Ok(()),
+        &|| command(sh, &dir, hoist, &["build", "tester", "--progress", "quiet"]),
+        &|| {
+            let mut c = command(
+                sh,
+                &dir,
+                Path::new("docker"),
+                &["build", "--quiet", "--target", "tester", "-t", &peer_tag, "."],
+            );
+            c.env("DOCKER_BUILDKIT", "0");
+            c
+        },
+    )?;
+    let tags = [peer_tag, format!("localhost/{name}:v1.0.0-tester")];
+    let _ = cmd!(sh, "docker image rm --force {tags...}").quiet().ignore_stdout().ignore_stderr().run();
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(vec![Comparison {
+        name: "`build tester` with nothing changed (skip path)".into(),
+        hoist: h,
+        peer_name: "cached `docker build` (classic)".into(),
+        peer: p,
+        goal: Goal::FasterBy(5.0),
     }])
 }

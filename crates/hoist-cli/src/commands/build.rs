@@ -167,9 +167,15 @@ impl Build {
         // What exists already, here and in the registry (the source of truth).
         let engine = Engine::connect(&EngineConfig { builder, ..EngineConfig::default() })?;
         let local = engine.inspect(&primary)?.map(|image| image.labels);
-        let (remote, remote_unknown) = match ctx.registry()?.labels(&primary) {
-            Ok(found) => (found.map(|image| image.labels), None),
-            Err(error) => (None, Some(error.to_string().lines().next().unwrap_or_default().to_owned())),
+        // Without `--push`, an image here with the same inputs settles it: no registry round trip.
+        let local_is_current = local.as_ref().and_then(|l| l.get(hoist_pipeline::LABEL)) == Some(&inputs.digest);
+        let (remote, remote_unknown) = if local_is_current && !self.push {
+            (None, None)
+        } else {
+            match ctx.registry()?.labels(&primary) {
+                Ok(found) => (found.map(|image| image.labels), None),
+                Err(error) => (None, Some(error.to_string().lines().next().unwrap_or_default().to_owned())),
+            }
         };
         let decision = hoist_pipeline::decide(
             &self.step,
