@@ -425,7 +425,7 @@ fn group(digits: &str, sep: char, every: usize) -> String {
     let mut out = String::new();
     let n = digits.len();
     for (k, c) in digits.chars().enumerate() {
-        if k > 0 && (n - k) % every == 0 {
+        if k > 0 && (n - k).is_multiple_of(every) {
             out.push(sep);
         }
         out.push(c);
