@@ -83,7 +83,7 @@ fn unknown_keys_name_the_closest_known_key() {
     );
     check_error(
         "registry = \"r.example/app\"\n[foo]\nx = 1\n",
-        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`, `channels`, `gitops`",
+        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`, `channels`, `gitops`, `test`, `data-image`, `requirements`",
     );
 }
 
