@@ -131,6 +131,9 @@ pub struct Requirements {
     pub compose: String,
     /// The service the command runs in, with `compose run --rm` (`service`, default `web`).
     pub service: String,
+    /// The Dockerfile stage whose image hoist makes sure of and passes as `HOIST_IMAGE`
+    /// (`step`, default: `release-step`).
+    pub step: String,
     /// The lock command (`command`); `None`: not configured.
     pub command: Option<Vec<String>>,
     /// The user it runs as (`user`, `run -u`); `None`: the service's user.
@@ -314,6 +317,7 @@ struct RawServiceCommand {
 struct RawRequirements {
     compose: Option<String>,
     service: Option<String>,
+    step: Option<String>,
     command: Option<Vec<String>>,
     user: Option<String>,
     files: Option<Vec<PathBuf>>,
@@ -442,7 +446,7 @@ impl RawConfig {
         let gitops = self.gitops.resolve(&self.registry, &invalid)?;
         let test = self.test.resolve(&invalid)?;
         let data_image = self.data_image.resolve(&self.release_step, &invalid)?;
-        let requirements = self.requirements.resolve(&invalid)?;
+        let requirements = self.requirements.resolve(&self.release_step, &invalid)?;
         Ok(Config {
             test,
             data_image,
@@ -702,13 +706,18 @@ impl RawDataImage {
 }
 
 impl RawRequirements {
-    fn resolve(self, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Requirements, ConfigError> {
+    fn resolve(
+        self,
+        release_step: &str,
+        invalid: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<Requirements, ConfigError> {
         if let Some(command) = &self.command {
             check_command("requirements.command", command, invalid)?;
         }
         Ok(Requirements {
             compose: self.compose.unwrap_or_else(|| "ci".into()),
             service: self.service.unwrap_or_else(|| "web".into()),
+            step: self.step.unwrap_or_else(|| release_step.to_owned()),
             command: self.command,
             user: self.user.filter(|u| !u.is_empty()),
             files: self.files.unwrap_or_else(|| vec!["requirements.txt".into()]),

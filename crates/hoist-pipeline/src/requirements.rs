@@ -8,13 +8,17 @@ use hoist_config::Config;
 use serde::Serialize;
 
 use crate::error::PipelineError;
-use crate::image::Event;
+use hoist_image::{BuildRequest, Engine};
+
+use crate::image::{self, Event, ImageStep};
 use crate::runner::{self, Output, Signals};
-use crate::session::{self, ComposeEnv, Session};
+use crate::session::{self, ComposeEnv, Session, Teardown};
 
 /// What `regen-requirements` will run.
 #[derive(Clone, Debug, Serialize)]
 pub struct RequirementsPlan {
+    /// The image the service runs, and how it will be had.
+    pub image: ImageStep,
     /// The `[compose.NAME]` table.
     pub compose: String,
     /// The compose project name.
@@ -71,6 +75,7 @@ pub struct RequirementsReport {
 pub fn plan_requirements(
     config: &Config,
     compose: Compose,
+    image: ImageStep,
     env: ComposeEnv,
 ) -> Result<RequirementsPlan, PipelineError> {
     let req = &config.requirements;
@@ -85,6 +90,7 @@ pub fn plan_requirements(
     args.extend(command.iter().cloned());
     let argv = session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
     Ok(RequirementsPlan {
+        image,
         compose: req.compose.clone(),
         project: project.project.clone(),
         argv,
@@ -96,24 +102,35 @@ pub fn plan_requirements(
     })
 }
 
-/// Carries out `plan`: runs the command (output on stderr) and compares the files.
+/// Carries out `plan`: makes sure of the image (building with `request`), runs the command
+/// (output on stderr) and compares the files.
 pub fn regenerate_requirements(
+    engine: &Engine,
     plan: &RequirementsPlan,
+    request: &BuildRequest,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RequirementsReport, PipelineError> {
     runner::install_interrupt_handler();
+    image::ensure(engine, &plan.image, request, on_event)?;
+    runner::check_interrupted()?;
     let read = |path: &PathBuf| match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(PipelineError::Io { path: path.clone(), source }),
     };
     let before = plan.paths.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+    // `run --rm` removes its container but not the network and volumes it created: a project
+    // that was not up before is taken down afterwards, one that was is left as it was.
+    let teardown = (!plan.session.has_containers()?).then(|| Teardown::new(&plan.session));
     on_event(Event::Note(&format!("running {}", plan.argv.join(" "))));
     let args: Vec<&str> = plan.args.iter().map(String::as_str).collect();
     let code = plan.session.status(&args, Output::Stderr, Signals::Forward)?;
     runner::check_interrupted()?;
     if code != 0 {
         return Err(PipelineError::LockFailed { command: plan.command.clone(), code });
+    }
+    if let Some(teardown) = teardown {
+        teardown.finish()?;
     }
     let mut files = Vec::new();
     for ((file, path), before) in plan.files.iter().zip(&plan.paths).zip(before) {

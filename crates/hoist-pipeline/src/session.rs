@@ -98,6 +98,24 @@ impl Session {
         }
     }
 
+    /// Whether any container of the project exists (`ps -q -a` prints an id).
+    pub(crate) fn has_containers(&self) -> Result<bool, PipelineError> {
+        let args = ["ps", "-q", "-a"];
+        let mut command = self.command(&args)?;
+        command.stdin(std::process::Stdio::null());
+        let output = command.output().map_err(|e| PipelineError::Spawn {
+            command: self.argv(&args).unwrap_or_default().join(" "),
+            message: e.to_string(),
+        })?;
+        if !output.status.success() {
+            return Err(PipelineError::ComposeFailed {
+                command: self.argv(&args)?.join(" "),
+                code: output.status.code().unwrap_or(1),
+            });
+        }
+        Ok(!String::from_utf8_lossy(&output.stdout).trim().is_empty())
+    }
+
     /// `down --volumes --remove-orphans`, never interrupted by Ctrl-C.
     pub(crate) fn down(&self) -> Result<(), PipelineError> {
         let args = ["down", "--volumes", "--remove-orphans"];

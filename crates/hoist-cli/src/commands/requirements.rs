@@ -7,11 +7,17 @@ use std::process::ExitCode;
 use hoist_pipeline::{FileChange, RequirementsPlan, RequirementsReport};
 
 use crate::Ctx;
-use crate::commands::test::{compose_env, interrupted_or, print_plan};
+use crate::commands::build::Progress;
+use crate::commands::test::{
+    Drawer, build_request, compose_env, connect, image_step, interrupted_or, print_plan, write_image,
+};
 
 /// Run the dependency-lock command (`[requirements]`) in its service and report the changed files.
 #[derive(Debug, clap::Args)]
 pub(crate) struct RegenRequirements {
+    /// How to show image build and pull progress.
+    #[arg(long, value_enum, default_value = "auto")]
+    progress: Progress,
     /// Print the command and the files and run nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
@@ -24,17 +30,20 @@ impl RegenRequirements {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let config = ctx.config()?;
         let naming = ctx.naming()?;
-        let env = compose_env(&naming, &naming.step_image(&config.release_step).tags[0]);
+        let step = &config.requirements.step;
+        hoist_pipeline::check_stage(config, step, "requirements.step")?;
+        let engine = connect(ctx)?;
+        let image = image_step(ctx, &engine, &naming, step)?;
+        let env = compose_env(&naming, &image.reference);
         let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
-        let plan = hoist_pipeline::plan_requirements(config, compose, env)?;
+        let plan = hoist_pipeline::plan_requirements(config, compose, image, env)?;
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
-        let result = hoist_pipeline::regenerate_requirements(&plan, &mut |e| {
-            if let hoist_pipeline::Event::Note(note) = e {
-                eprintln!("regen-requirements: {note}");
-            }
-        });
+        let request = build_request(ctx, &naming, step)?;
+        let mut draw = Drawer::new(self.progress, "regen-requirements");
+        let result = hoist_pipeline::regenerate_requirements(&engine, &plan, &request, &mut |e| draw.event(e));
+        draw.finish();
         let report = match result {
             Ok(report) => report,
             Err(error) => return interrupted_or(error),
@@ -63,6 +72,7 @@ fn change_word(change: FileChange) -> &'static str {
 }
 
 fn write_plan(out: &mut dyn Write, plan: &RequirementsPlan) -> std::io::Result<()> {
+    write_image(out, &plan.image)?;
     writeln!(out, "run: {}", plan.argv.join(" "))?;
     for file in &plan.files {
         writeln!(out, "report: {file}")?;

@@ -5,6 +5,7 @@ mod channels;
 mod compose;
 mod deploy;
 mod errors;
+mod example;
 mod gitops;
 mod help;
 mod layers;
