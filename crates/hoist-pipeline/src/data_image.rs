@@ -266,3 +266,36 @@ fn write_archive(session: &Session, plan: &DataImagePlan) -> Result<u64, Pipelin
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_run::tests::{env, image, project, tail};
+
+    #[test]
+    fn the_sequence_of_the_original_without_shell_strings() {
+        let (dir, config) = project(
+            "[data-image]\nwait-for = [\"curl\", \"-f\", \"http://localhost:8983/\"]\nwait-attempts = 5\n[[data-image.steps]]\ncommand = [\"./init.sh\", \"--build\"]\n[[data-image.steps]]\nservice = \"data\"\ncommand = [\"solr\", \"commit\"]\n",
+        );
+        let plan = plan_data_image(
+            &config,
+            Compose::Standalone,
+            image("release"),
+            env(),
+            "r.example/app:v1.2.3-solr".into(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(tail(&plan.clean), "down --volumes --remove-orphans");
+        assert_eq!(tail(&plan.up), "up -d loader data");
+        let wait = plan.wait_for.as_ref().unwrap();
+        assert_eq!((tail(&wait.argv), wait.attempts), ("exec -T data curl -f http://localhost:8983/".to_owned(), 5));
+        let steps: Vec<String> = plan.steps.iter().map(|s| tail(s)).collect();
+        assert_eq!(steps, ["exec -T loader ./init.sh --build", "exec -T data solr commit"]);
+        assert_eq!(tail(&plan.archive.argv), "exec -T data tar czf - -C /var solr");
+        assert_eq!(plan.archive.path, "dist/var-solr.tgz");
+        assert_eq!(plan.archive_path, dir.path().join("dist/var-solr.tgz"));
+        assert_eq!((plan.stage.as_str(), plan.tag.as_str(), plan.push), ("solr", "r.example/app:v1.2.3-solr", true));
+        assert_eq!(plan.project, "solrbld");
+    }
+}

@@ -181,3 +181,82 @@ pub fn run_tests(
     }
     Ok(TestReport { plan: plan.clone(), image_id, suites: results, kept, exit_code })
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::image::ImageAction;
+
+    /// A project with compose files and `hoist.toml` text `extra`, parsed.
+    pub(crate) fn project(extra: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["docker-compose.yml", "docker-compose.ci.yml", "docker-compose.solr-build.yml"] {
+            std::fs::write(dir.path().join(file), "services: {}\n").unwrap();
+        }
+        let text = format!(
+            "registry = \"r.example/app\"\n[compose.ci]\nfiles = [\"docker-compose.yml\", \"docker-compose.ci.yml\"]\n[compose.solrbld]\nfiles = [\"docker-compose.solr-build.yml\"]\n{extra}"
+        );
+        let config = Config::parse(&text, &dir.path().join("hoist.toml")).unwrap();
+        (dir, config)
+    }
+
+    pub(crate) fn env() -> ComposeEnv {
+        ComposeEnv {
+            registry: "r.example/app".into(),
+            version: "v1.2.3".into(),
+            tag: "r.example/app:v1.2.3".into(),
+            image: "r.example/app:v1.2.3-tester".into(),
+        }
+    }
+
+    pub(crate) fn image(step: &str) -> ImageStep {
+        ImageStep {
+            step: step.into(),
+            reference: format!("r.example/app:v1.2.3-{step}"),
+            action: ImageAction::Build,
+            reason: "present neither locally nor in the registry".into(),
+        }
+    }
+
+    /// The argv with the compose prefix (program, files, project) cut off.
+    pub(crate) fn tail(argv: &[String]) -> String {
+        let at = argv.iter().position(|a| a == "-p").expect("a project name") + 2;
+        argv[at..].join(" ")
+    }
+
+    #[test]
+    fn suites_run_with_exec_in_the_service() {
+        let (_dir, config) = project(
+            "[test]\nservice = \"app\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\", \"-k\", \"not slow\"]\nuser = \"0\"\nenv = { TITLE = \"Code\", B = \"x y\" }\n[[test.suites]]\nname = \"browser\"\ncommand = [\"pytest\", \"browser.py\"]\nreported-only = true\n",
+        );
+        let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap();
+        assert_eq!(plan.up[0], "docker-compose");
+        assert_eq!(tail(&plan.up), "up -d");
+        assert_eq!(tail(&plan.suites[0].argv), "exec -T -u 0 -e B=x y -e TITLE=Code app pytest -k not slow");
+        assert_eq!(plan.suites[0].argv.iter().filter(|a| *a == "-e").count(), 2);
+        assert!(plan.suites[0].argv.contains(&"not slow".to_owned()), "one argument per value");
+        assert_eq!(tail(&plan.suites[1].argv), "exec -T app pytest browser.py");
+        assert!(plan.suites[1].reported_only);
+        assert_eq!(tail(plan.down.as_ref().unwrap()), "down --volumes --remove-orphans");
+        let kept = plan_test(&config, Compose::Plugin, image("tester"), env(), true).unwrap();
+        assert_eq!(kept.down, None);
+        assert_eq!(kept.up[..2], ["docker", "compose"]);
+    }
+
+    #[test]
+    fn refusals_say_what_to_add() {
+        let (_dir, config) = project("");
+        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no test suites are configured: add one to `hoist.toml`, for example `[[test.suites]]` with `name = \"code\"` and `command = [\"pytest\"]`"
+        );
+        let (_dir, config) =
+            project("[test]\ncompose = \"tests\"\n[[test.suites]]\nname = \"a\"\ncommand = [\"true\"]\n");
+        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no compose project `tests` (from `test.compose`) in `hoist.toml`: the configured ones are `ci`, `solrbld`; add `[compose.tests]` or name one of them"
+        );
+    }
+}
