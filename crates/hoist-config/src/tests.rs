@@ -459,3 +459,17 @@ fn pipeline_sections_refuse_bad_values() {
         "hoist.toml:3:1: bad value for `requirements.command`: a command needs at least a program, one argument per element: `command = [\"pytest\", \"--verbose\"]`",
     );
 }
+
+#[test]
+fn the_complete_example_of_the_docs_parses() {
+    let doc = include_str!("../../../docs/configuration.md");
+    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let config = Config::parse(&doc[start..end], Path::new("hoist.toml")).unwrap();
+    assert_eq!(config.test.suites.len(), 2);
+    assert_eq!(config.data_image.loader_service, "solr-loader");
+    assert!(config.requirements.command.is_some());
+    for key in ["reported-only", "wait-attempts", "data-path", "loader-service", "image-step", "requirements.step"] {
+        assert!(doc.contains(&format!("{key}`")), "docs/configuration.md does not document `{key}`");
+    }
+}
