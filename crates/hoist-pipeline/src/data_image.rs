@@ -55,6 +55,8 @@ pub struct DataImagePlan {
     archive_args: Vec<String>,
     #[serde(skip)]
     archive_path: PathBuf,
+    #[serde(skip)]
+    services: (String, String),
 }
 
 /// The readiness check.
@@ -151,6 +153,7 @@ pub fn plan_data_image(
         step_args,
         archive_args,
         archive_path: config.root().join(&data.archive),
+        services: (data.loader_service.clone(), data.data_service.clone()),
         session,
     })
 }
@@ -172,9 +175,9 @@ pub fn regenerate_data_image(
     runner::check_interrupted()?;
 
     let teardown = Teardown::new(session);
-    let up: Vec<&str> = plan.up[plan.up.len() - 4..].iter().map(String::as_str).collect();
-    on_event(Event::Note(&format!("starting `{}` and `{}`", up[2], up[3])));
-    session.check(&up)?;
+    let (loader, data) = (&plan.services.0, &plan.services.1);
+    on_event(Event::Note(&format!("starting `{loader}` and `{data}`")));
+    session.check(&["up", "-d", loader, data])?;
     if let Some(wait) = &plan.wait_for {
         wait_until_ready(session, plan, wait, on_event)?;
     }
