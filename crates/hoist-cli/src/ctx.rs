@@ -107,7 +107,15 @@ impl Ctx {
         let config = self.config()?;
         let overrides = self.overrides()?;
         let current = self.current_version_entry()?;
-        let naming = Naming::new(&config.registry, &config.version_prefix, &current.version)
+        if let Some(registry) = &overrides.registry
+            && !hoist_naming::is_valid_repository(registry)
+        {
+            anyhow::bail!(
+                "`HOIST_REGISTRY={registry}` is not an image repository such as `registry.example.com/app` (lowercase, no tag)"
+            );
+        }
+        let registry = overrides.registry.as_deref().unwrap_or(&config.registry);
+        let naming = Naming::new(registry, &config.version_prefix, &current.version)
             .with_context(|| {
                 format!(
                     "the version `{}` from `{}` cannot name an image",

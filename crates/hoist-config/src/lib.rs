@@ -38,7 +38,10 @@ use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
 pub use overrides::Overrides;
-pub use schema::{Builder, Channels, ComposeProject, Config, Deploy, Environment, Gitops};
+pub use schema::{
+    Builder, Channels, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Requirements, ServiceCommand,
+    Suite, Test,
+};
 
 /// The file name hoist looks for.
 pub const FILE_NAME: &str = "hoist.toml";

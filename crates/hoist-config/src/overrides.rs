@@ -10,12 +10,15 @@ use crate::Config;
 ///
 /// | value | variables |
 /// |---|---|
+/// | image repository | `HOIST_REGISTRY` |
 /// | cache registry | `HOIST_CACHE_REGISTRY`, `CACHE_REGISTRY` |
 /// | no cache export | `HOIST_NO_CACHE_TO`, `NO_CACHE_TO` |
 /// | pull-request number | `HOIST_PR`, then the variable named by `pr-variable` (`prNum`) |
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Overrides {
+    /// The image repository, replacing `registry` (for a CI or test registry).
+    pub registry: Option<String>,
     /// The cache registry repository, replacing `cache-registry`.
     pub cache_registry: Option<String>,
     /// Read the registry cache but do not write it.
@@ -29,6 +32,7 @@ impl Overrides {
     pub fn from_env(config: &Config, lookup: impl Fn(&str) -> Option<String>) -> Overrides {
         let get = |names: &[&str]| names.iter().find_map(|n| lookup(n).filter(|v| !v.is_empty()));
         Overrides {
+            registry: get(&["HOIST_REGISTRY"]),
             cache_registry: get(&["HOIST_CACHE_REGISTRY", "CACHE_REGISTRY"]),
             no_cache_to: get(&["HOIST_NO_CACHE_TO", "NO_CACHE_TO"]).is_some(),
             pr: get(&["HOIST_PR", config.pr_variable.as_str()]),

@@ -47,6 +47,99 @@ pub struct Config {
     pub channels: Channels,
     /// GitOps write-back (`[gitops]`).
     pub gitops: Gitops,
+    /// The `test` target (`[test]`).
+    pub test: Test,
+    /// The `regen-solr-image` target (`[data-image]`).
+    pub data_image: DataImage,
+    /// The `regen-requirements` target (`[requirements]`).
+    pub requirements: Requirements,
+}
+
+/// How `test` runs the test suites in a compose project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Test {
+    /// The `[compose.NAME]` project the tests run in (`compose`, default `ci`).
+    pub compose: String,
+    /// The service the suites run in (`service`, default `web`).
+    pub service: String,
+    /// The Dockerfile stage whose image the service runs (`step`, default `tester`).
+    pub step: String,
+    /// The suites, in order (`[[test.suites]]`).
+    pub suites: Vec<Suite>,
+}
+
+/// One test suite: a command run with `compose exec -T SERVICE COMMAND…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Suite {
+    /// Its name, in reports (`name`, required).
+    pub name: String,
+    /// The command, one argument per element (`command`, required).
+    pub command: Vec<String>,
+    /// Report its result but never fail the target on it (`reported-only`, default false).
+    pub reported_only: bool,
+    /// The user it runs as (`user`, `exec -u`); `None`: the service's user.
+    pub user: Option<String>,
+    /// Extra environment variables (`env`, `exec -e`).
+    pub env: BTreeMap<String, String>,
+}
+
+/// A command run in a compose service: `compose exec -T SERVICE COMMAND…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceCommand {
+    /// The service (`service`, default: the loader service).
+    pub service: String,
+    /// The command, one argument per element (`command`, required).
+    pub command: Vec<String>,
+}
+
+/// How `regen-solr-image` regenerates the data image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DataImage {
+    /// The `[compose.NAME]` project that loads the data (`compose`, default `solrbld`).
+    pub compose: String,
+    /// The service that runs the loading commands (`loader-service`, default `loader`).
+    pub loader_service: String,
+    /// The service that holds the data (`data-service`, default `data`).
+    pub data_service: String,
+    /// The Dockerfile stage the loader service runs (`image-step`, default: `release-step`).
+    pub image_step: String,
+    /// Run in the data service until it succeeds, before the steps (`wait-for`); `None`: no wait.
+    pub wait_for: Option<Vec<String>>,
+    /// How many times `wait-for` is tried, one second apart (`wait-attempts`, default 60).
+    pub wait_attempts: u32,
+    /// The loading commands, in order (`[[data-image.steps]]`).
+    pub steps: Vec<ServiceCommand>,
+    /// The directory archived out of the data service (`data-path`, default `/var/solr`).
+    pub data_path: String,
+    /// The archive written in the project, a gzipped tar (`archive`, default `dist/var-solr.tgz`).
+    pub archive: PathBuf,
+    /// The Dockerfile stage that bakes the archive in (`stage`, default `solr`).
+    pub stage: String,
+    /// The image is tagged `TAG-SUFFIX` (`suffix`, default `solr`).
+    pub suffix: String,
+}
+
+/// How `regen-requirements` regenerates the pinned dependency files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Requirements {
+    /// The `[compose.NAME]` project (`compose`, default `ci`).
+    pub compose: String,
+    /// The service the command runs in, with `compose run --rm` (`service`, default `web`).
+    pub service: String,
+    /// The Dockerfile stage whose image hoist makes sure of and passes as `HOIST_IMAGE`
+    /// (`step`, default: `release-step`).
+    pub step: String,
+    /// The lock command (`command`); `None`: not configured.
+    pub command: Option<Vec<String>>,
+    /// The user it runs as (`user`, `run -u`); `None`: the service's user.
+    pub user: Option<String>,
+    /// The files reported as changed or unchanged (`files`, default `["requirements.txt"]`).
+    pub files: Vec<PathBuf>,
 }
 
 /// Where `release CHANNEL` and `diff CHANNEL` find channel files.
@@ -165,6 +258,69 @@ pub(crate) struct RawConfig {
     channels: RawChannels,
     #[serde(default)]
     gitops: RawGitops,
+    #[serde(default)]
+    test: RawTest,
+    #[serde(default)]
+    data_image: RawDataImage,
+    #[serde(default)]
+    requirements: RawRequirements,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTest {
+    compose: Option<String>,
+    service: Option<String>,
+    step: Option<String>,
+    #[serde(default)]
+    suites: Vec<RawSuite>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSuite {
+    name: String,
+    command: Vec<String>,
+    #[serde(default)]
+    reported_only: bool,
+    user: Option<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDataImage {
+    compose: Option<String>,
+    loader_service: Option<String>,
+    data_service: Option<String>,
+    image_step: Option<String>,
+    wait_for: Option<Vec<String>>,
+    wait_attempts: Option<u32>,
+    #[serde(default)]
+    steps: Vec<RawServiceCommand>,
+    data_path: Option<String>,
+    archive: Option<PathBuf>,
+    stage: Option<String>,
+    suffix: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawServiceCommand {
+    service: Option<String>,
+    command: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRequirements {
+    compose: Option<String>,
+    service: Option<String>,
+    step: Option<String>,
+    command: Option<Vec<String>>,
+    user: Option<String>,
+    files: Option<Vec<PathBuf>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -288,7 +444,13 @@ impl RawConfig {
         let deploy = self.deploy.resolve(&self.release_step, &invalid)?;
         let channels = Channels { dir: self.channels.dir.unwrap_or_else(|| "channels".into()) };
         let gitops = self.gitops.resolve(&self.registry, &invalid)?;
+        let test = self.test.resolve(&invalid)?;
+        let data_image = self.data_image.resolve(&self.release_step, &invalid)?;
+        let requirements = self.requirements.resolve(&self.release_step, &invalid)?;
         Ok(Config {
+            test,
+            data_image,
+            requirements,
             deploy,
             channels,
             gitops,
@@ -429,6 +591,136 @@ impl RawGitops {
             retries: self.retries.unwrap_or(3),
             environments,
             values: self.values,
+        })
+    }
+}
+
+/// The largest `data-image.wait-attempts`: ten minutes of waiting, one second apart.
+const MAX_WAIT_ATTEMPTS: u32 = 600;
+
+fn check_command(
+    key: &str,
+    command: &[String],
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    if command.first().is_none_or(|program| program.is_empty()) {
+        return Err(invalid(
+            key,
+            "a command needs at least a program, one argument per element: `command = [\"pytest\", \"--verbose\"]`"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+impl RawTest {
+    fn resolve(self, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Test, ConfigError> {
+        let mut suites: Vec<Suite> = Vec::new();
+        for raw in self.suites {
+            if raw.name.is_empty() || suites.iter().any(|s| s.name == raw.name) {
+                return Err(invalid(
+                    "test.suites",
+                    format!("suite names must be distinct and not empty: `{}` is not", raw.name),
+                ));
+            }
+            check_command("test.suites", &raw.command, invalid)?;
+            suites.push(Suite {
+                name: raw.name,
+                command: raw.command,
+                reported_only: raw.reported_only,
+                user: raw.user.filter(|u| !u.is_empty()),
+                env: raw.env,
+            });
+        }
+        Ok(Test {
+            compose: self.compose.unwrap_or_else(|| "ci".into()),
+            service: self.service.unwrap_or_else(|| "web".into()),
+            step: self.step.unwrap_or_else(|| "tester".into()),
+            suites,
+        })
+    }
+}
+
+impl RawDataImage {
+    fn resolve(
+        self,
+        release_step: &str,
+        invalid: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<DataImage, ConfigError> {
+        let loader_service = self.loader_service.unwrap_or_else(|| "loader".into());
+        let mut steps = Vec::new();
+        for raw in self.steps {
+            check_command("data-image.steps", &raw.command, invalid)?;
+            steps.push(ServiceCommand {
+                service: raw.service.unwrap_or_else(|| loader_service.clone()),
+                command: raw.command,
+            });
+        }
+        if let Some(wait_for) = &self.wait_for {
+            check_command("data-image.wait-for", wait_for, invalid)?;
+        }
+        let wait_attempts = self.wait_attempts.unwrap_or(60);
+        if wait_attempts == 0 || wait_attempts > MAX_WAIT_ATTEMPTS {
+            return Err(invalid(
+                "data-image.wait-attempts",
+                format!("{wait_attempts} is out of range: use 1 to {MAX_WAIT_ATTEMPTS} (one attempt per second)"),
+            ));
+        }
+        let data_path = self.data_path.unwrap_or_else(|| "/var/solr".into());
+        if !data_path.starts_with('/') || data_path == "/" {
+            return Err(invalid(
+                "data-image.data-path",
+                format!(
+                    "`{data_path}` is not an absolute directory below `/` in the data service, such as `/var/solr`"
+                ),
+            ));
+        }
+        let archive = self.archive.unwrap_or_else(|| "dist/var-solr.tgz".into());
+        if archive.is_absolute() || archive.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return Err(invalid(
+                "data-image.archive",
+                format!(
+                    "`{}` is not a path inside the project: the Dockerfile stage reads it from the build context",
+                    archive.display()
+                ),
+            ));
+        }
+        let suffix = self.suffix.unwrap_or_else(|| "solr".into());
+        if suffix.is_empty() || !suffix.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+            return Err(invalid("data-image.suffix", format!("`{suffix}` cannot end an image tag")));
+        }
+        Ok(DataImage {
+            compose: self.compose.unwrap_or_else(|| "solrbld".into()),
+            data_service: self.data_service.unwrap_or_else(|| "data".into()),
+            loader_service,
+            image_step: self.image_step.unwrap_or_else(|| release_step.to_owned()),
+            wait_for: self.wait_for,
+            wait_attempts,
+            steps,
+            data_path,
+            archive,
+            stage: self.stage.unwrap_or_else(|| "solr".into()),
+            suffix,
+        })
+    }
+}
+
+impl RawRequirements {
+    fn resolve(
+        self,
+        release_step: &str,
+        invalid: &dyn Fn(&str, String) -> ConfigError,
+    ) -> Result<Requirements, ConfigError> {
+        if let Some(command) = &self.command {
+            check_command("requirements.command", command, invalid)?;
+        }
+        Ok(Requirements {
+            compose: self.compose.unwrap_or_else(|| "ci".into()),
+            service: self.service.unwrap_or_else(|| "web".into()),
+            step: self.step.unwrap_or_else(|| release_step.to_owned()),
+            command: self.command,
+            user: self.user.filter(|u| !u.is_empty()),
+            files: self.files.unwrap_or_else(|| vec!["requirements.txt".into()]),
         })
     }
 }

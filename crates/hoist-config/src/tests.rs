@@ -83,7 +83,7 @@ fn unknown_keys_name_the_closest_known_key() {
     );
     check_error(
         "registry = \"r.example/app\"\n[foo]\nx = 1\n",
-        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`, `channels`, `gitops`",
+        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`, `channels`, `gitops`, `test`, `data-image`, `requirements`",
     );
 }
 
@@ -185,9 +185,12 @@ fn environment_overrides() {
     );
     assert_eq!(o.cache_registry.as_deref(), Some("h.example/y"), "HOIST_* wins");
     assert_eq!(o.pr.as_deref(), Some("9"));
-    let o = Overrides::from_env(&config, env(&[("NO_CACHE_TO", ""), ("PR", "")]));
+    let o = Overrides::from_env(&config, env(&[("NO_CACHE_TO", ""), ("PR", ""), ("HOIST_REGISTRY", "")]));
     assert!(!o.no_cache_to, "an empty value is unset");
     assert_eq!(o.pr, None);
+    assert_eq!(o.registry, None);
+    let o = Overrides::from_env(&config, env(&[("HOIST_REGISTRY", "127.0.0.1:5000/app")]));
+    assert_eq!(o.registry.as_deref(), Some("127.0.0.1:5000/app"));
 }
 
 #[test]
@@ -320,4 +323,153 @@ fn channels_and_gitops_errors() {
         "registry = \"r.example/app\"\n[gitops]\nenvironments = [\"a b\"]\n",
         "hoist.toml:3:1: bad value for `gitops.environments`: `a b` cannot name a directory of the releases repository: use letters, digits, `-`, `_` and `.`",
     );
+}
+
+#[test]
+fn pipeline_sections_default() {
+    let config =
+        Config::parse("registry = \"r.example/app\"\nrelease-step = \"runtime\"\n", Path::new("hoist.toml")).unwrap();
+    assert_eq!(
+        (config.test.compose.as_str(), config.test.service.as_str(), config.test.step.as_str()),
+        ("ci", "web", "tester")
+    );
+    assert!(config.test.suites.is_empty());
+    let data = &config.data_image;
+    assert_eq!(
+        (data.compose.as_str(), data.loader_service.as_str(), data.data_service.as_str(), data.image_step.as_str()),
+        ("solrbld", "loader", "data", "runtime")
+    );
+    assert_eq!((data.wait_for.as_ref(), data.wait_attempts), (None, 60));
+    assert_eq!((data.data_path.as_str(), data.archive.as_path()), ("/var/solr", Path::new("dist/var-solr.tgz")));
+    assert_eq!((data.stage.as_str(), data.suffix.as_str()), ("solr", "solr"));
+    assert!(data.steps.is_empty());
+    let req = &config.requirements;
+    assert_eq!((req.compose.as_str(), req.service.as_str(), req.step.as_str()), ("ci", "web", "runtime"));
+    assert_eq!((req.command.as_ref(), req.user.as_ref()), (None, None));
+    assert_eq!(req.files, [Path::new("requirements.txt")]);
+}
+
+#[test]
+fn pipeline_sections_every_key() {
+    let text = r#"
+registry = "r.example/app"
+
+[test]
+compose = "ci2"
+service = "app"
+step = "test"
+
+[[test.suites]]
+name = "code"
+command = ["pytest", "--verbose"]
+user = "0"
+env = { pytest_report_title = "Code" }
+
+[[test.suites]]
+name = "browser"
+command = ["pytest", "browser_tests.py"]
+reported-only = true
+
+[data-image]
+compose = "build"
+loader-service = "web"
+data-service = "solr"
+image-step = "release"
+wait-for = ["curl", "-f", "http://localhost:8983/solr/"]
+wait-attempts = 5
+data-path = "/var/lib/solr"
+archive = "out/data.tgz"
+stage = "search"
+suffix = "search"
+
+[[data-image.steps]]
+command = ["./init.sh"]
+
+[[data-image.steps]]
+service = "solr"
+command = ["solr", "commit"]
+
+[requirements]
+compose = "dev"
+service = "app"
+step = "dev"
+command = ["pip-compile", "requirements.in"]
+user = "1000"
+files = ["requirements.txt", "requirements-prod.txt"]
+"#;
+    let config = Config::parse(text, Path::new("hoist.toml")).unwrap();
+    let test = &config.test;
+    assert_eq!((test.compose.as_str(), test.service.as_str(), test.step.as_str()), ("ci2", "app", "test"));
+    assert_eq!(test.suites[0].command, ["pytest", "--verbose"]);
+    assert_eq!(test.suites[0].user.as_deref(), Some("0"));
+    assert_eq!(test.suites[0].env["pytest_report_title"], "Code");
+    assert!(!test.suites[0].reported_only);
+    assert!(test.suites[1].reported_only);
+    let data = &config.data_image;
+    assert_eq!((data.loader_service.as_str(), data.data_service.as_str()), ("web", "solr"));
+    assert_eq!(
+        data.wait_for.as_deref(),
+        Some(&["curl".to_owned(), "-f".into(), "http://localhost:8983/solr/".into()][..])
+    );
+    assert_eq!(data.wait_attempts, 5);
+    assert_eq!((data.steps[0].service.as_str(), data.steps[1].service.as_str()), ("web", "solr"));
+    assert_eq!((data.data_path.as_str(), data.archive.as_path()), ("/var/lib/solr", Path::new("out/data.tgz")));
+    assert_eq!((data.stage.as_str(), data.suffix.as_str(), data.compose.as_str()), ("search", "search", "build"));
+    let req = &config.requirements;
+    assert_eq!(req.command.as_deref(), Some(&["pip-compile".to_owned(), "requirements.in".into()][..]));
+    assert_eq!((req.user.as_deref(), req.step.as_str(), req.compose.as_str()), (Some("1000"), "dev", "dev"));
+    assert_eq!(req.files.len(), 2);
+}
+
+#[test]
+fn pipeline_sections_refuse_bad_values() {
+    let base = "registry = \"r.example/app\"\n";
+    check_error(
+        &format!("{base}[[test.suites]]\nname = \"code\"\ncommand = []\n"),
+        "hoist.toml:2:8: bad value for `test.suites`: a command needs at least a program, one argument per element: `command = [\"pytest\", \"--verbose\"]`",
+    );
+    check_error(
+        &format!(
+            "{base}[[test.suites]]\nname = \"a\"\ncommand = [\"x\"]\n[[test.suites]]\nname = \"a\"\ncommand = [\"y\"]\n"
+        ),
+        "hoist.toml:2:8: bad value for `test.suites`: suite names must be distinct and not empty: `a` is not",
+    );
+    check_error(
+        &format!("{base}[[test.suites]]\nname = \"a\"\ncommand = \"pytest -v\"\n"),
+        "hoist.toml:4:11: bad value for `test.suites.command`: found string \"pytest -v\", expected an array",
+    );
+    check_error(
+        &format!("{base}[data-image]\nwait-attempts = 0\n"),
+        "hoist.toml:3:1: bad value for `data-image.wait-attempts`: 0 is out of range: use 1 to 600 (one attempt per second)",
+    );
+    check_error(
+        &format!("{base}[data-image]\narchive = \"../x.tgz\"\n"),
+        "hoist.toml:3:1: bad value for `data-image.archive`: `../x.tgz` is not a path inside the project: the Dockerfile stage reads it from the build context",
+    );
+    check_error(
+        &format!("{base}[data-image]\ndata-path = \"var/solr\"\n"),
+        "hoist.toml:3:1: bad value for `data-image.data-path`: `var/solr` is not an absolute directory below `/` in the data service, such as `/var/solr`",
+    );
+    check_error(
+        &format!("{base}[data-image]\nsufix = \"solr\"\n"),
+        "hoist.toml:3:1: unknown key `data-image.sufix`: did you mean `suffix`?",
+    );
+    check_error(
+        &format!("{base}[requirements]\ncommand = [\"\"]\n"),
+        "hoist.toml:3:1: bad value for `requirements.command`: a command needs at least a program, one argument per element: `command = [\"pytest\", \"--verbose\"]`",
+    );
+}
+
+#[test]
+fn the_complete_example_of_the_docs_parses() {
+    let doc = include_str!("../../../docs/configuration.md");
+    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let config = Config::parse(&doc[start..end], Path::new("hoist.toml")).unwrap();
+    assert_eq!(config.test.suites.len(), 2);
+    assert_eq!(config.data_image.loader_service, "solr-loader");
+    assert!(config.requirements.command.is_some());
+    for key in ["reported-only", "wait-attempts", "data-path", "loader-service", "image-step", "requirements.step"] {
+        assert!(doc.contains(&format!("{key}`")), "docs/configuration.md does not document `{key}`");
+    }
 }

@@ -45,7 +45,14 @@ pub struct Found<'a> {
 }
 
 /// Decides what to do for `step`, whose primary tag is `tag`, given what is `found`.
-pub fn decide(step: &str, tag: &str, inputs: &InputDigest, found: Found<'_>, push: bool, force: bool) -> Decision {
+pub fn decide_build(
+    step: &str,
+    tag: &str,
+    inputs: &InputDigest,
+    found: Found<'_>,
+    push: bool,
+    force: bool,
+) -> Decision {
     let Found { local, remote, remote_unknown } = found;
     let same = |labels: Option<&BTreeMap<String, String>>| labels.and_then(|l| l.get(LABEL)) == Some(&inputs.digest);
     let short = short(&inputs.digest);
@@ -137,7 +144,7 @@ mod tests {
         let now = inputs("d", "c", "a");
         let (l, r) = (local.map(InputDigest::labels), remote.map(InputDigest::labels));
         let found = Found { local: l.as_ref(), remote: r.as_ref(), remote_unknown: None };
-        let d = decide("tester", "reg/app:v1-tester", &now, found, push, false);
+        let d = decide_build("tester", "reg/app:v1-tester", &now, found, push, false);
         assert_eq!((d.action, d.reason.as_str()), expected);
     }
 
@@ -205,7 +212,7 @@ mod tests {
         );
         assert_eq!((d.action, d.reason.as_str()), (BuildAction::Build, "built: `--force`"));
         let foreign = BTreeMap::from([("maintainer".to_owned(), "someone".to_owned())]);
-        let d = decide("tester", "t", &now, Found { remote: Some(&foreign), ..Found::default() }, true, false);
+        let d = decide_build("tester", "t", &now, Found { remote: Some(&foreign), ..Found::default() }, true, false);
         assert_eq!(d.reason, "built: `t` was not built by hoist (it has no input digest)");
         let d = decide(
             "tester",

@@ -1,12 +1,162 @@
+//! Every way the `test`, `regen-solr-image` and `regen-requirements` targets can fail.
+
 use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// A pipeline step that could not be planned or carried out.
+/// A pipeline target that cannot go on, with what to do about it.
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum PipelineError {
     /// A file of the build context cannot be read.
     #[error("cannot read `{}` of the build context: {source}", path.display())]
-    Context { path: PathBuf, source: std::io::Error },
+    Context {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A target names a compose project that `hoist.toml` does not configure.
+    #[error("no compose project `{name}` (from `{key}`) in `hoist.toml`: {}", known_text(known, name))]
+    NoComposeProject {
+        /// The project name asked for.
+        name: String,
+        /// The key that names it, e.g. `test.compose`.
+        key: String,
+        /// The configured projects.
+        known: Vec<String>,
+    },
+    /// `test` without a suite.
+    #[error(
+        "no test suites are configured: add one to `hoist.toml`, for example `[[test.suites]]` with `name = \"code\"` and `command = [\"pytest\"]`"
+    )]
+    NoSuites,
+    /// `regen-requirements` without a command.
+    #[error(
+        "no dependency-lock command is configured: set `command` in the `[requirements]` table of `hoist.toml`, for example `command = [\"pip-compile\", \"requirements.in\"]`"
+    )]
+    NoRequirementsCommand,
+    /// A target needs a Dockerfile stage that does not exist.
+    #[error("`{step}` (from `{key}`) is not a stage of `{}`: the stages are {}", dockerfile.display(), ticked(stages))]
+    NotAStage {
+        /// The stage asked for.
+        step: String,
+        /// The key that names it.
+        key: String,
+        /// The Dockerfile.
+        dockerfile: PathBuf,
+        /// Its stages.
+        stages: Vec<String>,
+    },
+    /// The Dockerfile cannot be read.
+    #[error(transparent)]
+    Dockerfile(#[from] hoist_dockerfile::DockerfileError),
+    /// Compose is missing or a compose file is.
+    #[error(transparent)]
+    Compose(#[from] hoist_compose::ComposeError),
+    /// The engine or registry failed.
+    #[error(transparent)]
+    Image(#[from] hoist_image::ImageError),
+    /// A program could not be started.
+    #[error("cannot run `{command}`: {message}")]
+    Spawn {
+        /// The command line.
+        command: String,
+        /// Why.
+        message: String,
+    },
+    /// A compose command of the pipeline (not a configured one) failed.
+    #[error("`{command}` failed with exit code {code}: its output is above")]
+    ComposeFailed {
+        /// The command line.
+        command: String,
+        /// Its exit code.
+        code: i32,
+    },
+    /// A configured step of the data image failed.
+    #[error(
+        "the data step `{}` in service `{service}` failed with exit code {code}: its output is above; the compose project was taken down",
+        command.join(" ")
+    )]
+    StepFailed {
+        /// The service it ran in.
+        service: String,
+        /// The configured command.
+        command: Vec<String>,
+        /// Its exit code.
+        code: i32,
+    },
+    /// The data service never became ready.
+    #[error(
+        "the data service `{service}` was not ready after {attempts} attempts of `{}` one second apart: raise `data-image.wait-attempts` or check `compose logs {service}`",
+        command.join(" ")
+    )]
+    NotReady {
+        /// The data service.
+        service: String,
+        /// The readiness command.
+        command: Vec<String>,
+        /// How many times it was tried.
+        attempts: u32,
+    },
+    /// The dependency-lock command failed.
+    #[error("the dependency-lock command `{}` failed with exit code {code}: its output is above", command.join(" "))]
+    LockFailed {
+        /// The configured command.
+        command: Vec<String>,
+        /// Its exit code.
+        code: i32,
+    },
+    /// The archive of the data directory could not be written.
+    #[error("cannot write the data archive `{}`: {message}", path.display())]
+    Archive {
+        /// The archive.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("cannot access `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The user pressed Ctrl-C (or the process got SIGTERM); what was started was torn down.
+    #[error("interrupted by {}: the compose project was taken down", signal_name(*signal))]
+    Interrupted {
+        /// The signal number.
+        signal: i32,
+    },
+}
+
+impl PipelineError {
+    /// The exit status hoist ends with for this error: `128 + signal` when interrupted, else 1.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PipelineError::Interrupted { signal } => u8::try_from(128 + signal).unwrap_or(130),
+            _ => 1,
+        }
+    }
+}
+
+fn known_text(known: &[String], name: &str) -> String {
+    if known.is_empty() {
+        format!("add a `[compose.{name}]` table with its `files`")
+    } else {
+        format!("the configured ones are {}; add `[compose.{name}]` or name one of them", ticked(known))
+    }
+}
+
+fn ticked(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn signal_name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGINT => "Ctrl-C (SIGINT)",
+        libc::SIGTERM => "SIGTERM",
+        _ => "a signal",
+    }
 }

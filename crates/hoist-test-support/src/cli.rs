@@ -33,6 +33,7 @@ impl Hoist {
             "HOIST_PR",
             "HOIST_CACHE_REGISTRY",
             "HOIST_NO_CACHE_TO",
+            "HOIST_REGISTRY",
             "GITHUB_STEP_SUMMARY",
             "GITHUB_OUTPUT",
         ] {

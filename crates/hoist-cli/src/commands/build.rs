@@ -177,7 +177,7 @@ impl Build {
                 Err(error) => (None, Some(error.to_string().lines().next().unwrap_or_default().to_owned())),
             }
         };
-        let decision = hoist_pipeline::decide(
+        let decision = hoist_pipeline::decide_build(
             &self.step,
             &primary,
             &inputs,

@@ -6,11 +6,14 @@ pub(crate) mod bump_my_version;
 pub(crate) mod channels;
 pub(crate) mod completions;
 pub(crate) mod compose;
+pub(crate) mod data_image;
 pub(crate) mod deploy;
 pub(crate) mod exists;
 pub(crate) mod gitops;
 pub(crate) mod layers;
 pub(crate) mod naming;
+pub(crate) mod requirements;
+pub(crate) mod test;
 
 use std::io::Write;
 

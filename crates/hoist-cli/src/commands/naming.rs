@@ -34,7 +34,9 @@ impl Tag {
 impl Registry {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         // The registry needs no version: a project without `.bumpversion.toml` can ask for it.
-        print_line(&ctx.config()?.registry)?;
+        // `HOIST_REGISTRY` wins over `registry`, as it does for every image name.
+        let overrides = ctx.overrides()?;
+        print_line(overrides.registry.as_deref().unwrap_or(&ctx.config()?.registry))?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -7,6 +7,7 @@ mod channels;
 mod compose;
 mod deploy;
 mod errors;
+mod example;
 mod gitops;
 mod help;
 mod layers;

@@ -1,0 +1,304 @@
+//! `regen-solr-image`: regenerate a data image. The data-build compose project starts clean,
+//! the loader fills the data service, the data directory is archived into the project, a
+//! Dockerfile stage bakes the archive in, and the image is tagged `TAG-SUFFIX` and pushed.
+//! The project is taken down on success, on failure and on Ctrl-C.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hoist_compose::Compose;
+use hoist_config::Config;
+use hoist_image::{BuildRequest, Engine};
+use serde::Serialize;
+
+use crate::error::PipelineError;
+use crate::image::{self, Event, ImageStep};
+use crate::runner::{self, Output, Signals};
+use crate::session::{self, ComposeEnv, Session, Teardown};
+
+/// Everything `regen-solr-image` will do, decided before anything is started.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataImagePlan {
+    /// The image the loader and data services run, and how it will be had.
+    pub image: ImageStep,
+    /// The `[compose.NAME]` table.
+    pub compose: String,
+    /// The compose project name.
+    pub project: String,
+    /// The variables compose gets.
+    pub env: ComposeEnv,
+    /// First, `compose … down --volumes`: a clean start.
+    pub clean: Vec<String>,
+    /// `compose … up -d LOADER DATA`.
+    pub up: Vec<String>,
+    /// The readiness check, tried until it succeeds.
+    pub wait_for: Option<WaitFor>,
+    /// The loading commands.
+    pub steps: Vec<Vec<String>>,
+    /// The archive of the data directory.
+    pub archive: PlannedArchive,
+    /// `compose … down --volumes`, before the build.
+    pub down: Vec<String>,
+    /// The Dockerfile stage that bakes the archive in.
+    pub stage: String,
+    /// The image's tag, `TAG-SUFFIX`.
+    pub tag: String,
+    /// Whether the tag is pushed.
+    pub push: bool,
+    #[serde(skip)]
+    session: Session,
+    #[serde(skip)]
+    wait_args: Vec<String>,
+    #[serde(skip)]
+    step_args: Vec<(String, Vec<String>)>,
+    #[serde(skip)]
+    archive_args: Vec<String>,
+    #[serde(skip)]
+    archive_path: PathBuf,
+    #[serde(skip)]
+    services: (String, String),
+}
+
+/// The readiness check.
+#[derive(Clone, Debug, Serialize)]
+pub struct WaitFor {
+    /// The command line.
+    pub argv: Vec<String>,
+    /// How many times it is tried, one second apart.
+    pub attempts: u32,
+}
+
+/// How the archive is made.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedArchive {
+    /// The directory in the data service.
+    pub source: String,
+    /// The file in the project.
+    pub path: String,
+    /// The command whose standard output hoist writes to `path`.
+    pub argv: Vec<String>,
+}
+
+/// What `regen-solr-image` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataImageReport {
+    /// The plan it carried out.
+    pub plan: DataImagePlan,
+    /// The size of the archive in bytes.
+    pub archive_bytes: u64,
+    /// The data image's id.
+    pub image_id: String,
+    /// The registry digest, when pushed.
+    pub digest: Option<String>,
+}
+
+/// Plans `regen-solr-image` for `config` (`[data-image]`): `image` is the loader's image step,
+/// `tag` the image's tag (`TAG-SUFFIX`).
+pub fn plan_data_image(
+    config: &Config,
+    compose: Compose,
+    image: ImageStep,
+    env: ComposeEnv,
+    tag: String,
+    push: bool,
+) -> Result<DataImagePlan, PipelineError> {
+    let data = &config.data_image;
+    let project = session::project(config, &data.compose, "data-image.compose")?;
+    let session = Session::new(compose, config.root(), project, env.clone());
+    let strings = |args: Vec<&str>| args.into_iter().map(str::to_owned).collect::<Vec<String>>();
+    let argv = |args: &[String]| session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    let wait_args = data
+        .wait_for
+        .as_ref()
+        .map(|command| strings(Session::exec_args(&data.data_service, None, &[], command)))
+        .unwrap_or_default();
+    let wait_for = match &data.wait_for {
+        Some(_) => Some(WaitFor { argv: argv(&wait_args)?, attempts: data.wait_attempts }),
+        None => None,
+    };
+    let mut steps = Vec::new();
+    let mut step_args = Vec::new();
+    for step in &data.steps {
+        let args = strings(Session::exec_args(&step.service, None, &[], &step.command));
+        steps.push(argv(&args)?);
+        step_args.push((step.service.clone(), args));
+    }
+    let source = Path::new(&data.data_path);
+    let parent = source.parent().map_or_else(|| "/".to_owned(), |p| p.display().to_string());
+    let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tar: Vec<String> = strings(vec!["tar", "czf", "-", "-C", &parent, &name]);
+    let archive_args = strings(Session::exec_args(&data.data_service, None, &[], &tar));
+    let archive = PlannedArchive {
+        source: data.data_path.clone(),
+        path: data.archive.display().to_string(),
+        argv: argv(&archive_args)?,
+    };
+    let down = session.argv(&["down", "--volumes", "--remove-orphans"])?;
+    Ok(DataImagePlan {
+        image,
+        compose: data.compose.clone(),
+        project: project.project.clone(),
+        env,
+        clean: down.clone(),
+        up: session.argv(&["up", "-d", &data.loader_service, &data.data_service])?,
+        wait_for,
+        steps,
+        archive,
+        down,
+        stage: data.stage.clone(),
+        tag,
+        push,
+        wait_args,
+        step_args,
+        archive_args,
+        archive_path: config.root().join(&data.archive),
+        services: (data.loader_service.clone(), data.data_service.clone()),
+        session,
+    })
+}
+
+/// Carries out `plan`. `request` builds the loader image when it is missing and, with the
+/// stage and tag of the plan, the data image.
+pub fn regenerate_data_image(
+    engine: &Engine,
+    plan: &DataImagePlan,
+    request: &BuildRequest,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<DataImageReport, PipelineError> {
+    runner::install_interrupt_handler();
+    let session = &plan.session;
+    on_event(Event::Note(&format!("removing what a previous run left in compose project `{}`", session.name())));
+    session.down()?;
+    runner::check_interrupted()?;
+    image::ensure(engine, &plan.image, request, on_event)?;
+    runner::check_interrupted()?;
+
+    let teardown = Teardown::new(session);
+    let (loader, data) = (&plan.services.0, &plan.services.1);
+    on_event(Event::Note(&format!("starting `{loader}` and `{data}`")));
+    session.check(&["up", "-d", loader, data])?;
+    if let Some(wait) = &plan.wait_for {
+        wait_until_ready(session, plan, wait, on_event)?;
+    }
+    for (service, args) in &plan.step_args {
+        let line = args[args.iter().position(|a| a == service).map_or(0, |i| i + 1)..].to_vec();
+        on_event(Event::Note(&format!("data step in `{service}`: {}", line.join(" "))));
+        let code =
+            session.status(&args.iter().map(String::as_str).collect::<Vec<_>>(), Output::Stderr, Signals::Forward)?;
+        runner::check_interrupted()?;
+        if code != 0 {
+            return Err(PipelineError::StepFailed { service: service.clone(), command: line, code });
+        }
+    }
+    on_event(Event::Note(&format!("archiving `{}` into `{}`", plan.archive.source, plan.archive.path)));
+    let archive_bytes = write_archive(session, plan)?;
+    teardown.finish()?;
+
+    on_event(Event::Note(&format!("building stage `{}` as {}", plan.stage, plan.tag)));
+    let mut request = request.clone();
+    request.target = Some(plan.stage.clone());
+    request.tags = vec![plan.tag.clone()];
+    request.cache_to = None;
+    request.inline_cache = false;
+    let outcome = engine.build(&request, &mut |e| on_event(Event::Build(&e)))?;
+    runner::check_interrupted()?;
+    let digest = if plan.push {
+        on_event(Event::Note(&format!("pushing {}", plan.tag)));
+        Some(engine.push(&plan.tag, &mut |e| on_event(Event::Transfer(&e)))?.as_str().to_owned())
+    } else {
+        None
+    };
+    Ok(DataImageReport { plan: plan.clone(), archive_bytes, image_id: outcome.image_id, digest })
+}
+
+fn wait_until_ready(
+    session: &Session,
+    plan: &DataImagePlan,
+    wait: &WaitFor,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(), PipelineError> {
+    let args: Vec<&str> = plan.wait_args.iter().map(String::as_str).collect();
+    on_event(Event::Note(&format!("waiting for the data service (at most {} attempts)", wait.attempts)));
+    for attempt in 1..=wait.attempts {
+        if session.status(&args, Output::Null, Signals::Forward)? == 0 {
+            return Ok(());
+        }
+        runner::check_interrupted()?;
+        if attempt < wait.attempts {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+    let data = &plan.wait_args;
+    let service_at = data.iter().position(|a| a == "-T").map_or(0, |i| i + 1);
+    Err(PipelineError::NotReady {
+        service: data[service_at].clone(),
+        command: data[service_at + 1..].to_vec(),
+        attempts: wait.attempts,
+    })
+}
+
+/// Streams the data directory into the archive file: a temporary file next to it, renamed
+/// into place once the archive is complete.
+fn write_archive(session: &Session, plan: &DataImagePlan) -> Result<u64, PipelineError> {
+    let path = &plan.archive_path;
+    let fail = |message: String| PipelineError::Archive { path: path.clone(), message };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    let mut partial = path.clone().into_os_string();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let file = std::fs::File::create(&partial).map_err(|e| fail(e.to_string()))?;
+    let args: Vec<&str> = plan.archive_args.iter().map(String::as_str).collect();
+    let code = session.status(&args, Output::File(file), Signals::Forward);
+    let result = match code {
+        Ok(0) => std::fs::metadata(&partial).map(|m| m.len()).map_err(|e| fail(e.to_string())),
+        Ok(code) => Err(fail(format!("`{}` failed with exit code {code}", plan.archive.argv.join(" ")))),
+        Err(e) => Err(e),
+    };
+    let result = result.and_then(|bytes| {
+        runner::check_interrupted()?;
+        if bytes == 0 {
+            return Err(fail("the archive is empty".into()));
+        }
+        std::fs::rename(&partial, path).map_err(|e| fail(e.to_string()))?;
+        Ok(bytes)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_run::tests::{env, image, project, tail};
+
+    #[test]
+    fn the_sequence_of_the_original_without_shell_strings() {
+        let (dir, config) = project(
+            "[data-image]\nwait-for = [\"curl\", \"-f\", \"http://localhost:8983/\"]\nwait-attempts = 5\n[[data-image.steps]]\ncommand = [\"./init.sh\", \"--build\"]\n[[data-image.steps]]\nservice = \"data\"\ncommand = [\"solr\", \"commit\"]\n",
+        );
+        let plan = plan_data_image(
+            &config,
+            Compose::Standalone,
+            image("release"),
+            env(),
+            "r.example/app:v1.2.3-solr".into(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(tail(&plan.clean), "down --volumes --remove-orphans");
+        assert_eq!(tail(&plan.up), "up -d loader data");
+        let wait = plan.wait_for.as_ref().unwrap();
+        assert_eq!((tail(&wait.argv), wait.attempts), ("exec -T data curl -f http://localhost:8983/".to_owned(), 5));
+        let steps: Vec<String> = plan.steps.iter().map(|s| tail(s)).collect();
+        assert_eq!(steps, ["exec -T loader ./init.sh --build", "exec -T data solr commit"]);
+        assert_eq!(tail(&plan.archive.argv), "exec -T data tar czf - -C /var solr");
+        assert_eq!(plan.archive.path, "dist/var-solr.tgz");
+        assert_eq!(plan.archive_path, dir.path().join("dist/var-solr.tgz"));
+        assert_eq!((plan.stage.as_str(), plan.tag.as_str(), plan.push), ("solr", "r.example/app:v1.2.3-solr", true));
+        assert_eq!(plan.project, "solrbld");
+    }
+}

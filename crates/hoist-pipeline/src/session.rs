@@ -1,0 +1,181 @@
+//! A compose project as the pipeline drives it: its argv, the `HOIST_*` variables compose files
+//! read, and a guard that takes the project down however the target ends.
+
+use std::path::{Path, PathBuf};
+
+use hoist_compose::Compose;
+use hoist_config::{ComposeProject, Config};
+use serde::Serialize;
+use xshell::{Shell, cmd};
+
+use crate::error::PipelineError;
+use crate::runner::{self, Output, Signals};
+
+/// The variables hoist sets for compose, so compose files can name the images hoist ensured
+/// (`image: ${HOIST_IMAGE:-registry.example.com/app:v1.2.3-tester}`).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ComposeEnv {
+    /// `HOIST_REGISTRY`: the image repository.
+    pub registry: String,
+    /// `HOIST_VERSION`: the version, with the pull-request number.
+    pub version: String,
+    /// `HOIST_TAG`: `REGISTRY:VERSION`.
+    pub tag: String,
+    /// `HOIST_IMAGE`: the image the target ensured (the tester image for `test`).
+    pub image: String,
+}
+
+impl ComposeEnv {
+    pub(crate) fn pairs(&self) -> [(&'static str, &str); 4] {
+        [
+            ("HOIST_REGISTRY", &self.registry),
+            ("HOIST_VERSION", &self.version),
+            ("HOIST_TAG", &self.tag),
+            ("HOIST_IMAGE", &self.image),
+        ]
+    }
+}
+
+/// A compose project of `hoist.toml`, ready to run commands on.
+#[derive(Clone, Debug)]
+pub struct Session {
+    compose: Compose,
+    root: PathBuf,
+    project: ComposeProject,
+    env: ComposeEnv,
+}
+
+/// Looks up the compose project `name`, named by the key `key`.
+pub(crate) fn project<'c>(config: &'c Config, name: &str, key: &str) -> Result<&'c ComposeProject, PipelineError> {
+    config.compose.get(name).ok_or_else(|| PipelineError::NoComposeProject {
+        name: name.to_owned(),
+        key: key.to_owned(),
+        known: config.compose.keys().cloned().collect(),
+    })
+}
+
+impl Session {
+    /// A session on `project` (files relative to `root`) with `env` set for compose.
+    pub fn new(compose: Compose, root: &Path, project: &ComposeProject, env: ComposeEnv) -> Session {
+        Session { compose, root: root.to_owned(), project: project.clone(), env }
+    }
+
+    /// The compose project name (`-p`).
+    pub fn name(&self) -> &str {
+        &self.project.project
+    }
+
+    /// The full command line of `args`, as a list.
+    pub fn argv(&self, args: &[&str]) -> Result<Vec<String>, PipelineError> {
+        Ok(self.compose.argv(&self.root, &self.project, args)?)
+    }
+
+    fn command(&self, args: &[&str]) -> Result<std::process::Command, PipelineError> {
+        let argv = self.argv(args)?;
+        let (program, rest) = argv.split_first().expect("argv has a program");
+        let sh = Shell::new().map_err(|e| PipelineError::Spawn { command: argv.join(" "), message: e.to_string() })?;
+        sh.change_dir(&self.root);
+        let mut command = cmd!(sh, "{program} {rest...}").quiet();
+        for (key, value) in self.env.pairs() {
+            command = command.env(key, value);
+        }
+        Ok(command.into())
+    }
+
+    /// Runs `args`, output streamed to stderr; returns the exit code.
+    pub(crate) fn status(&self, args: &[&str], output: Output, signals: Signals) -> Result<i32, PipelineError> {
+        runner::run(self.command(args)?, output, signals)
+    }
+
+    /// Runs `args` and fails unless it succeeds.
+    pub(crate) fn check(&self, args: &[&str]) -> Result<(), PipelineError> {
+        match self.status(args, Output::Stderr, Signals::Forward)? {
+            0 => Ok(()),
+            code => {
+                runner::check_interrupted()?;
+                Err(PipelineError::ComposeFailed { command: self.argv(args)?.join(" "), code })
+            }
+        }
+    }
+
+    /// Whether any container of the project exists (`ps -q -a` prints an id).
+    pub(crate) fn has_containers(&self) -> Result<bool, PipelineError> {
+        let args = ["ps", "-q", "-a"];
+        let mut command = self.command(&args)?;
+        command.stdin(std::process::Stdio::null());
+        let output = command.output().map_err(|e| PipelineError::Spawn {
+            command: self.argv(&args).unwrap_or_default().join(" "),
+            message: e.to_string(),
+        })?;
+        if !output.status.success() {
+            return Err(PipelineError::ComposeFailed {
+                command: self.argv(&args)?.join(" "),
+                code: output.status.code().unwrap_or(1),
+            });
+        }
+        Ok(!String::from_utf8_lossy(&output.stdout).trim().is_empty())
+    }
+
+    /// `down --volumes --remove-orphans`, never interrupted by Ctrl-C.
+    pub(crate) fn down(&self) -> Result<(), PipelineError> {
+        let args = ["down", "--volumes", "--remove-orphans"];
+        match self.status(&args, Output::Stderr, Signals::Shield)? {
+            0 => Ok(()),
+            code => Err(PipelineError::ComposeFailed { command: self.argv(&args)?.join(" "), code }),
+        }
+    }
+
+    /// The `exec -T` argv for `command` in `service`.
+    pub(crate) fn exec_args<'a>(
+        service: &'a str,
+        user: Option<&'a str>,
+        env: &'a [String],
+        command: &'a [String],
+    ) -> Vec<&'a str> {
+        let mut args = vec!["exec", "-T"];
+        if let Some(user) = user {
+            args.extend(["-u", user]);
+        }
+        for pair in env {
+            args.extend(["-e", pair.as_str()]);
+        }
+        args.push(service);
+        args.extend(command.iter().map(String::as_str));
+        args
+    }
+}
+
+/// Takes the project down when dropped, unless [`Teardown::keep`] or [`Teardown::finish`] ran.
+pub(crate) struct Teardown<'s> {
+    session: &'s Session,
+    armed: bool,
+}
+
+impl<'s> Teardown<'s> {
+    pub(crate) fn new(session: &'s Session) -> Teardown<'s> {
+        Teardown { session, armed: true }
+    }
+
+    /// Leave the project up.
+    pub(crate) fn keep(mut self) {
+        self.armed = false;
+    }
+
+    /// Take the project down now, reporting a failure.
+    pub(crate) fn finish(mut self) -> Result<(), PipelineError> {
+        self.armed = false;
+        eprintln!("taking compose project `{}` down", self.session.name());
+        self.session.down()
+    }
+}
+
+impl Drop for Teardown<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            eprintln!("taking compose project `{}` down", self.session.name());
+            if let Err(e) = self.session.down() {
+                eprintln!("warning: {e}");
+            }
+        }
+    }
+}

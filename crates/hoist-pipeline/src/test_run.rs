@@ -1,0 +1,262 @@
+//! `test`: the tester image, the CI compose project up, the suites run in a service, the
+//! project down again (on failure and on Ctrl-C too), the tests' exit status.
+
+use hoist_compose::Compose;
+use hoist_config::Config;
+use hoist_image::{BuildRequest, Engine};
+use serde::Serialize;
+
+use crate::error::PipelineError;
+use crate::image::{self, Event, ImageStep};
+use crate::runner::{self, Output, Signals};
+use crate::session::{self, ComposeEnv, Session, Teardown};
+
+/// Everything `test` will do, decided before anything is started.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestPlan {
+    /// The tester image and how it will be had.
+    pub image: ImageStep,
+    /// The `[compose.NAME]` table.
+    pub compose: String,
+    /// The compose project name.
+    pub project: String,
+    /// The service the suites run in.
+    pub service: String,
+    /// The variables compose gets.
+    pub env: ComposeEnv,
+    /// `compose … up -d`.
+    pub up: Vec<String>,
+    /// The suites, in order.
+    pub suites: Vec<PlannedSuite>,
+    /// `compose … down …`, or `None` with `--keep`.
+    pub down: Option<Vec<String>>,
+    #[serde(skip)]
+    session: Session,
+}
+
+/// One suite as it will run.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedSuite {
+    /// Its name.
+    pub name: String,
+    /// Its result is reported but does not fail the target.
+    pub reported_only: bool,
+    /// The full command line.
+    pub argv: Vec<String>,
+    #[serde(skip)]
+    args: Vec<String>,
+}
+
+/// How a suite ended.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SuiteOutcome {
+    /// Exit code 0.
+    Passed,
+    /// Any other exit code.
+    Failed,
+    /// Not run, because an earlier suite that counts failed.
+    NotRun,
+}
+
+/// One suite's result.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SuiteResult {
+    /// Its name.
+    pub name: String,
+    /// Whether it can fail the target.
+    pub reported_only: bool,
+    /// How it ended.
+    pub outcome: SuiteOutcome,
+    /// Its exit code, when it ran.
+    pub code: Option<i32>,
+}
+
+/// What `test` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestReport {
+    /// The plan it carried out.
+    pub plan: TestPlan,
+    /// The tester image's id.
+    pub image_id: String,
+    /// The suites.
+    pub suites: Vec<SuiteResult>,
+    /// Whether the project was left up (`--keep`).
+    pub kept: bool,
+    /// The target's exit status: the first counted failure's exit code, else 0.
+    pub exit_code: i32,
+}
+
+/// Plans `test` for `config`: the suites of `[test]` in the project `test.compose`.
+pub fn plan_test(
+    config: &Config,
+    compose: Compose,
+    image: ImageStep,
+    env: ComposeEnv,
+    keep: bool,
+) -> Result<TestPlan, PipelineError> {
+    let test = &config.test;
+    if test.suites.is_empty() {
+        return Err(PipelineError::NoSuites);
+    }
+    let project = session::project(config, &test.compose, "test.compose")?;
+    let session = Session::new(compose, config.root(), project, env.clone());
+    let mut suites = Vec::new();
+    for suite in &test.suites {
+        let env_pairs: Vec<String> = suite.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let args: Vec<String> = Session::exec_args(&test.service, suite.user.as_deref(), &env_pairs, &suite.command)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let argv = session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        suites.push(PlannedSuite { name: suite.name.clone(), reported_only: suite.reported_only, argv, args });
+    }
+    Ok(TestPlan {
+        image,
+        compose: test.compose.clone(),
+        project: project.project.clone(),
+        service: test.service.clone(),
+        env,
+        up: session.argv(&["up", "-d"])?,
+        suites,
+        down: if keep { None } else { Some(session.argv(&["down", "--volumes", "--remove-orphans"])?) },
+        session,
+    })
+}
+
+/// Carries out `plan`: ensures the image (building with `request`), brings the project up,
+/// runs the suites with their output on stderr, and takes the project down.
+pub fn run_tests(
+    engine: &Engine,
+    plan: &TestPlan,
+    request: &BuildRequest,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<TestReport, PipelineError> {
+    runner::install_interrupt_handler();
+    let image_id = image::ensure(engine, &plan.image, request, on_event)?;
+    runner::check_interrupted()?;
+    let session = &plan.session;
+    let teardown = Teardown::new(session);
+    on_event(Event::Note(&format!("starting compose project `{}`", session.name())));
+    session.check(&["up", "-d"])?;
+    let mut results = Vec::new();
+    let mut exit_code = 0;
+    for suite in &plan.suites {
+        if exit_code != 0 {
+            results.push(SuiteResult {
+                name: suite.name.clone(),
+                reported_only: suite.reported_only,
+                outcome: SuiteOutcome::NotRun,
+                code: None,
+            });
+            continue;
+        }
+        on_event(Event::Note(&format!("suite `{}`: {}", suite.name, suite.argv.join(" "))));
+        let args: Vec<&str> = suite.args.iter().map(String::as_str).collect();
+        let code = session.status(&args, Output::Stderr, Signals::Forward)?;
+        runner::check_interrupted()?;
+        let outcome = if code == 0 { SuiteOutcome::Passed } else { SuiteOutcome::Failed };
+        let note = match (outcome, suite.reported_only) {
+            (SuiteOutcome::Passed, _) => format!("suite `{}` passed", suite.name),
+            (_, true) => format!("suite `{}` failed with exit code {code} (reported only)", suite.name),
+            (_, false) => format!("suite `{}` failed with exit code {code}", suite.name),
+        };
+        on_event(Event::Note(&note));
+        if code != 0 && !suite.reported_only {
+            exit_code = code;
+        }
+        results.push(SuiteResult {
+            name: suite.name.clone(),
+            reported_only: suite.reported_only,
+            outcome,
+            code: Some(code),
+        });
+    }
+    let kept = plan.down.is_none();
+    if kept {
+        on_event(Event::Note(&format!("leaving compose project `{}` up (--keep)", session.name())));
+        teardown.keep();
+    } else {
+        teardown.finish()?;
+    }
+    Ok(TestReport { plan: plan.clone(), image_id, suites: results, kept, exit_code })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::image::ImageAction;
+
+    /// A project with compose files and `hoist.toml` text `extra`, parsed.
+    pub(crate) fn project(extra: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["docker-compose.yml", "docker-compose.ci.yml", "docker-compose.solr-build.yml"] {
+            std::fs::write(dir.path().join(file), "services: {}\n").unwrap();
+        }
+        let text = format!(
+            "registry = \"r.example/app\"\n[compose.ci]\nfiles = [\"docker-compose.yml\", \"docker-compose.ci.yml\"]\n[compose.solrbld]\nfiles = [\"docker-compose.solr-build.yml\"]\n{extra}"
+        );
+        let config = Config::parse(&text, &dir.path().join("hoist.toml")).unwrap();
+        (dir, config)
+    }
+
+    pub(crate) fn env() -> ComposeEnv {
+        ComposeEnv {
+            registry: "r.example/app".into(),
+            version: "v1.2.3".into(),
+            tag: "r.example/app:v1.2.3".into(),
+            image: "r.example/app:v1.2.3-tester".into(),
+        }
+    }
+
+    pub(crate) fn image(step: &str) -> ImageStep {
+        ImageStep {
+            step: step.into(),
+            reference: format!("r.example/app:v1.2.3-{step}"),
+            action: ImageAction::Build,
+            reason: "present neither locally nor in the registry".into(),
+        }
+    }
+
+    /// The argv with the compose prefix (program, files, project) cut off.
+    pub(crate) fn tail(argv: &[String]) -> String {
+        let at = argv.iter().position(|a| a == "-p").expect("a project name") + 2;
+        argv[at..].join(" ")
+    }
+
+    #[test]
+    fn suites_run_with_exec_in_the_service() {
+        let (_dir, config) = project(
+            "[test]\nservice = \"app\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\", \"-k\", \"not slow\"]\nuser = \"0\"\nenv = { TITLE = \"Code\", B = \"x y\" }\n[[test.suites]]\nname = \"browser\"\ncommand = [\"pytest\", \"browser.py\"]\nreported-only = true\n",
+        );
+        let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap();
+        assert_eq!(plan.up[0], "docker-compose");
+        assert_eq!(tail(&plan.up), "up -d");
+        assert_eq!(tail(&plan.suites[0].argv), "exec -T -u 0 -e B=x y -e TITLE=Code app pytest -k not slow");
+        assert_eq!(plan.suites[0].argv.iter().filter(|a| *a == "-e").count(), 2);
+        assert!(plan.suites[0].argv.contains(&"not slow".to_owned()), "one argument per value");
+        assert_eq!(tail(&plan.suites[1].argv), "exec -T app pytest browser.py");
+        assert!(plan.suites[1].reported_only);
+        assert_eq!(tail(plan.down.as_ref().unwrap()), "down --volumes --remove-orphans");
+        let kept = plan_test(&config, Compose::Plugin, image("tester"), env(), true).unwrap();
+        assert_eq!(kept.down, None);
+        assert_eq!(kept.up[..2], ["docker", "compose"]);
+    }
+
+    #[test]
+    fn refusals_say_what_to_add() {
+        let (_dir, config) = project("");
+        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no test suites are configured: add one to `hoist.toml`, for example `[[test.suites]]` with `name = \"code\"` and `command = [\"pytest\"]`"
+        );
+        let (_dir, config) =
+            project("[test]\ncompose = \"tests\"\n[[test.suites]]\nname = \"a\"\ncommand = [\"true\"]\n");
+        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "no compose project `tests` (from `test.compose`) in `hoist.toml`: the configured ones are `ci`, `solrbld`; add `[compose.tests]` or name one of them"
+        );
+    }
+}
