@@ -202,7 +202,7 @@ mod tests {
     fn force_and_foreign_images_and_an_unreachable_registry() {
         let now = inputs("d", "c", "a");
         let labels = now.labels();
-        let d = decide(
+        let d = decide_build(
             "tester",
             "t",
             &now,
@@ -214,7 +214,7 @@ mod tests {
         let foreign = BTreeMap::from([("maintainer".to_owned(), "someone".to_owned())]);
         let d = decide_build("tester", "t", &now, Found { remote: Some(&foreign), ..Found::default() }, true, false);
         assert_eq!(d.reason, "built: `t` was not built by hoist (it has no input digest)");
-        let d = decide(
+        let d = decide_build(
             "tester",
             "t",
             &now,
