@@ -297,30 +297,7 @@ fn parse_error(path: &Path, error: &serde_yaml_ng::Error) -> ChannelError {
 }
 
 /// The known name closest to `name`, if it is close enough to be a typo (also for `--app`).
-pub(crate) fn closest(name: &str, known: &[impl AsRef<str>]) -> Option<String> {
-    let normalized = |s: &str| s.to_ascii_lowercase().replace('-', "_");
-    let target = normalized(name);
-    known
-        .iter()
-        .map(|k| k.as_ref())
-        .map(|k| (edit_distance(&target, &normalized(k)), k))
-        .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(1))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.to_owned())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            current.push((previous[j] + usize::from(ca != *cb)).min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
+pub(crate) use hoist_config::closest;
 
 #[cfg(test)]
 mod tests {

@@ -34,11 +34,7 @@ pub(crate) fn unknown_target(ctx: &crate::Ctx, name: &str) -> anyhow::Error {
     if let Ok(config) = ctx.config() {
         known.extend(config.compose.values().filter_map(|p| p.shortcut.clone()));
     }
-    let closest = known
-        .iter()
-        .min_by_key(|k| edit_distance(name, k))
-        .filter(|k| edit_distance(name, k) <= k.len().max(3) / 3 + 1);
-    match closest {
+    match hoist_config::closest(name, &known) {
         Some(suggestion) => anyhow::Error::new(UsageError(format!(
             "unknown target `{name}`: did you mean `{suggestion}`? (`{} --help` lists the targets)",
             ctx.bin_name()
@@ -61,19 +57,6 @@ impl std::fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            current.push((previous[j] + usize::from(ca != *cb)).min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
 
 /// The clap command, named `bin_name`, with the examples section.
 pub(crate) fn command(bin_name: &'static str) -> clap::Command {

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::location::{Location, key_at, table_at};
+use crate::suggest::closest;
 
 /// A `hoist.toml` that cannot be used, with where and why.
 #[derive(Debug, Error)]
@@ -111,35 +112,9 @@ fn backticked(message: &str) -> Vec<String> {
     message.split('`').skip(1).step_by(2).map(str::to_owned).collect()
 }
 
-/// The known key closest to `name` by edit distance, if it is close enough to be a typo.
-pub(crate) fn closest(name: &str, known: &[String]) -> Option<String> {
-    let normalized = |s: &str| s.to_ascii_lowercase().replace('_', "-");
-    let target = normalized(name);
-    known
-        .iter()
-        .map(|k| (edit_distance(&target, &normalized(k)), k))
-        .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(1) || normalized(k) == target)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.clone())
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::suggest::closest;
 
     #[test]
     fn closest_keys() {

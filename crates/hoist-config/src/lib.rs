@@ -31,6 +31,7 @@ mod error;
 mod location;
 mod overrides;
 mod schema;
+mod suggest;
 #[cfg(test)]
 mod tests;
 
@@ -42,6 +43,7 @@ pub use schema::{
     Builder, Channels, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Requirements, ServiceCommand,
     Suite, Test,
 };
+pub use suggest::closest;
 
 /// The file name hoist looks for.
 pub const FILE_NAME: &str = "hoist.toml";

@@ -31,4 +31,4 @@ mod repo;
 pub use error::GitError;
 pub use oid::Oid;
 pub use remote::{RemoteTag, RemoteTags, TagUpdate};
-pub use repo::Repo;
+pub use repo::{Repo, first_error_line};

@@ -163,8 +163,9 @@ fn git(sh: &Shell, args: &[&str]) -> Result<String, GitError> {
     }
 }
 
-/// The most telling line of git's stderr: the first `fatal:`/`error:` line, else the first line.
-fn first_error_line(stderr: &str) -> String {
+/// The most telling line of git's stderr: the first `fatal:`/`error:` line (without that
+/// prefix), else the first line.
+pub fn first_error_line(stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let line = lines
         .iter()

@@ -1,5 +1,6 @@
 //! The releases checkout: a temporary clone driven through the `git` command line.
 
+use hoist_git::first_error_line;
 use std::path::PathBuf;
 
 use xshell::{Shell, cmd};
@@ -151,17 +152,6 @@ impl Checkout {
             _ => text,
         }
     }
-}
-
-fn first_error_line(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let line = lines
-        .iter()
-        .find(|l| l.starts_with("fatal:") || l.starts_with("error:"))
-        .or(lines.first())
-        .copied()
-        .unwrap_or("");
-    line.trim_start_matches("fatal: ").trim_start_matches("error: ").to_owned()
 }
 
 #[cfg(test)]

@@ -21,6 +21,17 @@ pub(crate) enum Progress {
     Quiet,
 }
 
+impl Progress {
+    /// The image engine's drawing mode for this choice.
+    pub(crate) fn mode(self) -> ProgressMode {
+        match self {
+            Progress::Auto => ProgressMode::Auto,
+            Progress::Plain => ProgressMode::Plain,
+            Progress::Quiet => ProgressMode::Quiet,
+        }
+    }
+}
+
 /// Build a Dockerfile stage and tag it (`release` → `REGISTRY:VERSION` and `:last`, else `REGISTRY:VERSION-STEP`).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Build {
@@ -214,11 +225,7 @@ impl Build {
             return Ok(ExitCode::SUCCESS);
         }
 
-        let mode = match self.progress {
-            Progress::Auto => ProgressMode::Auto,
-            Progress::Plain => ProgressMode::Plain,
-            Progress::Quiet => ProgressMode::Quiet,
-        };
+        let mode = self.progress.mode();
         if mode != ProgressMode::Quiet {
             eprintln!("{}: {}", self.step, plan.reason);
         }

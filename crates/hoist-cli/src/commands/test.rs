@@ -184,12 +184,7 @@ pub(crate) struct Drawer {
 
 impl Drawer {
     pub(crate) fn new(progress: Progress, prefix: &'static str) -> Drawer {
-        let mode = match progress {
-            Progress::Auto => ProgressMode::Auto,
-            Progress::Plain => ProgressMode::Plain,
-            Progress::Quiet => ProgressMode::Quiet,
-        };
-        Drawer { mode, prefix, view: None }
+        Drawer { mode: progress.mode(), prefix, view: None }
     }
 
     pub(crate) fn event(&mut self, event: Event<'_>) {
