@@ -102,6 +102,20 @@ impl Ctx {
             .with_context(|| format!("cannot append to the step summary `{}`", Path::new(&path).display()))
     }
 
+    /// Writes step outputs to the file `GITHUB_OUTPUT` names, when it is set: `name=value`, or
+    /// GitHub's heredoc form for a value with a line break.
+    pub fn outputs(&self, outputs: &[(&str, String)]) -> anyhow::Result<()> {
+        let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) else { return Ok(()) };
+        let text = format_outputs(outputs);
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot append to the step outputs `{}`", Path::new(&path).display()))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .with_context(|| format!("cannot append to the step outputs `{}`", Path::new(&path).display()))
+    }
+
     /// The naming rules with the current version, pull-request number and cache registry.
     pub fn naming(&self) -> anyhow::Result<Naming> {
         let config = self.config()?;
@@ -129,5 +143,40 @@ impl Ctx {
             .with_cache_registry(overrides.cache_registry.as_deref().or(config.cache_registry.as_deref()))
             .context("the cache registry from `CACHE_REGISTRY` cannot name an image")?;
         Ok(naming)
+    }
+}
+
+/// GitHub's step-output format: `name=value` per line; a value with a line break as
+/// `name<<DELIMITER`, the value, `DELIMITER`, with a delimiter the value does not contain.
+fn format_outputs(outputs: &[(&str, String)]) -> String {
+    let mut text = String::new();
+    for (name, value) in outputs {
+        if value.contains('\n') {
+            let mut delimiter = String::from("HOIST_EOF");
+            while value.contains(&delimiter) {
+                delimiter.push('_');
+            }
+            text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
+        } else {
+            text.push_str(&format!("{name}={value}\n"));
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_outputs;
+
+    #[test]
+    fn outputs_use_githubs_format() {
+        assert_eq!(
+            format_outputs(&[("version", "v1.2.3".into()), ("tag", "r/app:v1.2.3".into())]),
+            "version=v1.2.3\ntag=r/app:v1.2.3\n"
+        );
+        assert_eq!(
+            format_outputs(&[("notes", "a\nHOIST_EOF\nb".into())]),
+            "notes<<HOIST_EOF_\na\nHOIST_EOF\nb\nHOIST_EOF_\n"
+        );
     }
 }

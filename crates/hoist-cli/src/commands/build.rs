@@ -302,6 +302,26 @@ impl Build {
             }
         }
         ctx.summary(&summary(&result))?;
+        let images: Vec<serde_json::Value> = result
+            .plan
+            .tags
+            .iter()
+            .map(|tag| {
+                let digest = result.pushed.iter().find(|p| &p.tag == tag).map(|p| p.digest.clone());
+                serde_json::json!({
+                    "step": result.plan.step,
+                    "tag": tag,
+                    "digest": digest,
+                    "action": result.plan.action,
+                    "reason": result.plan.reason,
+                })
+            })
+            .collect();
+        ctx.outputs(&[
+            ("version", result.plan.version.clone()),
+            ("tag", result.plan.tags[0].clone()),
+            ("images", serde_json::Value::Array(images).to_string()),
+        ])?;
         Ok(ExitCode::SUCCESS)
     }
 }

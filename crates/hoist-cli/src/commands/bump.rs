@@ -194,6 +194,9 @@ fn run_bump(ctx: &Ctx, env: &Env<'_>, args: BumpArgs) -> anyhow::Result<ExitCode
     };
     let plan = bump::plan(env, &config, &request)?;
     let report = if args.dry_run { None } else { Some(bump::execute(env.sh, &plan)?) };
+    if !args.dry_run {
+        ctx.outputs(&[("previous-version", plan.current_version.clone()), ("new-version", plan.new_version.clone())])?;
+    }
     if args.json {
         let json = PlanJson {
             current_version: &plan.current_version,

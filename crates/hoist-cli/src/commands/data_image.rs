@@ -62,6 +62,7 @@ impl RegenSolrImage {
             }
         }
         ctx.summary(&summary(&report))?;
+        ctx.outputs(&[("data-image-rebuilt", "true".to_owned()), ("data-image", report.plan.tag.clone())])?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -48,8 +48,10 @@ fn build_a_stage_then_push_release() {
     assert_eq!(label, "v1.2.3");
 
     let summary = tempfile::NamedTempFile::new().unwrap();
+    let outputs = tempfile::NamedTempFile::new().unwrap();
     let out = hoist(project.path())
         .env("GITHUB_STEP_SUMMARY", summary.path())
+        .env("GITHUB_OUTPUT", outputs.path())
         .args(["push", "--progress", "quiet"])
         .success();
     let lines: Vec<&str> = out.lines().collect();
@@ -59,7 +61,15 @@ fn build_a_stage_then_push_release() {
     assert_eq!(lines[1], format!("pushed {repo}:last {digest}"));
     assert_eq!(registry.manifest_digest(&name, "last").as_deref(), Some(digest.as_str()));
     let md = std::fs::read_to_string(summary.path()).unwrap();
-    assert!(md.contains(&format!("| `{repo}:v1.2.3` | built, pushed | `{digest}` |")), "{md}");
+    assert!(md.contains(&format!("| release | `{repo}:v1.2.3` | built, pushed | `{digest}` |")), "{md}");
+    let outputs = std::fs::read_to_string(outputs.path()).unwrap();
+    let lines: Vec<&str> = outputs.lines().collect();
+    assert_eq!(lines[0], "version=v1.2.3");
+    assert_eq!(lines[1], format!("tag={repo}:v1.2.3"));
+    let images: serde_json::Value = serde_json::from_str(lines[2].strip_prefix("images=").unwrap()).unwrap();
+    assert_eq!(images[0]["digest"], digest.as_str());
+    assert_eq!(images[1]["tag"], format!("{repo}:last"));
+    assert_eq!(images[0]["action"], "build");
 }
 
 #[test]
