@@ -17,8 +17,8 @@ mod test_run;
 
 pub use build_plan::{BuildAction, Decision, Found, decide_build};
 pub use ci::{
-    CiContext, CiEvent, CiFacts, CiFlags, CiPlan, CiStep, DataAction, DataFacts, GithubEnv, StepAction, detect_context,
-    dump_changed, plan_ci,
+    CiContext, CiEvent, CiFacts, CiFlags, CiPlan, CiStep, DataAction, DataFacts, GithubEnv, StepAction, bump_part,
+    detect_context, dump_changed, plan_ci,
 };
 pub use data_image::{DataImagePlan, DataImageReport, PlannedArchive, WaitFor, plan_data_image, regenerate_data_image};
 pub use error::PipelineError;
