@@ -323,10 +323,14 @@ pub fn plan_ci(facts: &CiFacts) -> CiPlan {
                 let why = changed.as_ref().map_or("`data-image.dump` is not set".to_owned(), |(_, w)| w.clone());
                 (DataAction::PullAndRetag, format!("no new data ({why}); `{}` exists at {digest}", data.source))
             }
-            (_, None) => {
+            (changed, None) => {
                 let missing = match &data.source_unknown {
                     Some(error) => format!("the registry could not be asked about `{}` ({error})", data.source),
                     None => format!("`{}` is not in the registry", data.source),
+                };
+                let missing = match changed {
+                    Some((_, why)) => format!("no new data ({why}), but {missing}"),
+                    None => missing,
                 };
                 (DataAction::Regenerate, missing)
             }
