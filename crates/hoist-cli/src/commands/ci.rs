@@ -320,7 +320,7 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan) -> std::io::Result<()> {
     let merged = if c.merged_pr { " (a merged pull request)" } else { "" };
     writeln!(out, "ci for a {event}{merged}, from {}; version {}", c.source, plan.version)?;
     for step in &plan.steps {
-        writeln!(out, "  {:<10} {:<40} {}", step.name, action_text(&step.action), step.reason)?;
+        writeln!(out, "  {:<10} {} — {}", step.name, action_text(&step.action), step.reason)?;
     }
     Ok(())
 }
