@@ -17,6 +17,7 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("test", "test --keep             # tester image, compose project `ci` up, suites, down; their exit code"),
     ("regen-solr-image", "regen-solr-image --no-push   # load data, archive it, build stage `solr` as TAG-solr"),
     ("regen-requirements", "regen-requirements     # the lock command in its service; lists changed files"),
+    ("ci", "ci --dry-run            # the CI flow's plan: bump, data image, tests, push, deploy; with reasons"),
     ("exists", "exists \"$(hoist tag)-solr\"   # the digest if the registry has it, exit 1 if not"),
     ("compose", "compose ci up -d          # docker compose -f … -p ci up -d; also `ci-dc up -d`"),
     ("deploy", "deploy dev --dry-run     # gate on images + version tag, then move dev/deploy atomically"),

@@ -40,8 +40,8 @@ use std::path::{Path, PathBuf};
 pub use error::ConfigError;
 pub use overrides::Overrides;
 pub use schema::{
-    Builder, Channels, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Requirements, ServiceCommand,
-    Suite, Test,
+    Builder, Channels, Ci, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Requirements,
+    ServiceCommand, Suite, Test,
 };
 pub use suggest::closest;
 

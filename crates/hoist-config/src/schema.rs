@@ -53,6 +53,22 @@ pub struct Config {
     pub data_image: DataImage,
     /// The `regen-requirements` target (`[requirements]`).
     pub requirements: Requirements,
+    /// The `ci` target (`[ci]`).
+    pub ci: Ci,
+}
+
+/// How `ci` decides what to bump, push and deploy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Ci {
+    /// The branch whose pushes bump, push and deploy (`main-branch`, default `main`).
+    pub main_branch: String,
+    /// The part a merged pull request bumps (`merged-pr-bump`, default `patch`); `None`: no bump.
+    pub merged_pr_bump: Option<String>,
+    /// The part a direct push bumps (`push-bump`, default `build`); `None`: no bump.
+    pub push_bump: Option<String>,
+    /// Deploy to `deploy.default-environment` after a push to the main branch (`deploy`, default true).
+    pub deploy: bool,
 }
 
 /// How `test` runs the test suites in a compose project.
@@ -121,6 +137,9 @@ pub struct DataImage {
     pub stage: String,
     /// The image is tagged `TAG-SUFFIX` (`suffix`, default `solr`).
     pub suffix: String,
+    /// The data the image is made from, a git pathspec glob (`dump`, e.g. `dumps/*latest*`);
+    /// `ci` regenerates the image when a new commit touches it. `None`: only when it is missing.
+    pub dump: Option<String>,
 }
 
 /// How `regen-requirements` regenerates the pinned dependency files.
@@ -264,6 +283,42 @@ pub(crate) struct RawConfig {
     data_image: RawDataImage,
     #[serde(default)]
     requirements: RawRequirements,
+    #[serde(default)]
+    ci: RawCi,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCi {
+    main_branch: Option<String>,
+    merged_pr_bump: Option<String>,
+    push_bump: Option<String>,
+    deploy: Option<bool>,
+}
+
+impl RawCi {
+    fn resolve(self, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Ci, ConfigError> {
+        let main_branch = self.main_branch.unwrap_or_else(|| "main".into());
+        if main_branch.is_empty() || main_branch.contains(char::is_whitespace) {
+            return Err(invalid("ci.main-branch", format!("`{main_branch}` is not a branch name")));
+        }
+        let part = |key: &str, value: Option<String>, default: &str| -> Result<Option<String>, ConfigError> {
+            match value {
+                None => Ok(Some(default.to_owned())),
+                Some(v) if v.is_empty() => Ok(None),
+                Some(v) if v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Ok(Some(v)),
+                Some(v) => {
+                    Err(invalid(key, format!("`{v}` is not a version part such as `patch` (or `\"\"` for no bump)")))
+                }
+            }
+        };
+        Ok(Ci {
+            merged_pr_bump: part("ci.merged-pr-bump", self.merged_pr_bump, "patch")?,
+            push_bump: part("ci.push-bump", self.push_bump, "build")?,
+            deploy: self.deploy.unwrap_or(true),
+            main_branch,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -303,6 +358,7 @@ struct RawDataImage {
     archive: Option<PathBuf>,
     stage: Option<String>,
     suffix: Option<String>,
+    dump: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -447,7 +503,9 @@ impl RawConfig {
         let test = self.test.resolve(&invalid)?;
         let data_image = self.data_image.resolve(&self.release_step, &invalid)?;
         let requirements = self.requirements.resolve(&self.release_step, &invalid)?;
+        let ci = self.ci.resolve(&invalid)?;
         Ok(Config {
+            ci,
             test,
             data_image,
             requirements,
@@ -701,6 +759,7 @@ impl RawDataImage {
             archive,
             stage: self.stage.unwrap_or_else(|| "solr".into()),
             suffix,
+            dump: self.dump.filter(|d| !d.is_empty()),
         })
     }
 }

@@ -83,7 +83,7 @@ fn unknown_keys_name_the_closest_known_key() {
     );
     check_error(
         "registry = \"r.example/app\"\n[foo]\nx = 1\n",
-        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`, `channels`, `gitops`, `test`, `data-image`, `requirements`",
+        "hoist.toml:2:2: unknown key `foo`: the keys known here are `registry`, `cache-registry`, `dockerfile`, `context`, `release-step`, `platform`, `version-prefix`, `pr-variable`, `version-config`, `insecure-registries`, `builder`, `compose`, `deploy`, `channels`, `gitops`, `test`, `data-image`, `requirements`, `ci`",
     );
 }
 
@@ -472,4 +472,26 @@ fn the_complete_example_of_the_docs_parses() {
     for key in ["reported-only", "wait-attempts", "data-path", "loader-service", "image-step", "requirements.step"] {
         assert!(doc.contains(&format!("{key}`")), "docs/configuration.md does not document `{key}`");
     }
+}
+
+#[test]
+fn ci_defaults_and_no_bump() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hoist.toml"), "registry = \"r.example.com/app\"\n").unwrap();
+    let config = Config::discover(dir.path()).unwrap();
+    assert_eq!(config.ci.main_branch, "main");
+    assert_eq!(config.ci.merged_pr_bump.as_deref(), Some("patch"));
+    assert_eq!(config.ci.push_bump.as_deref(), Some("build"));
+    assert!(config.ci.deploy);
+    assert_eq!(config.data_image.dump, None);
+    std::fs::write(
+        dir.path().join("hoist.toml"),
+        "registry = \"r.example.com/app\"\n[ci]\nmain-branch = \"trunk\"\npush-bump = \"\"\ndeploy = false\n[data-image]\ndump = \"dumps/*latest*\"\n",
+    )
+    .unwrap();
+    let config = Config::discover(dir.path()).unwrap();
+    assert_eq!(config.ci.main_branch, "trunk");
+    assert_eq!(config.ci.push_bump, None);
+    assert!(!config.ci.deploy);
+    assert_eq!(config.data_image.dump.as_deref(), Some("dumps/*latest*"));
 }

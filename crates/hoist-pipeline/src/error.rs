@@ -123,6 +123,15 @@ pub enum PipelineError {
         /// Why.
         source: std::io::Error,
     },
+    /// `ci` cannot tell which event it runs for.
+    #[error("{message}")]
+    CiContext {
+        /// What is missing or contradictory, and how to say it.
+        message: String,
+    },
+    /// A git command `ci` needs failed.
+    #[error(transparent)]
+    Git(#[from] hoist_git::GitError),
     /// The user pressed Ctrl-C (or the process got SIGTERM); what was started was torn down.
     #[error("interrupted by {}: the compose project was taken down", signal_name(*signal))]
     Interrupted {

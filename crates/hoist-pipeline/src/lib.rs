@@ -5,6 +5,7 @@ that plan.
 */
 
 mod build_plan;
+mod ci;
 mod data_image;
 mod error;
 mod image;
@@ -15,6 +16,10 @@ mod session;
 mod test_run;
 
 pub use build_plan::{BuildAction, Decision, Found, decide_build};
+pub use ci::{
+    CiContext, CiEvent, CiFacts, CiFlags, CiPlan, CiStep, DataAction, DataFacts, GithubEnv, StepAction, bump_part,
+    detect_context, dump_changed, plan_ci,
+};
 pub use data_image::{DataImagePlan, DataImageReport, PlannedArchive, WaitFor, plan_data_image, regenerate_data_image};
 pub use error::PipelineError;
 pub use image::{Event, ImageAction, ImageFacts, ImageStep, decide, image_facts};

@@ -89,12 +89,12 @@ pub(crate) struct Push {
 
 /// What a build will do, decided before the engine is asked to do anything.
 #[derive(Debug, Serialize)]
-struct BuildPlan {
+pub(crate) struct BuildPlan {
     step: String,
     version: String,
-    tags: Vec<String>,
-    action: BuildAction,
-    reason: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) action: BuildAction,
+    pub(crate) reason: String,
     inputs: InputDigest,
     builder: String,
     platform: Option<String>,
@@ -107,19 +107,19 @@ struct BuildPlan {
 
 /// What a build did.
 #[derive(Debug, Serialize)]
-struct BuildResult {
+pub(crate) struct BuildResult {
     #[serde(flatten)]
-    plan: BuildPlan,
-    image_id: Option<String>,
+    pub(crate) plan: BuildPlan,
+    pub(crate) image_id: Option<String>,
     steps: usize,
     cached_steps: usize,
-    pushed: Vec<Pushed>,
+    pub(crate) pushed: Vec<Pushed>,
 }
 
 #[derive(Debug, Serialize)]
-struct Pushed {
-    tag: String,
-    digest: String,
+pub(crate) struct Pushed {
+    pub(crate) tag: String,
+    pub(crate) digest: String,
 }
 
 impl Push {
@@ -140,8 +140,91 @@ impl Push {
     }
 }
 
+/// A build that ran, or only its plan (`--dry-run`).
+pub(crate) enum Performed {
+    Planned(BuildPlan),
+    Built(BuildResult),
+}
+
+/// Builds (or reuses) `step` and pushes its tags, as `push STEP` does; prints nothing on stdout.
+pub(crate) fn push_step(ctx: &Ctx, step: &str, progress: Progress) -> anyhow::Result<BuildResult> {
+    let build = Build {
+        step: step.to_owned(),
+        push: true,
+        load: false,
+        no_cache: false,
+        pull: false,
+        force: false,
+        build_args: Vec::new(),
+        progress,
+        dry_run: false,
+        json: false,
+    };
+    match build.perform(ctx)? {
+        Performed::Built(result) => Ok(result),
+        Performed::Planned(_) => unreachable!("not a dry run"),
+    }
+}
+
 impl Build {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let json = self.json;
+        let result = match self.perform(ctx)? {
+            Performed::Planned(plan) => {
+                let mut out = std::io::stdout().lock();
+                if json {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
+                } else {
+                    write_plan(&mut out, &plan)?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            Performed::Built(result) => result,
+        };
+        let mut out = std::io::stdout().lock();
+        if json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?;
+        } else {
+            for tag in &result.plan.tags {
+                let verb = match result.plan.action {
+                    BuildAction::Build => "built",
+                    BuildAction::Pull => "pulled",
+                    BuildAction::Skip | BuildAction::Push => "skipped",
+                };
+                match result.pushed.iter().find(|p| &p.tag == tag) {
+                    Some(p) => writeln!(out, "pushed {tag} {}", p.digest)?,
+                    None => {
+                        writeln!(out, "{verb} {tag} {}", result.image_id.as_deref().unwrap_or("(in the registry)"))?
+                    }
+                }
+            }
+        }
+        ctx.summary(&summary(&result))?;
+        let images: Vec<serde_json::Value> = result
+            .plan
+            .tags
+            .iter()
+            .map(|tag| {
+                let digest = result.pushed.iter().find(|p| &p.tag == tag).map(|p| p.digest.clone());
+                serde_json::json!({
+                    "step": result.plan.step,
+                    "tag": tag,
+                    "digest": digest,
+                    "action": result.plan.action,
+                    "reason": result.plan.reason,
+                })
+            })
+            .collect();
+        ctx.outputs(&[
+            ("version", result.plan.version.clone()),
+            ("tag", result.plan.tags[0].clone()),
+            ("images", serde_json::Value::Array(images).to_string()),
+        ])?;
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// Plans the build and, unless this is a dry run, carries it out.
+    fn perform(self, ctx: &Ctx) -> anyhow::Result<Performed> {
         let config = ctx.config()?;
         let naming = ctx.naming()?;
         let overrides = ctx.overrides()?;
@@ -216,13 +299,7 @@ impl Build {
             context: config.context.display().to_string(),
         };
         if self.dry_run {
-            let mut out = std::io::stdout().lock();
-            if self.json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
-            } else {
-                write_plan(&mut out, &plan)?;
-            }
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Performed::Planned(plan));
         }
 
         let mode = self.progress.mode();
@@ -282,47 +359,7 @@ impl Build {
                 pushed.push(Pushed { tag: tag.clone(), digest: digest?.as_str().to_owned() });
             }
         }
-        let result = BuildResult { plan, image_id, steps, cached_steps, pushed };
-        let mut out = std::io::stdout().lock();
-        if self.json {
-            writeln!(out, "{}", serde_json::to_string_pretty(&result)?)?;
-        } else {
-            for tag in &result.plan.tags {
-                let verb = match result.plan.action {
-                    BuildAction::Build => "built",
-                    BuildAction::Pull => "pulled",
-                    BuildAction::Skip | BuildAction::Push => "skipped",
-                };
-                match result.pushed.iter().find(|p| &p.tag == tag) {
-                    Some(p) => writeln!(out, "pushed {tag} {}", p.digest)?,
-                    None => {
-                        writeln!(out, "{verb} {tag} {}", result.image_id.as_deref().unwrap_or("(in the registry)"))?
-                    }
-                }
-            }
-        }
-        ctx.summary(&summary(&result))?;
-        let images: Vec<serde_json::Value> = result
-            .plan
-            .tags
-            .iter()
-            .map(|tag| {
-                let digest = result.pushed.iter().find(|p| &p.tag == tag).map(|p| p.digest.clone());
-                serde_json::json!({
-                    "step": result.plan.step,
-                    "tag": tag,
-                    "digest": digest,
-                    "action": result.plan.action,
-                    "reason": result.plan.reason,
-                })
-            })
-            .collect();
-        ctx.outputs(&[
-            ("version", result.plan.version.clone()),
-            ("tag", result.plan.tags[0].clone()),
-            ("images", serde_json::Value::Array(images).to_string()),
-        ])?;
-        Ok(ExitCode::SUCCESS)
+        Ok(Performed::Built(BuildResult { plan, image_id, steps, cached_steps, pushed }))
     }
 }
 

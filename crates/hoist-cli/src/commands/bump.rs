@@ -228,7 +228,7 @@ fn run_bump(ctx: &Ctx, env: &Env<'_>, args: BumpArgs) -> anyhow::Result<ExitCode
 
 /// The bump-my-version configuration: `--config-file`, else `version-config` from `hoist.toml`
 /// when there is one, else bump-my-version's own search from the project directory.
-fn project_config(ctx: &Ctx, env: &Env<'_>, explicit: Option<&std::path::Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn project_config(ctx: &Ctx, env: &Env<'_>, explicit: Option<&std::path::Path>) -> anyhow::Result<PathBuf> {
     if explicit.is_none()
         && let Ok(config) = ctx.config()
         && let Some(file) = &config.version_config

@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_pipeline::{DataImagePlan, DataImageReport};
+use hoist_image::Engine;
+use hoist_naming::Naming;
+use hoist_pipeline::{DataImagePlan, DataImageReport, PipelineError};
 
 use crate::Ctx;
 use crate::commands::build::Progress;
@@ -30,25 +32,14 @@ pub(crate) struct RegenSolrImage {
 
 impl RegenSolrImage {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-        let config = ctx.config()?;
         let naming = ctx.naming()?;
-        let data = &config.data_image;
-        hoist_pipeline::check_stage(config, &data.image_step, "data-image.image-step")?;
-        hoist_pipeline::check_stage(config, &data.stage, "data-image.stage")?;
         let engine = connect(ctx)?;
-        let image = image_step(ctx, &engine, &naming, &data.image_step)?;
-        let env = compose_env(&naming, &image.reference);
-        let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
-        let tag = format!("{}-{}", naming.tag(), data.suffix);
-        let plan = hoist_pipeline::plan_data_image(config, compose, image, env, tag, !self.no_push)?;
+        let tag = format!("{}-{}", naming.tag(), ctx.config()?.data_image.suffix);
+        let plan = plan(ctx, &engine, &naming, tag, !self.no_push)?;
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
-        let request = build_request(ctx, &naming, &data.image_step)?;
-        let mut draw = Drawer::new(self.progress, "regen-solr-image");
-        let result = hoist_pipeline::regenerate_data_image(&engine, &plan, &request, &mut |e| draw.event(e));
-        draw.finish();
-        let report = match result {
+        let report = match execute(ctx, &engine, &naming, &plan, self.progress, "regen-solr-image")? {
             Ok(report) => report,
             Err(error) => return interrupted_or(error),
         };
@@ -65,6 +56,40 @@ impl RegenSolrImage {
         ctx.outputs(&[("data-image-rebuilt", "true".to_owned()), ("data-image", report.plan.tag.clone())])?;
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// The regeneration of the data image as `tag` (pushed when `push`), as `regen-solr-image` and `ci` plan it.
+pub(crate) fn plan(
+    ctx: &Ctx,
+    engine: &Engine,
+    naming: &Naming,
+    tag: String,
+    push: bool,
+) -> anyhow::Result<DataImagePlan> {
+    let config = ctx.config()?;
+    let data = &config.data_image;
+    hoist_pipeline::check_stage(config, &data.image_step, "data-image.image-step")?;
+    hoist_pipeline::check_stage(config, &data.stage, "data-image.stage")?;
+    let image = image_step(ctx, engine, naming, &data.image_step)?;
+    let env = compose_env(naming, &image.reference);
+    let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
+    Ok(hoist_pipeline::plan_data_image(config, compose, image, env, tag, push)?)
+}
+
+/// Carries out `plan`, drawing progress under `prefix`; the inner error is the pipeline's own.
+pub(crate) fn execute(
+    ctx: &Ctx,
+    engine: &Engine,
+    naming: &Naming,
+    plan: &DataImagePlan,
+    progress: Progress,
+    prefix: &'static str,
+) -> anyhow::Result<Result<DataImageReport, PipelineError>> {
+    let request = build_request(ctx, naming, &ctx.config()?.data_image.image_step)?;
+    let mut draw = Drawer::new(progress, prefix);
+    let result = hoist_pipeline::regenerate_data_image(engine, plan, &request, &mut |e| draw.event(e));
+    draw.finish();
+    Ok(result)
 }
 
 fn write_plan(out: &mut dyn Write, plan: &DataImagePlan) -> std::io::Result<()> {

@@ -30,23 +30,13 @@ pub(crate) struct Test {
 
 impl Test {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-        let config = ctx.config()?;
         let naming = ctx.naming()?;
-        let step = &config.test.step;
-        hoist_pipeline::check_stage(config, step, "test.step")?;
         let engine = connect(ctx)?;
-        let image = image_step(ctx, &engine, &naming, step)?;
-        let env = compose_env(&naming, &image.reference);
-        let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
-        let plan = hoist_pipeline::plan_test(config, compose, image, env, self.keep)?;
+        let plan = plan(ctx, &engine, &naming, self.keep)?;
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
-        let request = build_request(ctx, &naming, step)?;
-        let mut draw = Drawer::new(self.progress, "test");
-        let result = hoist_pipeline::run_tests(&engine, &plan, &request, &mut |e| draw.event(e));
-        draw.finish();
-        let report = match result {
+        let report = match execute(ctx, &engine, &naming, &plan, self.progress, "test")? {
             Ok(report) => report,
             Err(error) => return interrupted_or(error),
         };
@@ -63,7 +53,34 @@ impl Test {
     }
 }
 
-fn suite_line(suite: &hoist_pipeline::SuiteResult) -> String {
+/// The test run, as `test` and `ci` plan it.
+pub(crate) fn plan(ctx: &Ctx, engine: &Engine, naming: &Naming, keep: bool) -> anyhow::Result<TestPlan> {
+    let config = ctx.config()?;
+    let step = &config.test.step;
+    hoist_pipeline::check_stage(config, step, "test.step")?;
+    let image = image_step(ctx, engine, naming, step)?;
+    let env = compose_env(naming, &image.reference);
+    let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
+    Ok(hoist_pipeline::plan_test(config, compose, image, env, keep)?)
+}
+
+/// Carries out `plan`, drawing progress under `prefix`; the inner error is the pipeline's own.
+pub(crate) fn execute(
+    ctx: &Ctx,
+    engine: &Engine,
+    naming: &Naming,
+    plan: &TestPlan,
+    progress: Progress,
+    prefix: &'static str,
+) -> anyhow::Result<Result<TestReport, PipelineError>> {
+    let request = build_request(ctx, naming, &ctx.config()?.test.step)?;
+    let mut draw = Drawer::new(progress, prefix);
+    let result = hoist_pipeline::run_tests(engine, plan, &request, &mut |e| draw.event(e));
+    draw.finish();
+    Ok(result)
+}
+
+pub(crate) fn suite_line(suite: &hoist_pipeline::SuiteResult) -> String {
     let counted = if suite.reported_only { " (reported only)" } else { "" };
     match (suite.outcome, suite.code) {
         (SuiteOutcome::Passed, _) => format!("passed  {}{counted}", suite.name),

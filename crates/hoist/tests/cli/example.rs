@@ -352,3 +352,103 @@ fn regen_requirements_reports_the_changed_files() {
     assert_eq!(example.hoist().args(["regen-requirements"]).success(), "unchanged requirements.txt\n");
     assert_eq!(example.leftovers(&example.ci), Vec::<String>::new(), "what `run` created is taken down");
 }
+
+#[test]
+fn ci_dry_run_on_a_pull_request_plans_no_bump_no_push_no_deploy() {
+    let example = Example::new();
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    example.repo.git(&["checkout", "--quiet", "-b", "feature"]);
+    example.repo.write("app/NOTE", "a change that is not data\n");
+    example.repo.commit_all("a feature");
+    let out = example
+        .hoist()
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_BASE_REF", "main")
+        .env("GITHUB_HEAD_REF", "feature")
+        .env("prNum", "7")
+        .args(["ci", "--dry-run", "--json"])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(plan["context"]["event"], "pull-request");
+    assert_eq!(plan["context"]["base"], "origin/main");
+    assert_eq!(plan["context"]["pr"], "7");
+    assert_eq!(plan["new_version"], "0.1.0");
+    let steps: Vec<String> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}: {}",
+                s["name"].as_str().unwrap(),
+                s["action"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let repository = example.repository();
+    assert_eq!(
+        steps,
+        [
+            "bump skip: a pull request never bumps".to_owned(),
+            format!(
+                "data-image data-image: no new data (no commit in `origin/main..HEAD` touches `dumps/*latest*`), but `{repository}:v0.1.0-solr` is not in the registry; kept local (not the main branch)"
+            ),
+            "test test: every run tests the tester image".to_owned(),
+            "push-git skip: a pull request pushes nothing".to_owned(),
+            "push-image skip: a pull request pushes nothing".to_owned(),
+            "deploy skip: a pull request pushes nothing".to_owned(),
+        ]
+    );
+    assert_eq!(plan["steps"][1]["data"], "regenerate");
+    assert_eq!(plan["steps"][1]["tag"], format!("{repository}:v0.1.0-7-solr"));
+    assert_eq!(example.registry.tags(&example.name), Vec::<String>::new(), "a dry run pushes nothing");
+
+    // The text plan gives the same decisions, one line per step.
+    let text = example.hoist().args(["ci", "-n", "--event", "pull-request", "--base", "origin/main"]).success();
+    assert!(text.starts_with("ci for a pull request onto `origin/main`, from --event; version 0.1.0\n"), "{text}");
+    assert!(text.contains("no commit in `origin/main..HEAD` touches `dumps/*latest*`"), "{text}");
+}
+
+#[test]
+fn ci_on_main_bumps_tests_pushes_and_deploys() {
+    let mut example = Example::new();
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    let repository = example.repository();
+    example._images.add(format!("{repository}:v0.1.1"));
+    example._images.add(format!("{repository}:v0.1.1-tester"));
+    example._images.add(format!("{repository}:v0.1.1-solr"));
+    let summary = tempfile::NamedTempFile::new().unwrap();
+    let out = example
+        .hoist()
+        .env("GITHUB_STEP_SUMMARY", summary.path())
+        .args(["ci", "--event", "push", "--branch", "main", "--progress", "plain"])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // The bump commit and its tag arrived on the remote, and nothing else moved but the deploy tags.
+    let head = example.repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(example.repo.remote_git(&["rev-parse", "refs/heads/main"]), head);
+    assert_eq!(example.repo.remote_git(&["rev-parse", "refs/tags/v0.1.1^{commit}"]), head);
+    assert_eq!(example.repo.git(&["log", "-1", "--format=%s"]), "Bump version: 0.1.0 → 0.1.1");
+    assert_eq!(example.repo.remote_git(&["rev-parse", "refs/tags/dev/deploy^{commit}"]), head);
+    let remote_tags = example.repo.remote_git(&["tag", "--list"]);
+    assert_eq!(remote_tags.lines().collect::<Vec<_>>(), ["dev/deploy", "v0.1.1"]);
+
+    // The images: the data image (new data: HEAD touched the dump) and the release image.
+    let mut tags = example.registry.tags(&example.name);
+    tags.sort();
+    assert_eq!(tags, ["last", "v0.1.1", "v0.1.1-solr"]);
+    assert!(example.image_exists("v0.1.1-tester"), "the tests ran with the tester image");
+
+    assert!(out.stdout.starts_with("bump       0.1.0 → 0.1.1\ndata-image regenerated, pushed "), "{}", out.stdout);
+    assert!(out.stdout.contains("\ntest       passed  code; passed  browser (reported only)\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("deploy     deployed 0.1.1 to `dev`: dev/deploy (none) → "), "{}", out.stdout);
+    let md = std::fs::read_to_string(summary.path()).unwrap();
+    assert!(md.starts_with("### hoist ci\n\n| step | action | result | reason |\n"), "{md}");
+    assert!(md.contains("| deploy | deploy 0.1.1 to `dev` | deployed 0.1.1 to `dev`"), "{md}");
+    assert!(md.contains("\nVersion: 0.1.0 → 0.1.1\n"), "{md}");
+    assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
+    assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
+}

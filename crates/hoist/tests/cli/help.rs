@@ -6,7 +6,7 @@ fn help_lists_every_target_with_an_example() {
     let project = Project::new();
     let out = hoist(project.path()).args(["--help"]).success();
     for target in
-        ["version", "tag", "registry", "layers", "compose", "completions", "release", "diff", "gitops-release"]
+        ["version", "tag", "registry", "layers", "compose", "completions", "release", "diff", "gitops-release", "ci"]
     {
         assert!(out.lines().any(|l| l.trim_start().starts_with(target)), "`{target}` missing from --help:\n{out}");
         assert!(out.contains(&format!("hoist {target}")), "no example for `{target}`:\n{out}");
