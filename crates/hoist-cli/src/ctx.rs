@@ -47,7 +47,16 @@ impl Ctx {
                 self.start_dir.display()
             );
         }
-        let config = Config::discover(&self.start_dir)?;
+        let mut config = Config::discover(&self.start_dir)?;
+        // `HOIST_REGISTRY` replaces `registry` everywhere: image names, the deploy gate, status.
+        if let Some(registry) = Overrides::from_process_env(&config).registry {
+            if !hoist_naming::is_valid_repository(&registry) {
+                anyhow::bail!(
+                    "`HOIST_REGISTRY={registry}` is not an image repository such as `registry.example.com/app` (lowercase, no tag)"
+                );
+            }
+            config.registry = registry;
+        }
         Ok(self.config.get_or_init(|| config))
     }
 
@@ -121,15 +130,7 @@ impl Ctx {
         let config = self.config()?;
         let overrides = self.overrides()?;
         let current = self.current_version_entry()?;
-        if let Some(registry) = &overrides.registry
-            && !hoist_naming::is_valid_repository(registry)
-        {
-            anyhow::bail!(
-                "`HOIST_REGISTRY={registry}` is not an image repository such as `registry.example.com/app` (lowercase, no tag)"
-            );
-        }
-        let registry = overrides.registry.as_deref().unwrap_or(&config.registry);
-        let naming = Naming::new(registry, &config.version_prefix, &current.version)
+        let naming = Naming::new(&config.registry, &config.version_prefix, &current.version)
             .with_context(|| {
                 format!(
                     "the version `{}` from `{}` cannot name an image",

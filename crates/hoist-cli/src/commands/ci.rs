@@ -288,10 +288,7 @@ fn run_step(ctx: &Ctx, repo: &Repo, plan: &CiPlan, step: &CiStep, progress: Prog
         }
         StepAction::Deploy { environment, version } => {
             let mut lookup = ctx.image_lookup()?;
-            // The deploy gate checks the images under the registry the run pushed to (`HOIST_REGISTRY` included).
-            let mut config = config.clone();
-            config.registry = ctx.naming()?.registry().to_owned();
-            let deploy = hoist_deploy::plan_deploy(repo, &config, environment, version, &mut lookup)?;
+            let deploy = hoist_deploy::plan_deploy(repo, config, environment, version, &mut lookup)?;
             if !deploy.problems.is_empty() {
                 anyhow::bail!("the deploy plan has problems: {}", deploy.problems.join("; "));
             }

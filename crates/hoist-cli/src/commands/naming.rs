@@ -34,9 +34,8 @@ impl Tag {
 impl Registry {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         // The registry needs no version: a project without `.bumpversion.toml` can ask for it.
-        // `HOIST_REGISTRY` wins over `registry`, as it does for every image name.
-        let overrides = ctx.overrides()?;
-        print_line(overrides.registry.as_deref().unwrap_or(&ctx.config()?.registry))?;
+        // `HOIST_REGISTRY` is already applied: it wins over `registry`, as for every image name.
+        print_line(&ctx.config()?.registry)?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -135,3 +135,22 @@ fn exists_with_an_unreachable_registry_says_so() {
     assert_eq!(stderr.lines().count(), 2, "one sentence and a `help:` line: {stderr}");
     assert!(stderr.lines().nth(1).unwrap().starts_with("help: "), "{stderr}");
 }
+
+#[test]
+fn hoist_registry_applies_to_the_deploy_gate_and_status() {
+    let f = fixture(&["v0.2.0"]);
+    // `hoist.toml` names a registry nobody runs; `HOIST_REGISTRY` points at the real one.
+    f.git.write("hoist.toml", "registry = \"registry.invalid/app\"\n[deploy.environments.dev]\n");
+    f.git.commit_all("Point the registry elsewhere");
+    let repo = f.registry.repository("app");
+    hoist(&f.git.path()).env("HOIST_REGISTRY", &repo).args(["deploy", "dev"]).success();
+    assert_eq!(f.remote_tag("dev/deploy"), f.commit("v0.2.0"));
+    let status = hoist(&f.git.path()).env("HOIST_REGISTRY", &repo).args(["status"]).success();
+    assert!(status.contains("images present (1)"), "{status}");
+    assert_eq!(hoist(&f.git.path()).env("HOIST_REGISTRY", &repo).args(["registry"]).success(), format!("{repo}\n"));
+    let stderr = hoist(&f.git.path()).env("HOIST_REGISTRY", "Not/Valid").args(["tag"]).failure();
+    assert_eq!(
+        stderr,
+        "error: `HOIST_REGISTRY=Not/Valid` is not an image repository such as `registry.example.com/app` (lowercase, no tag)\n"
+    );
+}
