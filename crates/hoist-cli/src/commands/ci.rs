@@ -146,6 +146,13 @@ impl Ci {
         let mut done = Vec::new();
         let outcome = execute(ctx, &repo, &plan, self.progress, &mut done);
         ctx.summary(&summary(&plan, &done, outcome.as_ref().err()))?;
+        let rebuilt =
+            plan.steps.iter().any(|s| matches!(s.action, StepAction::DataImage { data: DataAction::Regenerate, .. }));
+        ctx.outputs(&[
+            ("version", format!("{}{}", config.version_prefix, plan.new_version)),
+            ("tag", naming_for(ctx, &ctx.naming()?, &plan.new_version)?.tag()),
+            ("data-image-rebuilt", rebuilt.to_string()),
+        ])?;
         let mut out = std::io::stdout().lock();
         if self.json {
             writeln!(out, "{}", serde_json::to_string_pretty(&CiReport { plan: &plan, done: &done })?)?;

@@ -420,9 +420,11 @@ fn ci_on_main_bumps_tests_pushes_and_deploys() {
     example._images.add(format!("{repository}:v0.1.1-tester"));
     example._images.add(format!("{repository}:v0.1.1-solr"));
     let summary = tempfile::NamedTempFile::new().unwrap();
+    let outputs = tempfile::NamedTempFile::new().unwrap();
     let out = example
         .hoist()
         .env("GITHUB_STEP_SUMMARY", summary.path())
+        .env("GITHUB_OUTPUT", outputs.path())
         .args(["ci", "--event", "push", "--branch", "main", "--progress", "plain"])
         .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -449,6 +451,8 @@ fn ci_on_main_bumps_tests_pushes_and_deploys() {
     assert!(md.starts_with("### hoist ci\n\n| step | action | result | reason |\n"), "{md}");
     assert!(md.contains("| deploy | deploy 0.1.1 to `dev` | deployed 0.1.1 to `dev`"), "{md}");
     assert!(md.contains("\nVersion: 0.1.0 → 0.1.1\n"), "{md}");
+    let outputs = std::fs::read_to_string(outputs.path()).unwrap();
+    assert_eq!(outputs, format!("version=v0.1.1\ntag={repository}:v0.1.1\ndata-image-rebuilt=true\n"));
     assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
     assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
 }
