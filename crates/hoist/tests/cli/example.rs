@@ -455,4 +455,28 @@ fn ci_on_main_bumps_tests_pushes_and_deploys() {
     assert_eq!(outputs, format!("version=v0.1.1\ntag={repository}:v0.1.1\ndata-image-rebuilt=true\n"));
     assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
     assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
+
+    // A second push that does not touch the dump: the previous version's data image is pulled
+    // and retagged for the new version, not regenerated.
+    example.repo.write("app/NOTES", "not data\n");
+    example.repo.commit_all("Change something that is not data");
+    example._images.add(format!("{repository}:v0.1.2"));
+    example._images.add(format!("{repository}:v0.1.2-tester"));
+    example._images.add(format!("{repository}:v0.1.2-solr"));
+    let plan = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--dry-run"]).success();
+    assert!(plan.contains("no new data"), "{plan}");
+    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--progress", "plain"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("data-image pulled {repository}:v0.1.1-solr, pushed {repository}:v0.1.2-solr sha256:")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        example.registry.manifest_digest(&example.name, "v0.1.2-solr"),
+        example.registry.manifest_digest(&example.name, "v0.1.1-solr"),
+        "the same data image, under the new version's tag"
+    );
+    assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
 }
