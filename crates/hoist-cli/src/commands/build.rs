@@ -260,9 +260,10 @@ impl Build {
 
         // What exists already, here and in the registry (the source of truth).
         let engine = Engine::connect(&EngineConfig { builder, ..EngineConfig::default() })?;
-        let local = engine.inspect(&primary)?.map(|image| image.labels);
+        let local_image = engine.inspect(&primary)?;
+        let local = local_image.as_ref().map(|image| &image.labels);
         // Without `--push`, an image here with the same inputs settles it: no registry round trip.
-        let local_is_current = local.as_ref().and_then(|l| l.get(hoist_pipeline::LABEL)) == Some(&inputs.digest);
+        let local_is_current = local.and_then(|l| l.get(hoist_pipeline::LABEL)) == Some(&inputs.digest);
         let (remote, remote_unknown) = if local_is_current && !self.push {
             (None, None)
         } else {
@@ -275,11 +276,7 @@ impl Build {
             &self.step,
             &primary,
             &inputs,
-            hoist_pipeline::Found {
-                local: local.as_ref(),
-                remote: remote.as_ref(),
-                remote_unknown: remote_unknown.as_deref(),
-            },
+            hoist_pipeline::Found { local, remote: remote.as_ref(), remote_unknown: remote_unknown.as_deref() },
             self.push,
             self.force || self.no_cache,
         );
@@ -341,8 +338,9 @@ impl Build {
                 image_id = Some(pulled.id);
             }
             BuildAction::Push | BuildAction::Skip => {
-                // The primary tag is current; make sure the others name the same image.
-                if let Some(image) = engine.inspect(&primary)? {
+                // The primary tag is current; make sure the others name the same image (the
+                // engine was asked about it while planning).
+                if let Some(image) = local_image {
                     for tag in &plan.tags[1..] {
                         engine.tag(&primary, tag)?;
                     }
