@@ -170,6 +170,13 @@ pub enum BuildEvent {
         /// How long it ran, when the builder says.
         seconds: Option<f64>,
     },
+    /// A step finished with an error (the build fails with it).
+    StepFailed {
+        /// The step.
+        step: Step,
+        /// How long it ran, when the builder says.
+        seconds: Option<f64>,
+    },
     /// A line of a step's output.
     Output {
         /// The step's id.
@@ -527,7 +534,12 @@ impl BuildkitState {
                             let line = String::from_utf8_lossy(&std::mem::take(&mut vertex.pending)).into_owned();
                             on_event(BuildEvent::Output { step: v.digest.clone(), line });
                         }
-                        on_event(BuildEvent::StepDone { step: vertex.step.clone(), cached: vertex.cached, seconds });
+                        let step = vertex.step.clone();
+                        if vertex.error.is_empty() {
+                            on_event(BuildEvent::StepDone { step, cached: vertex.cached, seconds });
+                        } else {
+                            on_event(BuildEvent::StepFailed { step, seconds });
+                        }
                     }
                 }
                 for log in status.logs {

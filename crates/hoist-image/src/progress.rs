@@ -177,6 +177,13 @@ impl ProgressView {
                 };
                 self.line(&format!("{}: {how}", describe(step)));
             }
+            BuildEvent::StepFailed { step, seconds } => {
+                if step.internal {
+                    return;
+                }
+                let how = seconds.map_or_else(|| "failed".to_owned(), |s| format!("failed after {s:.1}s"));
+                self.line(&format!("{}: {how}", describe(step)));
+            }
             BuildEvent::Output { step, line } => {
                 if self.mode == ProgressMode::Plain {
                     let label = self.steps.get(step).and_then(|s| s.index.map(|i| format!("#{i}"))).unwrap_or_default();
@@ -329,7 +336,8 @@ mod tests {
         view.build_event(&BuildEvent::Started { builder: Builder::Buildkit, target: Some("tester".into()) });
         view.build_event(&BuildEvent::StepStarted(step.clone()));
         view.build_event(&BuildEvent::Output { step: "v1".into(), line: "compiling".into() });
-        view.build_event(&BuildEvent::StepDone { step, cached: true, seconds: None });
+        view.build_event(&BuildEvent::StepDone { step: step.clone(), cached: true, seconds: None });
+        view.build_event(&BuildEvent::StepFailed { step, seconds: Some(1.5) });
         view.transfer_event(&TransferEvent::Status("Pushed".into()));
         view.transfer_event(&TransferEvent::Status("Pushed".into()));
         let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
@@ -339,6 +347,7 @@ mod tests {
              tester | [tester] step 2/3: RUN make\n\
              tester | #2> compiling\n\
              tester | [tester] step 2/3: RUN make: cached\n\
+             tester | [tester] step 2/3: RUN make: failed after 1.5s\n\
              tester | Pushed\n"
         );
     }

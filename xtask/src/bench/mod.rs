@@ -88,6 +88,6 @@ pub(crate) fn run(args: &[std::ffi::OsString]) -> Result<(), String> {
     Ok(())
 }
 
-fn project_root() -> PathBuf {
+pub(crate) fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
 }

@@ -124,7 +124,14 @@ fn failing_step(builder: Builder) {
     let mut request = request(dir.path(), "v0");
     request.tags = vec![tag.clone(), format!("{tag}-second")];
     let engine = engine_with(builder, DockerConfig::empty());
-    let err = engine.build(&request, &mut |_| {}).unwrap_err();
+    let mut events = Vec::new();
+    let err = engine.build(&request, &mut |event| events.push(event)).unwrap_err();
+    if builder == Builder::Buildkit {
+        // The step is reported as failed, never as done.
+        let failing = |step: &hoist_image::Step| step.command.contains("exit 42");
+        assert!(events.iter().any(|e| matches!(e, BuildEvent::StepFailed { step, .. } if failing(step))), "{events:?}");
+        assert!(!events.iter().any(|e| matches!(e, BuildEvent::StepDone { step, .. } if failing(step))), "{events:?}");
+    }
     let ImageError::StepFailed { exit_code, log, instruction, .. } = &err else {
         panic!("expected a failed step, got {err:?}")
     };

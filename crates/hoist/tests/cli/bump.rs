@@ -215,3 +215,64 @@ fn hoist_toml_version_config_is_honoured() {
     assert!(out.contains("\"new_version\": \"3.1.0\""), "{out}");
     assert!(out.contains("versions/VERSION"), "{out}");
 }
+
+/// This repository's own `.bumpversion.toml` on a copy of its tracked files: every versioned file
+/// moves (crates, Cargo.lock, the Dockerfile label, the docs' install snippets), and the bumped
+/// workspace still resolves with `--locked`.
+#[test]
+fn this_repository_bumps_every_versioned_file_and_stays_locked() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+    let tracked = std::process::Command::new("git").arg("-C").arg(&root).args(["ls-files", "-z"]).output().unwrap();
+    assert!(tracked.status.success(), "git ls-files failed in {}", root.display());
+    let repo = GitRepo::new();
+    for path in String::from_utf8(tracked.stdout).unwrap().split('\0').filter(|p| !p.is_empty()) {
+        let (from, to) = (root.join(path), repo.path().join(path));
+        if from.is_file() {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    repo.commit_all("this repository");
+    let current = read(&repo, ".bumpversion.toml")
+        .lines()
+        .find_map(|l| l.strip_prefix("current_version = \"").map(|v| v.trim_end_matches('"').to_owned()))
+        .unwrap();
+    let next = {
+        let mut parts: Vec<u64> = current.split('.').map(|p| p.parse().unwrap()).collect();
+        parts[2] += 1;
+        format!("{}.{}.{}", parts[0], parts[1], parts[2])
+    };
+    let before: Vec<(&str, String)> =
+        ["Cargo.toml", "Cargo.lock", "Dockerfile", "docs/getting-started.md", "docs/self-hosting.md"]
+            .into_iter()
+            .map(|f| (f, read(&repo, f)))
+            .collect();
+
+    hoist(&repo).args(["bump", "patch"]).success();
+
+    assert_eq!(hoist(&repo).args(["version"]).success(), format!("v{next}\n"));
+    assert_eq!(repo.git(&["tag", "--list"]), format!("v{next}"));
+    assert_eq!(repo.git(&["status", "--porcelain"]), "", "the bump commit holds every change");
+    let expectations = [
+        ("Cargo.toml", format!("[workspace.package]\nversion = \"{next}\"")),
+        ("Cargo.lock", format!("name = \"hoist-cli\"\nversion = \"{next}\"")),
+        ("Dockerfile", format!("org.opencontainers.image.version=\"{next}\"")),
+        ("docs/getting-started.md", format!("git checkout v{next}\n")),
+        ("docs/getting-started.md", format!("\nhoist {next}\n")),
+        ("docs/self-hosting.md", format!("localhost:5000/hoist:v{next} bump patch")),
+    ];
+    for (file, expected) in &expectations {
+        assert!(read(&repo, file).contains(expected.as_str()), "{file} lacks `{expected}`");
+    }
+    for (file, old) in &before {
+        assert_ne!(&read(&repo, file), old, "{file} did not change");
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let metadata = std::process::Command::new(cargo)
+        .current_dir(repo.path())
+        .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+        .env("CARGO_TARGET_DIR", repo.path().join("target"))
+        .output()
+        .unwrap();
+    assert!(metadata.status.success(), "{}", String::from_utf8_lossy(&metadata.stderr));
+}

@@ -75,5 +75,5 @@ fn this_repository_prints_its_documented_values() {
     assert_eq!(hoist(&root).args(["version"]).success(), format!("v{current}\n"));
     assert_eq!(hoist(&root).args(["tag"]).success(), format!("localhost:5000/hoist:v{current}\n"));
     assert_eq!(hoist(&root).args(["registry"]).success(), "localhost:5000/hoist\n");
-    assert_eq!(hoist(&root).args(["layers"]).success(), "builder\nrelease\ntester\n");
+    assert_eq!(hoist(&root).args(["layers"]).success(), "source\nbuilder\nrelease\ntester\n");
 }
