@@ -90,6 +90,10 @@ impl Provision {
 
     pub(crate) fn run(self, sh: &Shell, root: &Path) -> Result<(), String> {
         let bases = bases_of(&root.join("Dockerfile"))?;
+        let server_version = "{{.Server.Version}}";
+        if cmd!(sh, "docker version --format {server_version}").quiet().ignore_stdout().ignore_stderr().run().is_err() {
+            return Err("no Docker engine answers (`docker version` failed): start dockerd (`bash .ci/run` does), then run this again".into());
+        }
         let mut todo = Vec::new();
         for base in bases {
             let image = &base.image;
