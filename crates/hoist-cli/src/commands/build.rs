@@ -211,12 +211,8 @@ impl Build {
             .tags
             .iter()
             .map(|tag| {
-                let digest = result
-                    .pushed
-                    .iter()
-                    .chain(&result.in_registry)
-                    .find(|p| &p.tag == tag)
-                    .map(|p| p.digest.clone());
+                let digest =
+                    result.pushed.iter().chain(&result.in_registry).find(|p| &p.tag == tag).map(|p| p.digest.clone());
                 serde_json::json!({
                     "step": result.plan.step,
                     "tag": tag,

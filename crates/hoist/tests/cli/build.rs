@@ -74,7 +74,8 @@ fn build_a_stage_then_push_release() {
     // Pushed again with nothing changed: skipped, and the digests are the registry's, as for a
     // push (not the local image's ID, which is another hash).
     let outputs = tempfile::NamedTempFile::new().unwrap();
-    let out = hoist(project.path()).env("GITHUB_OUTPUT", outputs.path()).args(["push", "--progress", "quiet"]).success();
+    let out =
+        hoist(project.path()).env("GITHUB_OUTPUT", outputs.path()).args(["push", "--progress", "quiet"]).success();
     assert_eq!(out, format!("skipped {repo}:v1.2.3 {digest}\nskipped {repo}:last {digest}\n"));
     let outputs = std::fs::read_to_string(outputs.path()).unwrap();
     let images: serde_json::Value =

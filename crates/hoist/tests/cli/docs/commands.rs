@@ -17,9 +17,7 @@ use clap::error::ErrorKind;
 use super::markdown::{Block, Page, Span};
 
 /// The programs other than hoist that the docs show. A test checks that each is used.
-pub const OTHER_PROGRAMS: &[&str] = &[
-    "bash", "cargo", "cat", "docker", "echo", "git", "grep", "head", "jq",
-];
+pub const OTHER_PROGRAMS: &[&str] = &["bash", "cargo", "cat", "docker", "echo", "git", "grep", "head", "jq", "tail"];
 
 /// The chores of this repository's own xtask that are not hoist targets (`xtask/src/main.rs`).
 pub const XTASK_CHORES: &[&str] = &["bench"];
@@ -461,16 +459,10 @@ mod tests {
     fn splits_like_a_shell() {
         assert_eq!(words("prNum=42 hoist version   # a comment"), ["prNum=42", "hoist", "version"]);
         assert_eq!(words(r#"docker pull "$(hoist tag)-solr""#), ["docker", "pull", "X-solr$"]);
-        assert_eq!(words("hoist completions bash > /etc/x 2>&1 && echo a\\ b"), [
-            "hoist",
-            "completions",
-            "bash",
-            ">",
-            "/etc/x",
-            "|",
-            "echo",
-            "a b"
-        ]);
+        assert_eq!(
+            words("hoist completions bash > /etc/x 2>&1 && echo a\\ b"),
+            ["hoist", "completions", "bash", ">", "/etc/x", "|", "echo", "a b"]
+        );
         assert_eq!(words("hoist -m 'Release {new_version}' x"), ["hoist", "-m", "Release {new_version}", "x"]);
     }
 
@@ -488,7 +480,9 @@ mod tests {
         );
         assert_eq!(
             check_line("hoits tag", Mode::Block, &shortcuts),
-            ["`hoits` is neither hoist nor one of the other programs the docs may show (`OTHER_PROGRAMS` in crates/hoist/tests/cli/docs/commands.rs)"]
+            [
+                "`hoits` is neither hoist nor one of the other programs the docs may show (`OTHER_PROGRAMS` in crates/hoist/tests/cli/docs/commands.rs)"
+            ]
         );
         assert_eq!(check_line("cargo xtask bump patch --dry-runn", Mode::Block, &shortcuts).len(), 1);
         assert_eq!(check_line("hoist exists", Mode::Block, &shortcuts).len(), 1, "a block's command must be complete");

@@ -46,9 +46,8 @@ pub fn check_page(page: &Page) -> Vec<String> {
 
 /// The text `hoist.toml` has for `block`, when it is one.
 pub fn hoist_toml(block: &Block) -> Option<String> {
-    (block.lang == "toml" && block.file() == Some("hoist.toml")).then(|| {
-        if block.has("fragment") { format!("{FRAGMENT_PREFIX}{}", block.body) } else { block.body.clone() }
-    })
+    (block.lang == "toml" && block.file() == Some("hoist.toml"))
+        .then(|| if block.has("fragment") { format!("{FRAGMENT_PREFIX}{}", block.body) } else { block.body.clone() })
 }
 
 fn check_block(block: &Block) -> Result<(), String> {
@@ -206,7 +205,8 @@ mod tests {
     #[test]
     fn the_probe_finds_nested_keys() {
         let keys = config_keys();
-        for key in ["registry", "compose.NAME", "compose.NAME.files", "test.suites", "test.suites.env", "gitops.values"] {
+        for key in ["registry", "compose.NAME", "compose.NAME.files", "test.suites", "test.suites.env", "gitops.values"]
+        {
             assert!(keys.iter().any(|k| k == key), "`{key}` not in {keys:?}");
         }
         assert!(
@@ -246,7 +246,9 @@ mod tests {
         );
         assert_eq!(
             check_page(&page),
-            ["docs/errors.md:13: hoist-config's error for the block above is\nerror: /src/app/hoist.toml:1:12: bad value for `registry`: found integer `3`, expected a string\nnot\nerror: /src/app/hoist.toml:1:12: bad value for `registry`"]
+            [
+                "docs/errors.md:13: hoist-config's error for the block above is\nerror: /src/app/hoist.toml:1:12: bad value for `registry`: found integer `3`, expected a string\nnot\nerror: /src/app/hoist.toml:1:12: bad value for `registry`"
+            ]
         );
     }
 }

@@ -124,10 +124,10 @@ pub fn parse(name: &str, text: &str) -> Page {
                 Some((at, words)) if lines[at + 1..i].iter().all(|l| l.trim().is_empty()) => Some(words.clone()),
                 _ => None,
             };
-            if let Some((at, _)) = markers.pop() {
-                if marker.is_none() {
-                    stray_markers.push(at + 1);
-                }
+            if let Some((at, _)) = markers.pop()
+                && marker.is_none()
+            {
+                stray_markers.push(at + 1);
             }
             stray_markers.extend(markers.drain(..).map(|(at, _)| at + 1));
             blocks.push(Block { line: i + 1, lang, words: words.collect(), marker, body });

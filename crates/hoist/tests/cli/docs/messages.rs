@@ -135,7 +135,10 @@ pub fn source_errors() -> Vec<SourceError> {
     let mut errors = Vec::new();
     for file in files {
         let relative = file.strip_prefix(&root).unwrap().display().to_string();
-        if !relative.contains("/src/") || relative.ends_with("tests.rs") || relative.starts_with("crates/hoist-test-support") {
+        if !relative.contains("/src/")
+            || relative.ends_with("tests.rs")
+            || relative.starts_with("crates/hoist-test-support")
+        {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
@@ -186,7 +189,8 @@ fn pattern(message: &str) -> Vec<Part> {
             continue;
         }
         if chars[i].is_ascii_uppercase() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
-            let len = chars[i..].iter().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_').count();
+            let len =
+                chars[i..].iter().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == '_').count();
             let word: String = chars[i..i + len].iter().collect();
             let bounded = chars.get(i + len).is_none_or(|c| !c.is_ascii_alphanumeric());
             if bounded && PLACEHOLDERS.contains(&word.as_str()) {
@@ -370,18 +374,27 @@ mod tests {
     #[test]
     fn quoted_messages_match_placeholders_and_ellipses() {
         let literals = Literals {
-            tests: vec!["error: /tmp/x/hoist.toml:2:1: unknown key `relase-step`: did you mean `release-step`?\n".into()],
+            tests: vec![
+                "error: /tmp/x/hoist.toml:2:1: unknown key `relase-step`: did you mean `release-step`?\n".into(),
+            ],
             source: vec![
                 "`{}` is not a stage of `{}`: the stages are {}".into(),
                 "the registry `{registry}` does not speak TLS (it answered plain HTTP)".into(),
             ],
         };
         assert_eq!(literals.check("FILE:LINE:COL: unknown key `KEY`: did you mean `KNOWN`?"), Ok("asserted by a test"));
-        assert_eq!(literals.check("`STEP` is not a stage of `FILE`: the stages are …"), Ok("its wording is in the source"));
-        assert!(literals.check("`STEP` is not a stage of `Dockerfile`: the stages are …").is_err(), "a value where the source has an argument");
+        assert_eq!(
+            literals.check("`STEP` is not a stage of `FILE`: the stages are …"),
+            Ok("its wording is in the source")
+        );
+        assert!(
+            literals.check("`STEP` is not a stage of `Dockerfile`: the stages are …").is_err(),
+            "a value where the source has an argument"
+        );
         assert_eq!(
             literals.check("the registry `HOST` does not speak TLS (it answered HTTP)"),
-            Err("no test asserts it, and no message of the source contains `does not speak TLS (it answered HTTP`".into())
+            Err("no test asserts it, and no message of the source contains `does not speak TLS (it answered HTTP`"
+                .into())
         );
         assert!(literals.check("FILE:LINE:COL: unknown field `KEY`").is_err());
     }

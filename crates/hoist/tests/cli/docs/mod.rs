@@ -8,7 +8,7 @@
 //!   refused ([`configs`]).
 //! - The `console` blocks after `<!-- doc-test: run FIXTURE -->` are run against a real
 //!   project (the engine and a private registry where they need them), and what they show is
-//!   what hoist prints ([`transcript`]); [`RUNNERS`] lists which test runs which fixture.
+//!   what hoist prints ([`transcript`]); [`run`] has the fixtures and the tests that run them.
 //! - `docs/configuration.md` names every key hoist-config accepts and every environment
 //!   override; `docs/troubleshooting.md` quotes only messages hoist has ([`messages`]);
 //!   `docs/migrating.md` maps every recipe of the original justfile; `docs/ci.md` caches the
@@ -18,14 +18,14 @@ mod commands;
 mod configs;
 mod markdown;
 mod messages;
+mod run;
 mod transcript;
 
 use std::collections::BTreeSet;
 
-use markdown::{Page, read_docs};
+use markdown::read_docs;
 
-/// `(page, fixture)` of every `<!-- doc-test: run FIXTURE -->`, and the test that runs it.
-const RUNNERS: &[(&str, &str, &str)] = &[];
+use run::RUNNERS;
 
 #[test]
 fn every_command_in_the_docs_parses() {
@@ -200,9 +200,17 @@ fn ci_md_workflow_caches_the_compiled_xtask() {
     for block in workflows {
         let workflow: serde_yaml_ng::Value = serde_yaml_ng::from_str(&block.body).unwrap();
         let on = &workflow["on"];
-        assert!(!on["pull_request"].is_null() || on.get("pull_request").is_some(), "line {}: not run for pull requests", block.line);
+        assert!(
+            !on["pull_request"].is_null() || on.get("pull_request").is_some(),
+            "line {}: not run for pull requests",
+            block.line
+        );
         let branches = &on["push"]["branches"];
-        assert!(branches.as_sequence().is_some_and(|b| b.iter().any(|b| b == "main")), "line {}: not run on main", block.line);
+        assert!(
+            branches.as_sequence().is_some_and(|b| b.iter().any(|b| b == "main")),
+            "line {}: not run on main",
+            block.line
+        );
         for (name, job) in workflow["jobs"].as_mapping().unwrap() {
             let steps = job["steps"].as_sequence().unwrap();
             let cache_step = steps.iter().find(|step| {
@@ -227,10 +235,4 @@ fn ci_md_workflow_caches_the_compiled_xtask() {
             );
         }
     }
-}
-
-/// Every page, for the unit tests of the checks.
-#[allow(dead_code)]
-fn pages() -> Vec<Page> {
-    read_docs()
 }
