@@ -7,6 +7,7 @@
 
 use hoist_test_support::cli::Project;
 use hoist_test_support::engine::{self, ImageGuard};
+use hoist_test_support::git::GitRepo;
 use hoist_test_support::registry::Registry;
 use hoist_test_support::{unique_name, write_files};
 
@@ -18,6 +19,8 @@ pub const RUNNERS: &[(&str, &str, &str)] = &[
     ("docs/getting-started.md", "getting-started", "getting_started_runs"),
     ("README.md", "original", "readme_runs"),
     ("docs/targets.md", "original", "targets_run"),
+    ("docs/bump.md", "bump", "bump_runs"),
+    ("docs/migrating.md", "migrate", "migrating_runs"),
 ];
 
 /// The files `page` shows: its blocks whose info string names a file (not fragments or
@@ -93,4 +96,25 @@ fn targets_run() {
     let registry = Registry::start();
     let (_project, session) = original(&registry);
     session.run_page(&markdown::page("docs/targets.md"), "original");
+}
+
+#[test]
+fn bump_runs() {
+    let page = markdown::page("docs/bump.md");
+    let repo = GitRepo::new();
+    for (file, text) in files_of(&page) {
+        repo.write(&file, &text);
+    }
+    repo.commit_all("the files of docs/bump.md");
+    Session::new(repo.path()).run_page(&page, "bump");
+}
+
+#[test]
+fn migrating_runs() {
+    let page = markdown::page("docs/migrating.md");
+    let project = Project::new();
+    for (file, text) in files_of(&page) {
+        write_files(project.path(), &[(&file, &text)]);
+    }
+    Session::new(project.path()).run_page(&page, "migrate");
 }
