@@ -21,6 +21,7 @@ pub const RUNNERS: &[(&str, &str, &str)] = &[
     ("docs/targets.md", "original", "targets_run"),
     ("docs/bump.md", "bump", "bump_runs"),
     ("docs/migrating.md", "migrate", "migrating_runs"),
+    ("docs/deploy.md", "deploy", "deploy_runs"),
 ];
 
 /// The files `page` shows: its blocks whose info string names a file (not fragments or
@@ -117,4 +118,30 @@ fn migrating_runs() {
         write_files(project.path(), &[(&file, &text)]);
     }
     Session::new(project.path()).run_page(&page, "migrate");
+}
+
+#[test]
+fn deploy_runs() {
+    let page = markdown::page("docs/deploy.md");
+    let deploy = page.blocks.iter().find(|b| b.lang == "toml" && b.body.starts_with("[deploy]")).expect("[deploy]");
+    engine::base_image();
+    let registry = Registry::start();
+    let name = unique_name("deploy");
+    // Three released versions, each tagged and pushed with its release image; `dev` deployed
+    // twice, so that it has a previous deploy.
+    let repo = GitRepo::new();
+    repo.write("hoist.toml", &format!("registry = \"registry.example.com/nuremberg\"\n{}", deploy.body));
+    for version in ["0.5.144", "0.5.145", "0.5.146"] {
+        repo.write(".bumpversion.toml", &format!("[tool.bumpversion]\ncurrent_version = \"{version}\"\n"));
+        repo.commit_all(&format!("Bump version: {version}"));
+        repo.git(&["tag", "-a", &format!("v{version}"), "-m", &format!("Bump version: {version}")]);
+        registry.push_local_image(engine::BASE_IMAGE, &name, &format!("v{version}"));
+    }
+    repo.git(&["push", "--quiet", "origin", "main", "--tags"]);
+    let session = point_at(Session::new(repo.path()), &registry, "nuremberg", &name);
+    for version in ["0.5.144", "0.5.145"] {
+        let (code, _, stderr) = session.run(&format!("hoist deploy dev --version {version}"));
+        assert_eq!(code, 0, "{stderr}");
+    }
+    session.run_page(&page, "deploy");
 }
