@@ -126,8 +126,8 @@ impl SourceError {
 }
 
 /// Every error message hoist can print, as the source words it: the `#[error("…")]` of the
-/// library crates' error enums, and the `bail!`, `format_err!`, `anyhow!` and usage errors of
-/// hoist-cli (test modules left out).
+/// library crates' error enums, and the `bail!`, `format_err!`, `anyhow!`, usage errors and
+/// `context` of hoist-cli (test modules left out).
 pub fn source_errors() -> Vec<SourceError> {
     let root = root();
     let mut files = Vec::new();
@@ -143,9 +143,21 @@ pub fn source_errors() -> Vec<SourceError> {
         }
         let text = std::fs::read_to_string(&file).unwrap();
         let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
-        for opener in ["#[error(", "bail!(", "format_err!(", "anyhow!(", "UsageError(format!("] {
+        for opener in [
+            "#[error(",
+            "bail!(",
+            "format_err!(",
+            "anyhow!(",
+            "UsageError(format!(",
+            "context(|| format!(",
+            ".context(",
+            // An error whose `Display` is its message.
+            "CiContext {",
+        ] {
             for (at, _) in code.match_indices(opener) {
                 let rest = code[at + opener.len()..].trim_start();
+                let rest = rest.strip_prefix("message:").map_or(rest, str::trim_start);
+                let rest = rest.strip_prefix("format!(").map_or(rest, str::trim_start);
                 if !(rest.starts_with('"') || rest.starts_with("r#\"") || rest.starts_with("r\"")) {
                     continue;
                 }

@@ -19,6 +19,7 @@ pub const RUNNERS: &[(&str, &str, &str)] = &[
     ("docs/getting-started.md", "getting-started", "getting_started_runs"),
     ("README.md", "original", "readme_runs"),
     ("docs/targets.md", "original", "targets_run"),
+    ("docs/targets.md", "example", "targets_run_on_the_example"),
     ("docs/bump.md", "bump", "bump_runs"),
     ("docs/migrating.md", "migrate", "migrating_runs"),
     ("docs/deploy.md", "deploy", "deploy_runs"),
@@ -69,7 +70,7 @@ fn getting_started_runs() {
 
 /// The original project: the README's `hoist.toml`, version 0.5.146, the original's
 /// seven-stage Dockerfile, and the context files its `tester` stage reads.
-fn original(registry: &Registry) -> (Project, Session) {
+fn original(registry: &Registry) -> (Project, Session, String) {
     let project = crate::original_project();
     write_files(
         project.path(),
@@ -82,21 +83,38 @@ fn original(registry: &Registry) -> (Project, Session) {
     );
     let name = unique_name("original");
     let session = point_at(Session::new(project.path()), registry, "nuremberg", &name);
-    (project, session)
+    (project, session, name)
 }
 
 #[test]
 fn readme_runs() {
     let registry = Registry::start();
-    let (_project, session) = original(&registry);
+    let (_project, session, _) = original(&registry);
     session.run_page(&markdown::page("README.md"), "original");
 }
 
 #[test]
 fn targets_run() {
     let registry = Registry::start();
-    let (_project, session) = original(&registry);
+    let (_project, session, name) = original(&registry);
+    // The data image of the version, for `hoist exists`.
+    registry.push_local_image(engine::base_image(), &name, "v0.5.146-solr");
     session.run_page(&markdown::page("docs/targets.md"), "original");
+}
+
+#[test]
+fn targets_run_on_the_example() {
+    let registry = Registry::start();
+    let repository = registry.repository(&unique_name("example"));
+    let repo = GitRepo::new();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/nuremberg-mini");
+    crate::example::copy_dir(&example, &repo.path().join("examples/nuremberg-mini"));
+    repo.commit_all("the example");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    Session::new(repo.path())
+        .env("HOIST_REGISTRY", &repository)
+        .replace(&repository, "localhost:5000/nuremberg-mini")
+        .run_page(&markdown::page("docs/targets.md"), "example");
 }
 
 #[test]
