@@ -77,7 +77,9 @@ pub fn shell_lines(block: &Block) -> Vec<ShellLine> {
                     if value.starts_with('|') || value.starts_with('>') {
                         script_indent = Some(indent + (text.trim_start().len() - key.len()));
                     } else if !value.is_empty() {
-                        let value = value.trim_matches('"');
+                        // A quoted YAML scalar loses its quotes; a plain one is the command as is.
+                        let value =
+                            ['"', '\''].iter().find_map(|q| value.strip_prefix(*q)?.strip_suffix(*q)).unwrap_or(value);
                         out.push(ShellLine { line, command: value.to_owned(), output: Vec::new() });
                     }
                 }

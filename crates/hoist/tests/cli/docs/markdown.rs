@@ -67,6 +67,8 @@ pub struct Span {
     pub text: String,
     /// Whether it sits in the first cell of a table row.
     pub first_cell: bool,
+    /// The characters right before its opening and after its closing backticks.
+    pub around: (Option<char>, Option<char>),
 }
 
 /// The repository root.
@@ -145,6 +147,19 @@ pub fn parse(name: &str, text: &str) -> Page {
     }
     stray_markers.extend(markers.drain(..).map(|(at, _)| at + 1));
     Page { name: name.to_owned(), text: text.to_owned(), blocks, spans: spans(&prose), stray_markers }
+}
+
+/// The code spans of `page` that a backtick inside split in two: `the `ci` step` renders as
+/// `the `, `ci` and ` step`. A span that ends with a space right before a word (or starts with
+/// one right after a word) is such a split; a span with backticks inside needs a longer fence
+/// (``the `ci` step``).
+pub fn split_spans(page: &Page) -> Vec<String> {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    page.spans
+        .iter()
+        .filter(|s| s.text.ends_with(' ') && word(s.around.1) || s.text.starts_with(' ') && word(s.around.0))
+        .map(|s| format!("{}:{}: the code span `{}` is split by a backtick", page.name, s.line, s.text))
+        .collect()
 }
 
 /// `(fence character, fence length, info string)` when `line` opens a fenced block.
@@ -268,7 +283,8 @@ fn scan(lines: &[(usize, String)]) -> Vec<Span> {
                 if text.len() > 2 && text.starts_with(' ') && text.ends_with(' ') && !text.trim().is_empty() {
                     text = text[1..text.len() - 1].to_owned();
                 }
-                spans.push(Span { line, text, first_cell: false });
+                let around = (i.checked_sub(1).map(|b| chars[b].1), chars.get(end + open).map(|(_, c)| *c));
+                spans.push(Span { line, text, first_cell: false, around });
                 i = end + open;
             }
             None => i = start,
@@ -297,5 +313,20 @@ mod tests {
         assert_eq!(block.lines().collect::<Vec<_>>(), [(8, "$ hoist tag"), (9, "r:v1")]);
         assert_eq!(page.blocks[1].body, "```diff\n```\n");
         assert_eq!(page.stray_markers, [15], "a marker followed by prose is attached to nothing");
+        let split = parse("y.md", "the `ci` step: `the `ci` step`; ``the `ci` step``, `$ ` lines\n");
+        assert_eq!(
+            split_spans(&split),
+            [
+                "y.md:1: the code span `the ` is split by a backtick",
+                "y.md:1: the code span ` step` is split by a backtick"
+            ]
+        );
+        let split = parse("y.md", "the `ci` step: `the `ci` step`\n");
+        let around: Vec<(&str, (Option<char>, Option<char>))> =
+            split.spans.iter().map(|s| (s.text.as_str(), s.around)).collect();
+        assert_eq!(
+            around,
+            [("ci", (Some(' '), Some(' '))), ("the ", (Some(' '), Some('c'))), (" step", (Some('i'), Some('\n')))]
+        );
     }
 }
