@@ -322,8 +322,7 @@ mod tests {
             ]
         );
         let split = parse("y.md", "the `ci` step: `the `ci` step`\n");
-        let around: Vec<(&str, (Option<char>, Option<char>))> =
-            split.spans.iter().map(|s| (s.text.as_str(), s.around)).collect();
+        let around: Vec<_> = split.spans.iter().map(|s| (s.text.as_str(), s.around)).collect();
         assert_eq!(
             around,
             [("ci", (Some(' '), Some(' '))), ("the ", (Some(' '), Some('c'))), (" step", (Some('i'), Some('\n')))]
