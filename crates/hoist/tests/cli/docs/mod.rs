@@ -148,6 +148,42 @@ fn troubleshooting_has_every_message_hoist_can_print() {
     );
 }
 
+#[test]
+fn deploy_md_flux_objects_follow_the_deploy_tag() {
+    // The tag deploys' Flux side: a GitRepository on the tag `hoist deploy` moves (the default
+    // `deploy.tag` for `dev`), a Kustomization reconciling from it, a Receiver that wakes it.
+    let page = markdown::page("docs/deploy.md");
+    let config = hoist_config::Config::parse(configs::FRAGMENT_PREFIX, std::path::Path::new("hoist.toml")).unwrap();
+    let tag = config.deploy.tag_for("dev");
+    let mut objects: Vec<serde_yaml_ng::Value> = Vec::new();
+    for block in page.blocks.iter().filter(|b| b.lang == "yaml") {
+        for document in serde_yaml_ng::Deserializer::from_str(&block.body) {
+            objects.push(<serde_yaml_ng::Value as serde::Deserialize>::deserialize(document).unwrap());
+        }
+    }
+    let of_kind = |kind: &'static str| objects.iter().filter(move |o| o["kind"] == kind);
+    let source = of_kind("GitRepository")
+        .find(|o| o["spec"]["ref"]["tag"] == tag.as_str())
+        .unwrap_or_else(|| panic!("docs/deploy.md has no GitRepository following the tag `{tag}`"));
+    let name = &source["metadata"]["name"];
+    assert!(
+        of_kind("Kustomization").any(|k| k["spec"]["sourceRef"]["name"] == *name),
+        "no Kustomization reconciles from the GitRepository {name:?}"
+    );
+    assert!(
+        of_kind("Receiver").any(|r| r["spec"]["resources"]
+            .as_sequence()
+            .is_some_and(|res| res.iter().any(|x| x["kind"] == "GitRepository" && x["name"] == *name))),
+        "no Receiver wakes the GitRepository {name:?}"
+    );
+    // The GitOps write-back: a GitRepository on the releases repository's branch.
+    assert!(
+        of_kind("GitRepository").any(|o| o["spec"]["ref"]["branch"] == config.gitops.branch.as_str()),
+        "docs/deploy.md has no GitRepository following the releases branch `{}`",
+        config.gitops.branch
+    );
+}
+
 /// The recipes of the original justfile (`revsys/revsys-nuremberg`, at its 0.5.146 bump).
 const ORIGINAL_RECIPES: &[&str] = &[
     "default",
