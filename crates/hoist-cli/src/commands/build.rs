@@ -433,7 +433,7 @@ fn summary(result: &BuildResult) -> String {
         let (action, digest) = match result.pushed.iter().find(|p| &p.tag == tag) {
             Some(p) => (format!("{action}, pushed"), p.digest.clone()),
             None => match result.in_registry.iter().find(|p| &p.tag == tag) {
-                Some(found) => (format!("{action}, in the registry"), found.digest.clone()),
+                Some(found) => (action.to_owned(), found.digest.clone()),
                 None => (action.to_owned(), result.image_id.clone().unwrap_or_default()),
             },
         };
