@@ -217,6 +217,16 @@ mod tests {
     }
 
     #[test]
+    fn the_key_tables_end_at_a_blank_line() {
+        let page = markdown::parse(
+            "c.md",
+            "| key | type |\n|---|---|\n| `registry` | string |\n| `[compose.NAME]` | table |\n\n| `[[test.suites]]` | x |\n",
+        );
+        let keys: Vec<String> = documented_keys(&page).into_iter().map(|(_, k)| k).collect();
+        assert_eq!(keys, ["registry", "compose.NAME"], "after a blank line, rows are no longer a table");
+    }
+
+    #[test]
     fn blocks_that_do_not_load_are_reported() {
         let page = markdown::parse(
             "docs/broken.md",

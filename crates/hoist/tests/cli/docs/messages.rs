@@ -114,10 +114,12 @@ pub struct SourceError {
 
 impl SourceError {
     /// The words that open the message: the first literal piece of its first line (between
-    /// format arguments) with four or more characters, up to its first `:` or `;`, trimmed.
+    /// format arguments, leading punctuation dropped) with four or more characters, up to its
+    /// first `:` or `;`, trimmed.
     pub fn opening(&self) -> Option<String> {
         let first_line = self.template.lines().next().unwrap_or_default();
         format_pieces(first_line).iter().find_map(|piece| {
+            let piece = piece.trim_start_matches(|c: char| " `:;,.()'\"?".contains(c));
             let head = piece.split([':', ';']).next().unwrap_or_default();
             let trimmed = head.trim_matches(|c: char| " `:;,.()'\"?".contains(c));
             (trimmed.chars().count() >= 4 && trimmed.chars().any(char::is_alphabetic)).then(|| trimmed.to_owned())
@@ -381,6 +383,29 @@ mod tests {
     fn literals_are_unescaped_and_comments_skipped() {
         let src = "// \"not this\"\nlet a = '\"'; let b: &'static str = \"one \\\"two\\\"\\n\\\n    three\";\n/* \"nor this\" */ let c = r#\"raw \"q\"\"#; let d = '\\'';";
         assert_eq!(string_literals(src), ["one \"two\"\nthree", "raw \"q\""]);
+    }
+
+    #[test]
+    fn a_source_message_is_known_by_its_opening_words() {
+        let opening =
+            |template: &str| SourceError { file: String::new(), line: 0, template: template.into() }.opening();
+        assert_eq!(opening("{}:{line}:{column}: unknown key `{key}`{}").as_deref(), Some("unknown key"));
+        assert_eq!(opening("`{}` is not a stage of `{}`: the stages are {}").as_deref(), Some("is not a stage of"));
+        assert_eq!(
+            opening("the template uses `{{digest}}` but …").as_deref(),
+            Some("the template uses `{digest}` but …")
+        );
+        assert_eq!(opening("{source}\nevery file was restored").as_deref(), None, "a wrapper has no words of its own");
+        let errors = source_errors();
+        assert!(
+            errors.iter().any(|e| e.file == "crates/hoist-config/src/error.rs" && e.template.contains("missing key")),
+            "the `#[error(…)]` of hoist-config are found"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.file == "crates/hoist-cli/src/commands/ci.rs" && e.template.starts_with("the `ci` step"))
+        );
     }
 
     #[test]
