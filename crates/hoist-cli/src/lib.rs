@@ -23,6 +23,16 @@ use clap::{Parser, Subcommand};
 
 pub use ctx::Ctx;
 
+/// The clap definition of the command line, named `bin_name`, exactly as [`run`] parses it.
+///
+/// For checking command lines without running them (the documentation check parses every
+/// `hoist …` line of the docs with it). A target that is not built in parses as an external
+/// subcommand: at run time it must be a compose `shortcut` of `hoist.toml`, which the command
+/// alone cannot know.
+pub fn command(bin_name: &'static str) -> clap::Command {
+    help::command(bin_name)
+}
+
 /// Runs hoist with `args` (the first is the program name) and returns the exit code.
 ///
 /// `bin_name` is how the program is invoked, shown in help and errors: `hoist` for the

@@ -463,7 +463,8 @@ fn pipeline_sections_refuse_bad_values() {
 #[test]
 fn the_complete_example_of_the_docs_parses() {
     let doc = include_str!("../../../docs/configuration.md");
-    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let fence = "```toml hoist.toml\n";
+    let start = doc.find(fence).expect("a hoist.toml block") + fence.len();
     let end = start + doc[start..].find("```").unwrap();
     let config = Config::parse(&doc[start..end], Path::new("hoist.toml")).unwrap();
     assert_eq!(config.test.suites.len(), 2);

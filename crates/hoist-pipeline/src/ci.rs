@@ -2,6 +2,8 @@
 //! ([`dump_changed`]), and the ordered steps with a reason each ([`plan_ci`]). Detection and
 //! planning are pure; only [`dump_changed`] asks git.
 
+use std::path::Path;
+
 use hoist_git::Repo;
 use serde::Serialize;
 
@@ -153,9 +155,23 @@ fn is_merge_message(message: &str) -> bool {
 }
 
 /// Whether new data arrived, and why: on a push, the last first-parent commit touching `dump`
-/// is HEAD; on a pull request, some commit in `base..HEAD` touches it.
-pub fn dump_changed(repo: &Repo, context: &CiContext, dump: &str) -> Result<(bool, String), PipelineError> {
-    let pathspec = format!(":(glob){dump}");
+/// is HEAD; on a pull request, some commit in `base..HEAD` touches it. `dump` is relative to
+/// `project_dir` (the directory of `hoist.toml`, like every path in it), which may lie below the
+/// repository's top.
+pub fn dump_changed(
+    repo: &Repo,
+    project_dir: &Path,
+    context: &CiContext,
+    dump: &str,
+) -> Result<(bool, String), PipelineError> {
+    // git reads a pathspec from the repository's top, where `Repo` runs it.
+    let top = std::fs::canonicalize(repo.root()).unwrap_or_else(|_| repo.root().to_owned());
+    let project = std::fs::canonicalize(project_dir).unwrap_or_else(|_| project_dir.to_owned());
+    let prefix: String = match project.strip_prefix(&top) {
+        Ok(below) => below.components().map(|c| format!("{}/", c.as_os_str().to_string_lossy())).collect(),
+        Err(_) => String::new(),
+    };
+    let pathspec = format!(":(glob){prefix}{dump}");
     match &context.base {
         Some(base) => {
             let range = format!("{base}..HEAD");

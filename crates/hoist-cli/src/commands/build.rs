@@ -114,6 +114,9 @@ pub(crate) struct BuildResult {
     steps: usize,
     cached_steps: usize,
     pub(crate) pushed: Vec<Pushed>,
+    /// When a push was skipped because the registry has the same inputs: each tag the
+    /// registry has, with its digest there (what a push would have reported).
+    pub(crate) in_registry: Vec<Pushed>,
 }
 
 #[derive(Debug, Serialize)]
@@ -193,6 +196,9 @@ impl Build {
                 };
                 match result.pushed.iter().find(|p| &p.tag == tag) {
                     Some(p) => writeln!(out, "pushed {tag} {}", p.digest)?,
+                    None if let Some(found) = result.in_registry.iter().find(|p| &p.tag == tag) => {
+                        writeln!(out, "{verb} {tag} {}", found.digest)?
+                    }
                     None => {
                         writeln!(out, "{verb} {tag} {}", result.image_id.as_deref().unwrap_or("(in the registry)"))?
                     }
@@ -205,7 +211,8 @@ impl Build {
             .tags
             .iter()
             .map(|tag| {
-                let digest = result.pushed.iter().find(|p| &p.tag == tag).map(|p| p.digest.clone());
+                let digest =
+                    result.pushed.iter().chain(&result.in_registry).find(|p| &p.tag == tag).map(|p| p.digest.clone());
                 serde_json::json!({
                     "step": result.plan.step,
                     "tag": tag,
@@ -264,12 +271,13 @@ impl Build {
         let local = local_image.as_ref().map(|image| &image.labels);
         // Without `--push`, an image here with the same inputs settles it: no registry round trip.
         let local_is_current = local.and_then(|l| l.get(hoist_pipeline::LABEL)) == Some(&inputs.digest);
-        let (remote, remote_unknown) = if local_is_current && !self.push {
-            (None, None)
+        let (remote, remote_digest, remote_unknown) = if local_is_current && !self.push {
+            (None, None, None)
         } else {
             match ctx.registry()?.labels(&primary) {
-                Ok(found) => (found.map(|image| image.labels), None),
-                Err(error) => (None, Some(error.to_string().lines().next().unwrap_or_default().to_owned())),
+                Ok(Some(image)) => (Some(image.labels), image.digest.map(|d| d.as_str().to_owned()), None),
+                Ok(None) => (None, None, None),
+                Err(error) => (None, None, Some(error.to_string().lines().next().unwrap_or_default().to_owned())),
             }
         };
         let decision = hoist_pipeline::decide_build(
@@ -348,6 +356,17 @@ impl Build {
                 }
             }
         }
+        // A push skipped because the registry has the same inputs reports the registry's
+        // digests, as a push does (not the local image's ID, which is another hash).
+        let mut in_registry = Vec::new();
+        if self.push && plan.action == BuildAction::Skip {
+            in_registry.extend(remote_digest.map(|digest| Pushed { tag: primary.clone(), digest }));
+            for tag in &plan.tags[1..] {
+                if let Some(digest) = ctx.registry()?.exists(tag)? {
+                    in_registry.push(Pushed { tag: tag.clone(), digest: digest.as_str().to_owned() });
+                }
+            }
+        }
         let mut pushed = Vec::new();
         if self.push && plan.action != BuildAction::Skip {
             for tag in &plan.tags {
@@ -357,7 +376,7 @@ impl Build {
                 pushed.push(Pushed { tag: tag.clone(), digest: digest?.as_str().to_owned() });
             }
         }
-        Ok(Performed::Built(BuildResult { plan, image_id, steps, cached_steps, pushed }))
+        Ok(Performed::Built(BuildResult { plan, image_id, steps, cached_steps, pushed, in_registry }))
     }
 }
 
@@ -413,7 +432,10 @@ fn summary(result: &BuildResult) -> String {
     for tag in &result.plan.tags {
         let (action, digest) = match result.pushed.iter().find(|p| &p.tag == tag) {
             Some(p) => (format!("{action}, pushed"), p.digest.clone()),
-            None => (action.to_owned(), result.image_id.clone().unwrap_or_default()),
+            None => match result.in_registry.iter().find(|p| &p.tag == tag) {
+                Some(found) => (action.to_owned(), found.digest.clone()),
+                None => (action.to_owned(), result.image_id.clone().unwrap_or_default()),
+            },
         };
         md.push_str(&format!("| {} | `{tag}` | {action} | `{digest}` | {} |\n", result.plan.step, result.plan.reason));
     }

@@ -107,7 +107,7 @@ impl Ci {
             None
         } else {
             let changed = match &config.data_image.dump {
-                Some(dump) => Some(hoist_pipeline::dump_changed(&repo, &context, dump)?),
+                Some(dump) => Some(hoist_pipeline::dump_changed(&repo, config.root(), &context, dump)?),
                 None => None,
             };
             let suffix = &config.data_image.suffix;

@@ -70,6 +70,18 @@ fn build_a_stage_then_push_release() {
     assert_eq!(images[0]["digest"], digest.as_str());
     assert_eq!(images[1]["tag"], format!("{repo}:last"));
     assert_eq!(images[0]["action"], "build");
+
+    // Pushed again with nothing changed: skipped, and the digests are the registry's, as for a
+    // push (not the local image's ID, which is another hash).
+    let outputs = tempfile::NamedTempFile::new().unwrap();
+    let out =
+        hoist(project.path()).env("GITHUB_OUTPUT", outputs.path()).args(["push", "--progress", "quiet"]).success();
+    assert_eq!(out, format!("skipped {repo}:v1.2.3 {digest}\nskipped {repo}:last {digest}\n"));
+    let outputs = std::fs::read_to_string(outputs.path()).unwrap();
+    let images: serde_json::Value =
+        serde_json::from_str(outputs.lines().nth(2).unwrap().strip_prefix("images=").unwrap()).unwrap();
+    assert_eq!(images[1]["digest"], digest.as_str());
+    assert_eq!(images[1]["action"], "skip");
 }
 
 #[test]

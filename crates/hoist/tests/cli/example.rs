@@ -117,7 +117,8 @@ impl Drop for Example {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies the directory `from` to `to`, without `dist/` (what a run leaves).
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -479,4 +480,30 @@ fn ci_on_main_bumps_tests_pushes_and_deploys() {
         "the same data image, under the new version's tag"
     );
     assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
+}
+
+#[test]
+fn ci_reads_the_dump_relative_to_a_project_below_the_repository_top() {
+    let registry = Registry::start();
+    let repo = GitRepo::new();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/nuremberg-mini");
+    copy_dir(&source, &repo.path().join("examples/nuremberg-mini"));
+    repo.commit_all("the example, with its dump");
+    let data_reason = || {
+        let out = hoist(&repo.path())
+            .env("HOIST_REGISTRY", registry.repository(&unique_name("below")))
+            .args(["-C", "examples/nuremberg-mini", "ci", "--dry-run", "--json", "--event", "push"])
+            .success();
+        let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(plan["steps"][1]["name"], "data-image");
+        plan["steps"][1]["reason"].as_str().unwrap().to_owned()
+    };
+    let reason = data_reason();
+    assert!(reason.starts_with("new data: HEAD touches `dumps/*latest*`"), "{reason}");
+
+    // A dump at the repository's top is not the project's.
+    repo.write("dumps/other_latest.csv", "not the project's data\n");
+    repo.commit_all("data of another project");
+    let reason = data_reason();
+    assert!(reason.starts_with("no new data (`dumps/*latest*` last changed in "), "{reason}");
 }

@@ -29,3 +29,19 @@ fn version_flag() {
     let project = Project::new();
     assert_eq!(hoist(project.path()).args(["--version"]).success(), format!("hoist {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn a_closed_stdout_ends_completions_quietly() {
+    let project = Project::new();
+    let bin = env!("CARGO_BIN_EXE_hoist");
+    // `head -c1` closes the pipe long before the script is written.
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{bin}' completions bash | head -c1 >/dev/null"))
+        .current_dir(project.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr, "", "hoist complained about the closed pipe");
+}

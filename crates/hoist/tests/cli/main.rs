@@ -6,6 +6,7 @@ mod bump_my_version;
 mod channels;
 mod compose;
 mod deploy;
+mod docs;
 mod errors;
 mod example;
 mod gitops;
