@@ -20,7 +20,7 @@ use super::markdown::{Block, Page, Span};
 pub const OTHER_PROGRAMS: &[&str] = &["bash", "cargo", "cat", "docker", "echo", "git", "grep", "head", "jq", "tail"];
 
 /// The chores of this repository's own xtask that are not hoist targets (`xtask/src/main.rs`).
-pub const XTASK_CHORES: &[&str] = &["bench"];
+pub const XTASK_CHORES: &[&str] = &["bench", "provision-base-images"];
 
 /// A command line of a block, with the output shown under it (`console` blocks only).
 #[derive(Debug)]

@@ -37,6 +37,16 @@ fn every_command_in_the_docs_parses() {
 }
 
 #[test]
+fn the_xtask_chores_are_the_ones_xtask_runs() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let main = std::fs::read_to_string(root.join("xtask/src/main.rs")).unwrap();
+    let dispatched: BTreeSet<&str> =
+        main.split("a == \"").skip(1).filter_map(|rest| rest.split_once('"').map(|(name, _)| name)).collect();
+    let listed: BTreeSet<&str> = commands::XTASK_CHORES.iter().copied().collect();
+    assert_eq!(dispatched, listed, "XTASK_CHORES must list exactly what xtask/src/main.rs dispatches");
+}
+
+#[test]
 fn every_other_program_is_used() {
     let used: BTreeSet<String> = read_docs().iter().flat_map(commands::programs).collect();
     for program in commands::OTHER_PROGRAMS {
