@@ -2,7 +2,7 @@
 //! the syntax differences are translated, `re.escape`, and `re.sub` with a Python replacement
 //! template (`\1`, `\g<name>`, `\n`).
 
-use fancy_regex::{Regex, RegexBuilder};
+use fancy_regex::{Regex, RegexOptionsBuilder};
 
 use crate::error::RegexError;
 
@@ -36,10 +36,14 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> 
 
 fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
     let translated = translate(pattern, flags.verbose, flags.ascii_digits);
-    let mut builder = RegexBuilder::new(&translated);
+    let mut builder = RegexOptionsBuilder::new();
     builder.verbose_mode(flags.verbose).multi_line(flags.multiline).dot_matches_new_line(flags.dotall);
     builder.backtrack_limit(1_000_000);
-    builder.build().map_err(|e| RegexError { pattern: pattern.to_owned(), message: e.to_string() })
+    // No prefilter (literal scanners that speed up a search through long texts): building one
+    // was most of a compile, and versions, tags and configured files are short. Matches are
+    // the same with or without.
+    builder.build_delegate_prefilter(false);
+    builder.build(translated).map_err(|e| RegexError { pattern: pattern.to_owned(), message: e.to_string() })
 }
 
 /// Rewrites the parts of Python syntax that the Rust engines read differently: `\Z` (end of
