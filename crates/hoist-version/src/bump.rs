@@ -777,7 +777,7 @@ fn update_ini(text: &str, current: &str, new: &str) -> Option<String> {
         return Some(format!("{}{new}{}", &text[..found.0], &text[found.1..]));
     }
     let pattern = format!(r"(?P<section_prefix>\[bumpversion]\n[^\[]*current_version\s*=\s*)(?P<version>{current})");
-    let regex = pyregex::compile(&pattern, Flags { multiline: true, ..Flags::default() }).ok()?;
+    let regex = pyregex::compile(&pattern, Flags { multiline: true, short: true, ..Flags::default() }).ok()?;
     if !pyregex::is_match(&regex, text) {
         return None;
     }

@@ -402,7 +402,7 @@ fn parse_groups(parse: &str) -> Result<Vec<String>, VersionError> {
     // one the bump uses, so it is compiled once.
     let regex = crate::pyregex::compile(
         parse,
-        crate::pyregex::Flags { verbose: true, ascii_digits: true, ..Default::default() },
+        crate::pyregex::Flags { verbose: true, ascii_digits: true, short: true, ..Default::default() },
     )
     .map_err(|e| VersionError::BadParse { pattern: parse.to_owned(), message: e.message })?;
     Ok(regex.capture_names().flatten().map(str::to_owned).collect())

@@ -15,14 +15,18 @@ pub(crate) struct Flags {
     /// Compile `\d` as `[0-9]`: only for patterns matched against ASCII text, where both
     /// match the same characters, and a Unicode class is costly to compile.
     pub ascii_digits: bool,
+    /// Matched only against short strings (versions, tags, a configuration file): build no
+    /// prefilter (the literal scanners that speed up a search through a long text). Building
+    /// one is most of compiling a `parse` pattern; matches are the same with or without.
+    pub short: bool,
 }
 
-type Cache = std::collections::HashMap<(String, bool, bool, bool, bool), Result<Regex, RegexError>>;
+type Cache = std::collections::HashMap<(String, bool, bool, bool, bool, bool), Result<Regex, RegexError>>;
 
 /// Compiles a Python regular expression (each pattern once per process).
 pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
     static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
-    let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall, flags.ascii_digits);
+    let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall, flags.ascii_digits, flags.short);
     let cache = CACHE.get_or_init(Default::default);
     if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
         return found;
@@ -39,10 +43,7 @@ fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
     let mut builder = RegexOptionsBuilder::new();
     builder.verbose_mode(flags.verbose).multi_line(flags.multiline).dot_matches_new_line(flags.dotall);
     builder.backtrack_limit(1_000_000);
-    // No prefilter (literal scanners that speed up a search through long texts): building one
-    // was most of a compile, and versions, tags and configured files are short. Matches are
-    // the same with or without.
-    builder.build_delegate_prefilter(false);
+    builder.build_delegate_prefilter(!flags.short);
     builder.build(translated).map_err(|e| RegexError { pattern: pattern.to_owned(), message: e.to_string() })
 }
 

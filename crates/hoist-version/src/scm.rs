@@ -95,7 +95,7 @@ pub fn read_info(sh: &Shell, root: Option<PathBuf>, tag_name: &str, parse: &str)
 fn version_from_tag(tag_name: &str, parse: &str, tag: &str) -> Option<String> {
     let prefix = tag_name.split("{new_version}").next().unwrap_or("");
     let pattern = format!("{}(?P<current_version>{})", crate::pyregex::escape(prefix), parse.replace("\\\\", "\\"));
-    let regex = crate::pyregex::compile(&pattern, crate::pyregex::Flags::default()).ok()?;
+    let regex = crate::pyregex::compile(&pattern, crate::pyregex::Flags { short: true, ..Default::default() }).ok()?;
     let caps = regex.captures(tag).ok()??;
     caps.name("current_version").map(|m| m.as_str().to_owned())
 }

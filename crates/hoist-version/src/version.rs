@@ -416,7 +416,7 @@ impl ParsePattern {
 }
 
 fn parse_flags(ascii_digits: bool) -> pyregex::Flags {
-    pyregex::Flags { verbose: true, ascii_digits, ..Default::default() }
+    pyregex::Flags { verbose: true, ascii_digits, short: true, ..Default::default() }
 }
 
 /// Checks a `parse` pattern (`re.VERBOSE`).
