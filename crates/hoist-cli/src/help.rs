@@ -1,8 +1,10 @@
 //! The top-level help: every target with its one-line description and an example.
 
-use clap::CommandFactory;
+use std::ffi::OsString;
 
-use crate::Cli;
+use clap::{Args, CommandFactory, FromArgMatches};
+
+use crate::{Cli, Global, commands};
 
 /// One example per target, shown in `--help`. A test checks that every target has one.
 pub(crate) const EXAMPLES: &[(&str, &str)] = &[
@@ -28,6 +30,63 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("gitops-release", "gitops-release staging --digest sha256:…   # commit staging/APP.yaml to the releases repo"),
     ("completions", "completions bash > /etc/bash_completion.d/hoist"),
 ];
+
+/// Each target and the definition of its arguments, in the order of `Command` (a test checks
+/// both against `Command`): a command line for one target is parsed with that target alone.
+type Augment = fn(clap::Command) -> clap::Command;
+const TARGETS: &[(&str, Augment)] = &[
+    ("version", commands::naming::Version::augment_args),
+    ("tag", commands::naming::Tag::augment_args),
+    ("registry", commands::naming::Registry::augment_args),
+    ("layers", commands::layers::Layers::augment_args),
+    ("bump", commands::bump::Bump::augment_args),
+    ("bump-my-version", commands::bump_my_version::BumpMyVersion::augment_args),
+    ("build", commands::build::Build::augment_args),
+    ("push", commands::build::Push::augment_args),
+    ("test", commands::test::Test::augment_args),
+    ("regen-solr-image", commands::data_image::RegenSolrImage::augment_args),
+    ("regen-requirements", commands::requirements::RegenRequirements::augment_args),
+    ("ci", commands::ci::Ci::augment_args),
+    ("exists", commands::exists::Exists::augment_args),
+    ("compose", commands::compose::Compose::augment_args),
+    ("deploy", commands::deploy::Deploy::augment_args),
+    ("rollback", commands::deploy::Rollback::augment_args),
+    ("status", commands::deploy::Status::augment_args),
+    ("release", commands::channels::Release::augment_args),
+    ("diff", commands::channels::Diff::augment_args),
+    ("gitops-release", commands::gitops::GitopsRelease::augment_args),
+    ("completions", commands::completions::Completions::augment_args),
+];
+
+/// The target `args` name, when they name a built-in one (after the global options only).
+fn target_named(args: &[OsString]) -> Option<(&'static str, Augment)> {
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        let arg = arg.to_str()?;
+        match arg {
+            "-C" | "--project-dir" => {
+                rest.next()?;
+            }
+            _ if arg.starts_with("--project-dir=") || (arg.starts_with("-C") && arg.len() > 2) => {}
+            _ if arg.starts_with('-') => return None,
+            _ => return TARGETS.iter().find(|(name, _)| *name == arg).copied(),
+        }
+    }
+    None
+}
+
+/// Parses a command line for one built-in target with only that target defined: defining all
+/// of them (bump-my-version's dozens of options included) and dropping them again was most of
+/// a short command's own work. `None` when `args` name no built-in target or clap has
+/// something to say (help, an error): then the whole command line parses them again, so every
+/// message is the same.
+pub(crate) fn parse_target(bin_name: &'static str, args: &[OsString]) -> Option<Cli> {
+    let (name, augment) = target_named(args)?;
+    let command = Global::augment_args(clap::Command::new(bin_name).bin_name(bin_name))
+        .subcommand(augment(clap::Command::new(name)));
+    let matches = command.try_get_matches_from(args).ok()?;
+    Cli::from_arg_matches(&matches).ok()
+}
 
 /// The error for a target that is neither built in nor a compose shortcut of `hoist.toml`.
 pub(crate) fn unknown_target(ctx: &crate::Ctx, name: &str) -> anyhow::Error {
@@ -95,5 +154,52 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         command("hoist").debug_assert();
+    }
+
+    #[test]
+    fn targets_alone_are_defined_as_in_the_whole_command() {
+        let mut whole = command("hoist");
+        whole.build();
+        let names: Vec<&str> =
+            whole.get_subcommands().map(|c| c.get_name()).filter(|n| !["help", "external"].contains(n)).collect();
+        let alone: Vec<&str> = TARGETS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, alone, "TARGETS must list every target, in the order of `Command`");
+        for (name, augment) in TARGETS {
+            let mut one = Global::augment_args(clap::Command::new("hoist").bin_name("hoist"))
+                .subcommand(augment(clap::Command::new(*name)));
+            one.build();
+            let one = one.find_subcommand_mut(name).unwrap();
+            let full = whole.find_subcommand_mut(name).unwrap();
+            assert_eq!(one.render_long_help().to_string(), full.render_long_help().to_string(), "{name}");
+            assert_eq!(one.render_usage().to_string(), full.render_usage().to_string(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_target_alone_parses_as_the_whole_command_line() {
+        let lines: &[&[&str]] = &[
+            &["version"],
+            &["-C", "dir", "version"],
+            &["-Cdir", "tag"],
+            &["--project-dir=dir", "registry"],
+            &["--project-dir", "dir", "bump", "patch", "--no-commit", "--no-tag"],
+            &["bump", "-C", "dir", "patch", "--to", "3"],
+            &["bump", "check", "--json"],
+            &["bump-my-version", "bump", "patch", "--dry-run", "--allow-dirty"],
+            &["exists", "r.example/app:v1", "--json"],
+            &["build", "tester"],
+            &["compose", "ci", "up", "-d"],
+            &["deploy", "dev", "--dry-run"],
+        ];
+        for line in lines {
+            let args: Vec<OsString> = std::iter::once("hoist").chain(line.iter().copied()).map(Into::into).collect();
+            let alone = parse_target("hoist", &args).unwrap_or_else(|| panic!("{line:?} not parsed alone"));
+            let whole = crate::parse("hoist", &args).unwrap();
+            assert_eq!(format!("{alone:?}"), format!("{whole:?}"), "{line:?}");
+        }
+        for line in [&["--help"][..], &["help"], &["bump", "--help"], &["bump", "--bogus"], &["nope"], &["-V"], &[]] {
+            let args: Vec<OsString> = std::iter::once("hoist").chain(line.iter().copied()).map(Into::into).collect();
+            assert!(parse_target("hoist", &args).is_none(), "{line:?} is for the whole command line");
+        }
     }
 }

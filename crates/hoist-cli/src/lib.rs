@@ -38,26 +38,36 @@ pub fn command(bin_name: &'static str) -> clap::Command {
 /// `bin_name` is how the program is invoked, shown in help and errors: `hoist` for the
 /// standalone binary, `cargo xtask` inside a Rust workspace.
 pub fn run(bin_name: &'static str, args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match help::parse_target(bin_name, &args) {
+        Some(cli) => cli,
+        None => match parse(bin_name, &args) {
+            Ok(cli) => cli,
+            Err(code) => return code,
+        },
+    };
+    let ctx = Ctx::new(cli.global.project_dir, bin_name);
+    match cli.command.run(&ctx) {
+        Ok(code) => code,
+        Err(error) => report(&error),
+    }
+}
+
+/// Parses `args` with the whole command line (every target defined); prints help, the version
+/// or the error and says the exit code when there is nothing to run.
+fn parse(bin_name: &'static str, args: &[OsString]) -> Result<Cli, ExitCode> {
     let command = help::command(bin_name);
     let matches = match command.try_get_matches_from(args) {
         Ok(matches) => matches,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return Err(if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS });
         }
     };
-    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
-        Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(2);
-        }
-    };
-    let ctx = Ctx::new(cli.project_dir, bin_name);
-    match cli.command.run(&ctx) {
-        Ok(code) => code,
-        Err(error) => report(&error),
-    }
+    <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map_err(|error| {
+        let _ = error.print();
+        ExitCode::from(2)
+    })
 }
 
 /// Prints `error` once, with its chain of causes, and picks the exit code.
@@ -76,12 +86,19 @@ fn report(error: &anyhow::Error) -> ExitCode {
 /// The command line: global options and one target.
 #[derive(Debug, Parser)]
 struct Cli {
-    /// Run as if started in DIR (like `git -C`): hoist looks for `hoist.toml` there and in its parents.
-    #[arg(short = 'C', long = "project-dir", value_name = "DIR", global = true)]
-    project_dir: Option<PathBuf>,
+    #[command(flatten)]
+    global: Global,
 
     #[command(subcommand)]
     command: Command,
+}
+
+/// The options every target takes.
+#[derive(Debug, clap::Args)]
+struct Global {
+    /// Run as if started in DIR (like `git -C`): hoist looks for `hoist.toml` there and in its parents.
+    #[arg(short = 'C', long = "project-dir", value_name = "DIR", global = true)]
+    project_dir: Option<PathBuf>,
 }
 
 /// The targets. The order here is the order of `--help`.
