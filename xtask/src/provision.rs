@@ -252,7 +252,8 @@ fn make(sh: &Shell, base: &Base, work: &Path, mirror: &str, toolchain: Option<&T
     remove(&rootfs)?;
     std::fs::create_dir_all(&cache).map_err(|e| format!("cannot create {}: {e}", cache.display()))?;
 
-    let (suite, include) = match &base.recipe {
+    // The host's toolchain, for a Rust image; `None` for a Debian one.
+    let (suite, rust) = match &base.recipe {
         Recipe::Debian { suite } => (suite.as_str(), None),
         Recipe::Rust { version, suite } => {
             let toolchain = toolchain.expect("the toolchain is read when a Rust image is to be made");
@@ -263,12 +264,12 @@ fn make(sh: &Shell, base: &Base, work: &Path, mirror: &str, toolchain: Option<&T
                     toolchain.version.rsplit_once('.').map_or(toolchain.version.as_str(), |(minor, _)| minor),
                 ));
             }
-            (suite.as_str(), Some(format!("--include={RUST_PACKAGES}")))
+            (suite.as_str(), Some(toolchain))
         }
     };
     eprintln!("{image}: debootstrap {suite} from {mirror} (log: {})", log.display());
     let cache_arg = format!("--cache-dir={}", cache.display());
-    let include_arg = include.clone();
+    let include_arg = rust.map(|_| format!("--include={RUST_PACKAGES}"));
     let output = cmd!(sh, "debootstrap --variant=minbase {cache_arg} {include_arg...} {suite} {rootfs} {mirror}")
         .quiet()
         .ignore_status()
@@ -279,12 +280,11 @@ fn make(sh: &Shell, base: &Base, work: &Path, mirror: &str, toolchain: Option<&T
     std::fs::write(&log, &text).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     if !output.status.success() {
         let text = String::from_utf8_lossy(&text);
-        let tail: Vec<&str> = text.lines().rev().take(5).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        let lines: Vec<&str> = text.lines().collect();
         return Err(format!(
             "{image}: debootstrap failed; its last lines follow (whole log: {}):\n{}",
             log.display(),
-            tail.join("\n")
+            lines[lines.len().saturating_sub(5)..].join("\n")
         ));
     }
     trim(&rootfs)?;
@@ -294,17 +294,14 @@ fn make(sh: &Shell, base: &Base, work: &Path, mirror: &str, toolchain: Option<&T
         "CMD [\"bash\"]".to_owned(),
         format!(
             "LABEL {LABEL}=\"made by cargo xtask provision-base-images: debootstrap --variant=minbase {suite} from {mirror}{}{}; not the Docker Hub image\"",
-            toolchain
-                .filter(|_| include.is_some())
-                .map(|t| format!(", {RUST_PACKAGES}, Rust {} from the host", t.version))
-                .unwrap_or_default(),
+            rust.map(|t| format!(", {RUST_PACKAGES}, Rust {} from the host", t.version)).unwrap_or_default(),
             match extra_trust {
                 0 => String::new(),
                 n => format!(", trusts {n} certificate authorities of the host beyond Debian's"),
             }
         ),
     ];
-    if let (Recipe::Rust { .. }, Some(toolchain)) = (&base.recipe, toolchain) {
+    if let Some(toolchain) = rust {
         install_toolchain(sh, toolchain, &rootfs)?;
         changes.extend([
             "ENV RUSTUP_HOME=/usr/local/rustup".to_owned(),
