@@ -162,17 +162,19 @@ fn machine() -> String {
     )
 }
 
-/// Today's date in UTC, `YYYY-MM-DD` (Howard Hinnant's days-to-civil algorithm).
+/// Today's date in UTC, `YYYY-MM-DD`.
 fn utc_date() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    jiff::Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_date_is_utc_and_iso() {
+        let before = std::process::Command::new("date").args(["-u", "+%F"]).output().unwrap();
+        let date = super::utc_date();
+        let after = std::process::Command::new("date").args(["-u", "+%F"]).output().unwrap();
+        let [before, after] = [before, after].map(|o| String::from_utf8(o.stdout).unwrap().trim().to_owned());
+        assert!(date == before || date == after, "{date} is neither {before} nor {after} (`date -u +%F`)");
+    }
 }
