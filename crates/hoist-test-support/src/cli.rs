@@ -4,6 +4,25 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The environment variables hoist reads, which a test's process must not inherit from the
+/// shell that started it.
+pub const HOIST_ENV_VARS: &[&str] = &[
+    "prNum",
+    "CACHE_REGISTRY",
+    "NO_CACHE_TO",
+    "HOIST_PR",
+    "HOIST_CACHE_REGISTRY",
+    "HOIST_NO_CACHE_TO",
+    "HOIST_REGISTRY",
+    "HOIST_GITOPS_REPOSITORY",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_BASE_REF",
+    "GITHUB_REF_NAME",
+];
+
 /// A hoist invocation: binary, directory, arguments and environment.
 pub struct Hoist {
     command: Command,
@@ -26,17 +45,7 @@ impl Hoist {
     pub fn new(binary: impl AsRef<Path>, dir: impl AsRef<Path>) -> Hoist {
         let mut command = Command::new(binary.as_ref());
         command.current_dir(dir.as_ref());
-        for var in [
-            "prNum",
-            "CACHE_REGISTRY",
-            "NO_CACHE_TO",
-            "HOIST_PR",
-            "HOIST_CACHE_REGISTRY",
-            "HOIST_NO_CACHE_TO",
-            "HOIST_REGISTRY",
-            "GITHUB_STEP_SUMMARY",
-            "GITHUB_OUTPUT",
-        ] {
+        for var in HOIST_ENV_VARS {
             command.env_remove(var);
         }
         Hoist { command }

@@ -122,6 +122,16 @@ fn configuration_md_names_every_environment_override() {
 }
 
 #[test]
+fn tests_clear_every_environment_override() {
+    for variable in configs::override_variables() {
+        assert!(
+            hoist_test_support::cli::HOIST_ENV_VARS.contains(&variable.as_str()),
+            "`{variable}` overrides hoist.toml but tests do not clear it: add it to HOIST_ENV_VARS"
+        );
+    }
+}
+
+#[test]
 fn troubleshooting_quotes_only_messages_hoist_has() {
     let page = markdown::page("docs/troubleshooting.md");
     let literals = messages::Literals::read();

@@ -86,22 +86,7 @@ impl Session {
         let path = format!("{}:{}", bin.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
         let mut process = Command::new("sh");
         process.arg("-c").arg(command).current_dir(&self.dir).env("PATH", path);
-        for var in [
-            "prNum",
-            "CACHE_REGISTRY",
-            "NO_CACHE_TO",
-            "HOIST_PR",
-            "HOIST_CACHE_REGISTRY",
-            "HOIST_NO_CACHE_TO",
-            "HOIST_REGISTRY",
-            "HOIST_GITOPS_REPOSITORY",
-            "GITHUB_STEP_SUMMARY",
-            "GITHUB_OUTPUT",
-            "GITHUB_EVENT_NAME",
-            "GITHUB_EVENT_PATH",
-            "GITHUB_BASE_REF",
-            "GITHUB_REF_NAME",
-        ] {
+        for var in hoist_test_support::cli::HOIST_ENV_VARS {
             process.env_remove(var);
         }
         for (key, value) in &self.env {
