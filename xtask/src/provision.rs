@@ -74,7 +74,11 @@ impl Provision {
                          Makes the base images the top-level Dockerfile names (debian:bookworm-slim, rust:X.Y-bookworm)\n\
                          from Debian's packages with debootstrap and `docker import`, for machines that cannot pull them.\n\
                          Images already present are left alone unless --force is given. Needs root (debootstrap).\n\
-                         HOIST_DEBIAN_MIRROR overrides the mirror ({DEFAULT_MIRROR})."
+                         HOIST_DEBIAN_MIRROR overrides the mirror ({DEFAULT_MIRROR}).\n\n\
+                         Examples:\n  \
+                         cargo xtask provision-base-images --dry-run   # what is missing, and how it would be made\n  \
+                         cargo xtask provision-base-images             # make what is missing\n\n\
+                         See docs/self-hosting.md."
                     );
                     return Ok(None);
                 }
