@@ -267,12 +267,54 @@ fn this_repository_bumps_every_versioned_file_and_stays_locked() {
     for (file, old) in &before {
         assert_ne!(&read(&repo, file), old, "{file} did not change");
     }
+    // `--locked` fails when the manifests need a different lock file. Without `--filter-platform`,
+    // `cargo metadata` wants every package of the lock file for every platform, which `cargo
+    // test` never downloaded; filtered to the host it needs only what this test run was built
+    // from, so it passes offline on a machine whose cargo cache holds nothing else.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let metadata = std::process::Command::new(cargo)
+    let host = host_triple(&cargo);
+    let metadata = std::process::Command::new(&cargo)
         .current_dir(repo.path())
-        .args(["metadata", "--locked", "--offline", "--format-version", "1"])
+        .args(["metadata", "--locked", "--offline", "--format-version", "1", "--filter-platform", &host])
         .env("CARGO_TARGET_DIR", repo.path().join("target"))
         .output()
         .unwrap();
     assert!(metadata.status.success(), "{}", String::from_utf8_lossy(&metadata.stderr));
+    // The check can fail: a manifest that needs a new lock entry (a dependency between two
+    // workspace crates, so no index is needed) is refused under `--locked` and accepted without.
+    let manifest = repo.path().join("crates/hoist-naming/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let probe = "[dependencies]\nhoist-dockerfile = { path = \"../hoist-dockerfile\" }";
+    std::fs::write(&manifest, text.replacen("[dependencies]", probe, 1)).unwrap();
+    let run = |locked: bool| {
+        let mut args = vec!["metadata", "--offline", "--format-version", "1", "--filter-platform", &host];
+        if locked {
+            args.push("--locked");
+        }
+        std::process::Command::new(&cargo)
+            .current_dir(repo.path())
+            .args(args)
+            .env("CARGO_TARGET_DIR", repo.path().join("target"))
+            .output()
+            .unwrap()
+    };
+    let refused = run(true);
+    assert!(!refused.status.success(), "a manifest the lock file does not cover passed `--locked`");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--locked"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let unlocked = run(false);
+    assert!(unlocked.status.success(), "{}", String::from_utf8_lossy(&unlocked.stderr));
+}
+
+/// The host's target triple, as `rustc -vV` reports it (the platform `cargo test` built for).
+fn host_triple(cargo: &str) -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| {
+        std::path::Path::new(cargo).with_file_name("rustc").to_str().map_or("rustc".to_owned(), str::to_owned)
+    });
+    let rustc = if std::path::Path::new(&rustc).exists() { rustc } else { "rustc".to_owned() };
+    let out = std::process::Command::new(rustc).arg("-vV").output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+        .expect("rustc -vV names the host")
 }
