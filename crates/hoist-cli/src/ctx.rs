@@ -72,6 +72,31 @@ impl Ctx {
         Ok(self.registry.get_or_init(|| client))
     }
 
+    /// The pipeline every image and compose target runs against: the configuration, the
+    /// registry client, and the engine (connected when a step first needs it).
+    pub fn pipeline(&self) -> anyhow::Result<hoist_pipeline::Pipeline<'_>> {
+        Ok(hoist_pipeline::Pipeline::new(self.config()?, self.registry()?))
+    }
+
+    /// Makes sure the step summary file named by `GITHUB_STEP_SUMMARY` exists before anything
+    /// runs, so a compose file that bind-mounts it finds a file (docker would make a directory).
+    pub fn prepare_summary(&self) -> anyhow::Result<()> {
+        let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else { return Ok(()) };
+        let path = Path::new(&path);
+        if path.is_dir() {
+            anyhow::bail!(
+                "the step summary `{}` (`GITHUB_STEP_SUMMARY`) is a directory: remove it, or point `GITHUB_STEP_SUMMARY` at a file",
+                path.display()
+            );
+        }
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot create the step summary `{}`", path.display()))?;
+        Ok(())
+    }
+
     /// The registry as the deploy gate asks it: a digest, `None` when absent, or why it could
     /// not be asked.
     pub fn image_lookup(&self) -> anyhow::Result<impl FnMut(&str) -> Result<Option<String>, String> + '_> {

@@ -69,6 +69,9 @@ pub struct Ci {
     pub push_bump: Option<String>,
     /// Deploy to `deploy.default-environment` after a push to the main branch (`deploy`, default true).
     pub deploy: bool,
+    /// The Dockerfile stages whose images a run on the main branch pushes (`publish`, default:
+    /// the release step), in order.
+    pub publish: Vec<String>,
 }
 
 /// How `test` runs the test suites in a compose project.
@@ -294,10 +297,15 @@ struct RawCi {
     merged_pr_bump: Option<String>,
     push_bump: Option<String>,
     deploy: Option<bool>,
+    publish: Option<Vec<String>>,
 }
 
 impl RawCi {
-    fn resolve(self, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Ci, ConfigError> {
+    fn resolve(self, release_step: &str, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Ci, ConfigError> {
+        let publish = self.publish.unwrap_or_else(|| vec![release_step.to_owned()]);
+        if let Some(empty) = publish.iter().find(|s| s.is_empty() || s.contains(char::is_whitespace)) {
+            return Err(invalid("ci.publish", format!("`{empty}` is not a Dockerfile stage name")));
+        }
         let main_branch = self.main_branch.unwrap_or_else(|| "main".into());
         if main_branch.is_empty() || main_branch.contains(char::is_whitespace) {
             return Err(invalid("ci.main-branch", format!("`{main_branch}` is not a branch name")));
@@ -316,6 +324,7 @@ impl RawCi {
             merged_pr_bump: part("ci.merged-pr-bump", self.merged_pr_bump, "patch")?,
             push_bump: part("ci.push-bump", self.push_bump, "build")?,
             deploy: self.deploy.unwrap_or(true),
+            publish,
             main_branch,
         })
     }
@@ -503,7 +512,7 @@ impl RawConfig {
         let test = self.test.resolve(&invalid)?;
         let data_image = self.data_image.resolve(&self.release_step, &invalid)?;
         let requirements = self.requirements.resolve(&self.release_step, &invalid)?;
-        let ci = self.ci.resolve(&invalid)?;
+        let ci = self.ci.resolve(&self.release_step, &invalid)?;
         Ok(Config {
             ci,
             test,

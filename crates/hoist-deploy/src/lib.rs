@@ -25,7 +25,7 @@ mod plan;
 mod status;
 
 pub use error::DeployError;
-pub use plan::{ImageCheck, Plan, PlanKind, TagMove, execute, plan_deploy, plan_rollback};
+pub use plan::{ImageCheck, Plan, PlanKind, TagMove, execute, image_references, plan_deploy, plan_rollback};
 pub use status::{Deployed, EnvironmentStatus, status};
 
 /// Answers "is this image reference in the registry, and at which digest?".

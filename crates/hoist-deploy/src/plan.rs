@@ -83,7 +83,7 @@ fn environment_images<'a>(config: &'a Config, environment: &str) -> Result<&'a [
 }
 
 /// The image references `environment` needs for the bare `version`.
-pub(crate) fn image_references(config: &Config, environment: &str, version: &str) -> Result<Vec<String>, DeployError> {
+pub fn image_references(config: &Config, environment: &str, version: &str) -> Result<Vec<String>, DeployError> {
     let naming =
         Naming::new(&config.registry, &config.version_prefix, version)?.with_release_step(&config.release_step);
     Ok(environment_images(config, environment)?.iter().map(|step| naming.step_image(step).tags[0].clone()).collect())

@@ -1,6 +1,8 @@
 /*!
 The git operations hoist needs, run through the `git` command line (so the user's
 credentials, hooks and configuration apply), one argument per value through `xshell::cmd!`.
+This is the one git layer: [`run`] and [`output`] are how every other crate (the version
+engine's commit and tags, the GitOps checkout, image labels) calls git.
 
 A [`Repo`] is a work tree. Besides the everyday questions (HEAD, resolve a revision, is the
 tree dirty), it answers what a remote holds ([`Repo::remote_tags`], from `git ls-remote`, with
@@ -31,4 +33,4 @@ mod repo;
 pub use error::GitError;
 pub use oid::Oid;
 pub use remote::{RemoteTag, RemoteTags, TagUpdate};
-pub use repo::{Repo, first_error_line};
+pub use repo::{Repo, first_error_line, output, run, run_with_env};

@@ -63,6 +63,11 @@ impl Repo {
         Ok(self.git(&["remote"])?.lines().map(str::to_owned).collect())
     }
 
+    /// The URL of `remote`, when it is configured.
+    pub fn remote_url(&self, remote: &str) -> Option<String> {
+        self.git(&["remote", "get-url", "--end-of-options", remote]).ok().filter(|u| !u.is_empty())
+    }
+
     /// Fails with [`GitError::NoSuchRemote`] unless `remote` is configured.
     pub fn require_remote(&self, remote: &str) -> Result<(), GitError> {
         let known = self.remotes()?;
@@ -147,12 +152,20 @@ impl Repo {
 }
 
 fn git(sh: &Shell, args: &[&str]) -> Result<String, GitError> {
-    let output = cmd!(sh, "git {args...}")
-        .quiet()
-        .ignore_status()
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .map_err(|e| GitError::NoGit { message: e.to_string() })?;
+    run(sh, args)
+}
+
+/// Runs `git ARGS` in `sh`'s directory (one argument per value, never prompting for
+/// credentials) and returns its trimmed standard output; a failure is
+/// [`GitError::Command`] with git's most telling line. Every git call of hoist goes through
+/// here or [`output`].
+pub fn run(sh: &Shell, args: &[&str]) -> Result<String, GitError> {
+    run_with_env(sh, args, &[])
+}
+
+/// [`run`] with extra environment variables for git (and the hooks it runs).
+pub fn run_with_env(sh: &Shell, args: &[&str], env: &[(&str, &str)]) -> Result<String, GitError> {
+    let output = output_with_env(sh, args, env)?;
     if output.status.success() {
         Ok(String::from_utf8_lossy(&output.stdout).trim_end().to_owned())
     } else {
@@ -161,6 +174,20 @@ fn git(sh: &Shell, args: &[&str]) -> Result<String, GitError> {
             message: first_error_line(&String::from_utf8_lossy(&output.stderr)),
         })
     }
+}
+
+/// The whole output of `git ARGS` in `sh`'s directory, whatever its exit status, for callers
+/// that read a refusal (`push --porcelain`) or treat failure as an answer (`describe`).
+pub fn output(sh: &Shell, args: &[&str]) -> Result<std::process::Output, GitError> {
+    output_with_env(sh, args, &[])
+}
+
+fn output_with_env(sh: &Shell, args: &[&str], env: &[(&str, &str)]) -> Result<std::process::Output, GitError> {
+    let mut command = cmd!(sh, "git {args...}").quiet().ignore_status().env("GIT_TERMINAL_PROMPT", "0");
+    for (key, value) in env {
+        command = command.env(key, value);
+    }
+    command.output().map_err(|e| GitError::NoGit { message: e.to_string() })
 }
 
 /// The most telling line of git's stderr: the first `fatal:`/`error:` line (without that

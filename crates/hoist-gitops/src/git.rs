@@ -3,7 +3,7 @@
 use hoist_git::first_error_line;
 use std::path::PathBuf;
 
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use crate::GitopsError;
 
@@ -85,11 +85,7 @@ impl Checkout {
     /// Pushes HEAD to the branch, never forcing.
     pub(crate) fn push(&self) -> Result<Push, GitopsError> {
         let refspec = format!("HEAD:refs/heads/{}", self.branch);
-        let sh = &self.sh;
-        let output = cmd!(sh, "git push --porcelain --no-verify origin {refspec}")
-            .quiet()
-            .ignore_status()
-            .output()
+        let output = hoist_git::output(&self.sh, &["push", "--porcelain", "--no-verify", "origin", &refspec])
             .map_err(|e| GitopsError::Git { command: "push".into(), message: e.to_string() })?;
         if output.status.success() {
             return Ok(Push::Pushed);
@@ -119,20 +115,12 @@ impl Checkout {
 
     /// Runs `git ARGS`; its trimmed stdout, or an error with credentials removed.
     pub(crate) fn git(&self, args: &[&str]) -> Result<String, GitopsError> {
-        let sh = &self.sh;
-        let output = cmd!(sh, "git {args...}")
-            .quiet()
-            .ignore_status()
-            .output()
-            .map_err(|e| GitopsError::Git { command: "git".into(), message: e.to_string() })?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).trim_end().to_owned())
-        } else {
-            Err(GitopsError::Git {
-                command: self.clean(&args.join(" ")),
-                message: self.clean(&first_error_line(&String::from_utf8_lossy(&output.stderr))),
-            })
-        }
+        hoist_git::run(&self.sh, args).map_err(|error| match error {
+            hoist_git::GitError::Command { command, message } => {
+                GitopsError::Git { command: self.clean(&command), message: self.clean(&message) }
+            }
+            other => GitopsError::Git { command: "git".into(), message: self.clean(&other.to_string()) },
+        })
     }
 
     fn unreachable(&self, error: GitopsError) -> GitopsError {

@@ -32,22 +32,10 @@ pub struct OciLabels {
 }
 
 impl OciLabels {
-    /// The labels for `version`, with the revision (`git rev-parse HEAD`) and source (the
-    /// `origin` remote without any credentials in it) of the git work tree at `dir`, and the
-    /// time now (or `SOURCE_DATE_EPOCH`, for reproducible builds). Outside git, revision and
-    /// source are empty.
-    pub fn detect(dir: &Path, version: &str) -> OciLabels {
-        let git = |args: &[&str]| {
-            std::process::Command::new("git")
-                .args(args)
-                .current_dir(dir)
-                .stderr(std::process::Stdio::null())
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-                .unwrap_or_default()
-        };
+    /// The labels for `version` built from the commit `revision` of the repository at
+    /// `source` (any credentials in the URL are left out), created now (or at
+    /// `SOURCE_DATE_EPOCH`, for reproducible builds). Outside git, pass empty strings.
+    pub fn new(version: &str, revision: &str, source: &str) -> OciLabels {
         let seconds =
             std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse::<i64>().ok()).unwrap_or_else(|| {
                 std::time::SystemTime::now()
@@ -56,8 +44,8 @@ impl OciLabels {
             });
         OciLabels {
             version: version.to_owned(),
-            revision: git(&["rev-parse", "HEAD"]),
-            source: strip_userinfo(&git(&["remote", "get-url", "origin"])),
+            revision: revision.to_owned(),
+            source: strip_userinfo(source),
             created: rfc3339(seconds),
         }
     }
@@ -111,12 +99,9 @@ pub struct BuildRequest {
 }
 
 impl BuildRequest {
-    /// A request for the Dockerfile `Dockerfile` in `context`, with the OCI labels of
-    /// `version` detected from git (see [`OciLabels::detect`]).
-    pub fn new(context: impl Into<PathBuf>, version: &str) -> BuildRequest {
-        let context = context.into();
-        let oci = OciLabels::detect(&context, version);
-        BuildRequest { context, dockerfile: PathBuf::from("Dockerfile"), oci, ..BuildRequest::default() }
+    /// A request for the Dockerfile `Dockerfile` in `context`, labelled with `oci`.
+    pub fn new(context: impl Into<PathBuf>, oci: OciLabels) -> BuildRequest {
+        BuildRequest { context: context.into(), dockerfile: PathBuf::from("Dockerfile"), oci, ..BuildRequest::default() }
     }
 
     /// All labels the image gets: the extra ones, then the OCI ones (which win).

@@ -1,10 +1,11 @@
 //! The build context: a directory streamed as a tar, generated on the fly while it is sent.
 //!
-//! [`Context::write_tar`] walks the directory in a stable (sorted) order and writes each entry
-//! the `.dockerignore` lets through to any [`Write`]: regular files (contents streamed, never
-//! held whole), directories (empty ones too), symlinks (not followed), with their permission
-//! bits and modification times, owner `0:0`, and GNU long-name records for paths over 100
-//! bytes. An excluded directory is not even read unless an exception pattern could re-include
+//! [`Context::walk`] visits the directory in a stable (sorted) order, every entry the
+//! `.dockerignore` lets through; [`Context::write_tar`] writes what it visits to any [`Write`]:
+//! regular files (contents streamed, never held whole), directories (empty ones too), symlinks
+//! (not followed), with their permission bits and modification times, owner `0:0`, and GNU
+//! long-name records for paths over 100 bytes. The input digest walks the same way, so it is of
+//! exactly what is sent. An excluded directory is not even read unless an exception pattern could re-include
 //! something below it. The Dockerfile and `.dockerignore` are always sent, as the Docker CLI
 //! does; a Dockerfile outside the context is added under [`EXTERNAL_DOCKERFILE`].
 //!
@@ -98,18 +99,47 @@ impl Context {
         &self.ignore
     }
 
+    /// Walks the context in the order and with the selection of the tar [`Context::write_tar`]
+    /// sends: every entry `.dockerignore` lets through, sorted, directories before what they
+    /// hold; fifos, sockets and devices are left out (and never opened). `visit` sees each
+    /// entry's path inside the context, its path on disk, its metadata and its kind. This one
+    /// walk serves the tar and the input digest, so the digest is of exactly what is sent.
+    pub fn walk(
+        &self,
+        visit: &mut dyn FnMut(&ContextEntry<'_>) -> Result<(), ImageError>,
+    ) -> Result<ContextStats, ImageError> {
+        let mut stats = ContextStats::default();
+        self.walk_dir(&self.dir, "", &mut stats, visit)?;
+        Ok(stats)
+    }
+
     /// Writes the context as a tar to `sink`.
     pub fn write_tar(&self, sink: impl Write) -> Result<ContextStats, ImageError> {
-        let mut stats = ContextStats::default();
         let mut counting = CountingWriter { inner: sink, count: 0 };
+        let mut stats;
         {
             let mut builder = tar::Builder::new(&mut counting);
             builder.follow_symlinks(false);
-            self.walk(&mut builder, &self.dir, "", &mut stats)?;
+            stats = self.walk(&mut |entry| {
+                let read_error = |source| ImageError::ContextRead { path: entry.path.to_owned(), source };
+                match &entry.kind {
+                    EntryKind::Directory => {
+                        let mut header = header(entry.meta, tar::EntryType::Directory, 0);
+                        builder.append_data(&mut header, format!("{}/", entry.name), io::empty()).map_err(read_error)
+                    }
+                    EntryKind::File => append_file(&mut builder, entry.path, entry.name, entry.meta),
+                    EntryKind::Symlink { target } => {
+                        let mut header = header(entry.meta, tar::EntryType::Symlink, 0);
+                        builder.append_link(&mut header, entry.name, target).map_err(read_error)
+                    }
+                }
+            })?;
             if let Some(path) = &self.external_dockerfile {
                 let meta =
                     fs::metadata(path).map_err(|source| ImageError::ContextRead { path: path.clone(), source })?;
-                append_file(&mut builder, path, EXTERNAL_DOCKERFILE, &meta, &mut stats)?;
+                append_file(&mut builder, path, EXTERNAL_DOCKERFILE, &meta)?;
+                stats.files += 1;
+                stats.content_bytes += meta.len();
             }
             builder.finish().map_err(|source| self.write_error(source))?;
         }
@@ -122,12 +152,12 @@ impl Context {
         ImageError::ContextRead { path: self.dir.clone(), source }
     }
 
-    fn walk<W: Write>(
+    fn walk_dir(
         &self,
-        builder: &mut tar::Builder<W>,
         dir: &Path,
         relative: &str,
         stats: &mut ContextStats,
+        visit: &mut dyn FnMut(&ContextEntry<'_>) -> Result<(), ImageError>,
     ) -> Result<(), ImageError> {
         let read_error = |path: &Path, source| ImageError::ContextRead { path: path.to_owned(), source };
         let mut entries = fs::read_dir(dir)
@@ -143,26 +173,27 @@ impl Context {
             let excluded = self.ignore.is_excluded(&child);
             let meta = fs::symlink_metadata(&path).map_err(|e| read_error(&path, e))?;
             let kind = meta.file_type();
+            let entry = |kind| ContextEntry { name: &child, path: &path, meta: &meta, kind };
             if kind.is_dir() {
                 if excluded {
                     stats.excluded += 1;
                     if self.ignore.may_include_below(&child) {
-                        self.walk(builder, &path, &child, stats)?;
+                        self.walk_dir(&path, &child, stats, visit)?;
                     }
                     continue;
                 }
-                let mut header = header(&meta, tar::EntryType::Directory, 0);
-                builder.append_data(&mut header, format!("{child}/"), io::empty()).map_err(|e| read_error(&path, e))?;
+                visit(&entry(EntryKind::Directory))?;
                 stats.directories += 1;
-                self.walk(builder, &path, &child, stats)?;
+                self.walk_dir(&path, &child, stats, visit)?;
             } else if excluded {
                 stats.excluded += 1;
             } else if kind.is_file() {
-                append_file(builder, &path, &child, &meta, stats)?;
+                visit(&entry(EntryKind::File))?;
+                stats.files += 1;
+                stats.content_bytes += meta.len();
             } else if kind.is_symlink() {
                 let target = fs::read_link(&path).map_err(|e| read_error(&path, e))?;
-                let mut header = header(&meta, tar::EntryType::Symlink, 0);
-                builder.append_link(&mut header, &child, &target).map_err(|e| read_error(&path, e))?;
+                visit(&entry(EntryKind::Symlink { target }))?;
                 stats.symlinks += 1;
             } else if kind.is_fifo() || kind.is_socket() || kind.is_block_device() || kind.is_char_device() {
                 // Docker sends devices and fifos as headers only; builds never need them, and
@@ -174,23 +205,41 @@ impl Context {
     }
 }
 
-fn append_file<W: Write>(
-    builder: &mut tar::Builder<W>,
-    path: &Path,
-    name: &str,
-    meta: &Metadata,
-    stats: &mut ContextStats,
-) -> Result<(), ImageError> {
+/// One entry of a build context, as [`Context::walk`] yields it.
+#[derive(Debug)]
+pub struct ContextEntry<'a> {
+    /// Its path inside the context (`/`-separated, no leading `./`).
+    pub name: &'a str,
+    /// Its path on disk.
+    pub path: &'a Path,
+    /// Its metadata (of the link itself, for a symlink).
+    pub meta: &'a Metadata,
+    /// What it is.
+    pub kind: EntryKind,
+}
+
+/// What a context entry is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A directory.
+    Directory,
+    /// A regular file.
+    File,
+    /// A symlink (not followed) and its target.
+    Symlink {
+        /// Where it points.
+        target: PathBuf,
+    },
+}
+
+fn append_file<W: Write>(builder: &mut tar::Builder<W>, path: &Path, name: &str, meta: &Metadata) -> Result<(), ImageError> {
     let read_error = |source| ImageError::ContextRead { path: path.to_owned(), source };
     let file = File::open(path).map_err(read_error)?;
     let size = meta.len();
     let mut header = header(meta, tar::EntryType::Regular, size);
     // Exactly `size` bytes, even if the file changes while it is read: pad a shrunk file.
     let reader = ExactReader { inner: file.take(size), remaining: size };
-    builder.append_data(&mut header, name, reader).map_err(read_error)?;
-    stats.files += 1;
-    stats.content_bytes += size;
-    Ok(())
+    builder.append_data(&mut header, name, reader).map_err(read_error)
 }
 
 fn header(meta: &Metadata, kind: tar::EntryType, size: u64) -> tar::Header {

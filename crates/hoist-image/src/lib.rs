@@ -13,8 +13,6 @@ The principal types, and how they fit together:
   `HEAD` request on a hit, keeping one client per registry.
 - [`DockerConfig`] reads [`Credentials`] from the user's Docker config (`auths`, `credHelpers`,
   `credsStore`), which both of the above use; secrets are never printed.
-- [`ensure_image`] makes sure an image is present: local, else pulled, else built, and says
-  which and why ([`Ensured`]).
 - [`Context`] streams a build context as a tar, honouring [`Dockerignore`]; benchmarks can
   write it to any sink and read [`ContextStats`].
 - [`ProgressView`] draws build and transfer events: a live indicatif view on a terminal, plain
@@ -33,7 +31,6 @@ pub mod context;
 mod credentials;
 pub mod dockerignore;
 mod engine;
-mod ensure;
 mod error;
 mod progress;
 mod reference;
@@ -41,11 +38,10 @@ mod registry;
 mod runtime;
 
 pub use build::{BuildEvent, BuildOutcome, BuildRequest, OciLabels, Step};
-pub use context::{Context, ContextStats};
+pub use context::{Context, ContextEntry, ContextStats, EntryKind};
 pub use credentials::{Credentials, DOCKER_HUB_KEY, DockerConfig};
 pub use dockerignore::Dockerignore;
 pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ImageInfo};
-pub use ensure::{EnsureAction, EnsureEvent, Ensured, ensure_image};
 pub use error::{EngineDown, ImageError};
 pub use progress::{ProgressMode, ProgressView, TransferEvent};
 pub use reference::{DOCKER_HUB, Digest, Reference, is_loopback_host};

@@ -16,7 +16,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::build::{BuildEvent, Step};
 use crate::engine::Builder;
-use crate::ensure::EnsureEvent;
 use crate::reference::Digest;
 
 /// What a push or pull reports.
@@ -233,15 +232,6 @@ impl ProgressView {
                 self.line(&text);
                 self.finish();
             }
-        }
-    }
-
-    /// Draws an ensure-image event.
-    pub fn ensure_event(&mut self, event: &EnsureEvent) {
-        match event {
-            EnsureEvent::Decided { action, reason } => self.line(&format!("{action}: {reason}")),
-            EnsureEvent::Build(event) => self.build_event(event),
-            EnsureEvent::Transfer(event) => self.transfer_event(event),
         }
     }
 

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use oci_client::Client;
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
+use oci_client::RegistryOperation;
 use oci_client::secrets::RegistryAuth;
 
 use crate::credentials::{Credentials, DockerConfig};
@@ -151,6 +152,74 @@ impl RegistryClient {
         }
     }
 
+    /// Gives the image `source` (`REPO:TAG`) the tag `target` inside the registry: the
+    /// manifest is fetched as it is stored and put under the new tag, so the digest is the
+    /// same; nothing is pulled and the engine is not involved. A target in another repository
+    /// of the same registry gets the blobs mounted from the source first. Credentials are the
+    /// ones a push uses. Returns the digest.
+    pub fn retag(&self, source: &str, target: &str) -> Result<Digest, ImageError> {
+        let (from, to) = (Reference::parse(source)?, Reference::parse(target)?);
+        if from.registry() != to.registry() {
+            return Err(ImageError::Registry {
+                registry: to.registry().to_owned(),
+                reference: target.to_owned(),
+                message: format!("`{source}` is in another registry: a retag copies within one registry"),
+            });
+        }
+        let (from_ref, to_ref) = (oci_reference(&from)?, oci_reference(&to)?);
+        // Not the open-registry shortcut: a push needs the registry's own auth flow.
+        let host = self.host_client(&from, false)?;
+        let fail = |reference: &Reference, text: &str, error| self.error(reference, text, &host, error);
+        let client = &host.client;
+        self.rt.block_on(async {
+            client.auth(&to_ref, &host.auth, RegistryOperation::Push).await.map_err(|e| fail(&to, target, e))?;
+            let (body, digest) = client
+                .pull_manifest_raw(&from_ref, &host.auth, MANIFEST_TYPES)
+                .await
+                .map_err(|e| fail(&from, source, e))?;
+            let manifest: serde_json::Value = serde_json::from_slice(&body).map_err(|e| ImageError::Registry {
+                registry: from.registry().to_owned(),
+                reference: source.to_owned(),
+                message: format!("its manifest is not JSON: {e}"),
+            })?;
+            let media_type = manifest
+                .get("mediaType")
+                .and_then(|m| m.as_str())
+                .unwrap_or("application/vnd.oci.image.manifest.v1+json")
+                .to_owned();
+            if from.repository() != to.repository() {
+                if manifest.get("manifests").is_some() {
+                    return Err(ImageError::Registry {
+                        registry: from.registry().to_owned(),
+                        reference: source.to_owned(),
+                        message: format!("it is a multi-platform index: retag it within `{}`", from.repository()),
+                    });
+                }
+                let blobs = manifest
+                    .get("layers")
+                    .and_then(|l| l.as_array())
+                    .into_iter()
+                    .flatten()
+                    .chain(manifest.get("config"))
+                    .filter_map(|b| b.get("digest").and_then(|d| d.as_str()));
+                for blob in blobs {
+                    client.mount_blob(&to_ref, &from_ref, blob).await.map_err(|e| fail(&to, target, e))?;
+                }
+            }
+            let content_type = reqwest_header(&media_type).map_err(|message| ImageError::Registry {
+                registry: from.registry().to_owned(),
+                reference: source.to_owned(),
+                message,
+            })?;
+            client.push_manifest_raw(&to_ref, body, content_type).await.map_err(|e| fail(&to, target, e))?;
+            Digest::parse(&digest).ok_or_else(|| ImageError::Registry {
+                registry: to.registry().to_owned(),
+                reference: target.to_owned(),
+                message: format!("the registry reported the digest `{digest}`"),
+            })
+        })
+    }
+
     fn host_client(&self, reference: &Reference, allow_open: bool) -> Result<Arc<HostClient>, ImageError> {
         let registry = reference.registry();
         if let Some(host) = self.hosts.lock().unwrap_or_else(|e| e.into_inner()).get(registry)
@@ -269,6 +338,18 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = e.source();
     }
     parts.join(": ")
+}
+
+/// The manifest types a retag copies: single-platform images and indexes, OCI and Docker.
+const MANIFEST_TYPES: &[&str] = &[
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
+
+fn reqwest_header(media_type: &str) -> Result<http::HeaderValue, String> {
+    http::HeaderValue::from_str(media_type).map_err(|_| format!("its media type `{media_type}` is not a header value"))
 }
 
 fn new_client(plain_http: bool) -> Result<Client, OciDistributionError> {

@@ -11,9 +11,9 @@ The rules are the ones the original justfile pipeline follows:
 |---|---|---|
 | version | `PREFIX` + `current_version`, plus `-PR` in a pull request | `v0.5.146`, `v0.5.146-42` |
 | tag | `REGISTRY:version` | `registry.example.com/app:v0.5.146` |
-| image of the release step | `REGISTRY:VERSION`, also `REGISTRY:last` | `registry.example.com/app:v0.5.146` |
+| image of the release step | `REGISTRY:VERSION`, also `REGISTRY:last`; `REGISTRY:VERSION-PR` alone in a PR | `registry.example.com/app:v0.5.146` |
 | image of another step `S` | `REGISTRY:VERSION-S`, `REGISTRY:VERSION-PR-S` in a PR | `registry.example.com/app:v0.5.146-tester` |
-| cache refs | read `CACHE:last` and `CACHE:c`, write `CACHE:c`; `c` is `VERSION` for release, `last-[PR-]S` otherwise | `registry.example.com/cache/app:last-tester` |
+| cache refs | read `CACHE:last` and `CACHE:c`, write `CACHE:c`; `c` is `VERSION[-PR]` for release, `last-[PR-]S` otherwise | `registry.example.com/cache/app:last-tester` |
 
 ```
 use hoist_naming::Naming;
@@ -99,6 +99,16 @@ impl Naming {
         Ok(self)
     }
 
+    /// The same naming (registry, prefix, pull request, cache, release step) for the bare
+    /// version `current_version`: the names a run gives its images after a bump.
+    pub fn with_version(&self, current_version: &str) -> Result<Naming, NamingError> {
+        let version = format!("{}{current_version}", self.prefix);
+        if !is_valid_tag(&version) {
+            return Err(NamingError::InvalidVersion { version });
+        }
+        Ok(Naming { version: current_version.to_owned(), ..self.clone() })
+    }
+
     /// The same naming with a registry repository for BuildKit's cache.
     pub fn with_cache_registry(mut self, cache: Option<&str>) -> Result<Naming, NamingError> {
         self.cache_registry = match cache {
@@ -153,10 +163,13 @@ impl Naming {
     /// The tags the image of `step` gets.
     ///
     /// The release step gets `REGISTRY:VERSION` and `REGISTRY:last`; any other step gets
-    /// `REGISTRY:VERSION-STEP`, or `REGISTRY:VERSION-PR-STEP` in a pull request. The release
-    /// step's tags ignore the pull request, as the original pipeline's do.
+    /// `REGISTRY:VERSION-STEP`. In a pull request every step carries the number: the release
+    /// step gets `REGISTRY:VERSION-PR` alone (never `last`, never main's tag), another step
+    /// `REGISTRY:VERSION-PR-STEP`, so nothing a pull request makes can overwrite main's images.
     pub fn step_image(&self, step: &str) -> StepImage {
-        let tags = if step == self.release_step {
+        let tags = if step == self.release_step && self.pr.is_some() {
+            vec![self.tag()]
+        } else if step == self.release_step {
             vec![format!("{}:{}", self.registry, self.base_version()), format!("{}:last", self.registry)]
         } else {
             vec![format!("{}:{}-{}", self.registry, self.base_version(), self.step_suffix(step))]
@@ -169,8 +182,7 @@ impl Naming {
     /// `write` is false when cache export is switched off (`NO_CACHE_TO`).
     pub fn cache_refs(&self, step: &str, write: bool) -> Option<CacheRefs> {
         let cache = self.cache_registry.as_deref()?;
-        let own =
-            if step == self.release_step { self.base_version() } else { format!("last-{}", self.step_suffix(step)) };
+        let own = if step == self.release_step { self.version() } else { format!("last-{}", self.step_suffix(step)) };
         let own = format!("{cache}:{own}");
         Some(CacheRefs { from: vec![format!("{cache}:last"), own.clone()], to: write.then_some(own) })
     }
@@ -225,7 +237,7 @@ mod tests {
         assert_eq!(n.step_image("tester").tags, ["registry.example.com/nuremberg:v0.5.146-tester"]);
         let pr = n.with_pr(Some("7")).unwrap();
         assert_eq!(pr.step_image("tester").tags, ["registry.example.com/nuremberg:v0.5.146-7-tester"]);
-        assert_eq!(pr.step_image("release").tags[0], "registry.example.com/nuremberg:v0.5.146");
+        assert_eq!(pr.step_image("release").tags, ["registry.example.com/nuremberg:v0.5.146-7"], "no `last`, not main's tag");
     }
 
     #[test]
@@ -249,6 +261,8 @@ mod tests {
         let c = n.clone().with_pr(Some("42")).unwrap().cache_refs("tester", false).unwrap();
         assert_eq!(c.from[1], "registry.example.com/cache/nuremberg:last-42-tester");
         assert_eq!(c.to, None);
+        let c = n.with_pr(Some("42")).unwrap().cache_refs("release", true).unwrap();
+        assert_eq!(c.to.as_deref(), Some("registry.example.com/cache/nuremberg:v0.5.146-42"), "never main's cache");
     }
 
     #[test]

@@ -1,13 +1,33 @@
-//! The `ci` flow: which event this run is for ([`detect_context`]), whether the data changed
-//! ([`dump_changed`]), and the ordered steps with a reason each ([`plan_ci`]). Detection and
-//! planning are pure; only [`dump_changed`] asks git.
+//! The `ci` flow as one plan decided before anything runs, then executed as written.
+//!
+//! 1. **Which event** ([`detect_context`], pure): flags, then GitHub's variables, then git (the
+//!    branch, HEAD's message for a merged pull request).
+//! 2. **Anything to do?** ([`nothing_since_tag`], git only): on the main branch, HEAD that is
+//!    already the current version's tag (CI's own bump commit, a rerun) means nothing to do.
+//! 3. **The plan** ([`plan_ci`]): the bump (with the new file contents), the data image
+//!    (regenerate on new data, else retag the previous version's), the tests, and on the main
+//!    branch the atomic push of the bump commit and tag, the configured images and the deploy.
+//!    Every nested image decision is made for the post-bump tree: the bump's planned contents
+//!    overlay the files, so input digests are known before anything is written. What can only
+//!    be checked later (the deploy gate, after the pushes) is a step marked `deferred`.
+//! 4. **The run** ([`execute_ci`]): walks the steps in order and stops at the first failure;
+//!    it decides nothing.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use hoist_git::Repo;
+use hoist_naming::Naming;
 use serde::Serialize;
 
-use crate::PipelineError;
+use crate::data_image::{DataImagePlan, DataImageReport};
+use crate::image::{BuildAction, Event, ImageOutcome, ImagePlan, ImageRequest, Made};
+use crate::input_digest::Overlay;
+use crate::test_run::{SuiteOutcome, TestPlan, TestReport};
+use crate::{Pipeline, PipelineError, runner};
+
+/// The version of the JSON form of [`CiPlan`] (`docs/plan-schema.md`).
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// What started the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -47,6 +67,36 @@ pub struct GithubEnv {
     pub head_commit_message: Option<String>,
 }
 
+/// What git says about the checkout, for [`detect_context`].
+#[derive(Clone, Debug, Default)]
+pub struct GitHead {
+    /// The current branch (`None` on a detached HEAD).
+    pub branch: Option<String>,
+    /// HEAD's commit message.
+    pub message: Option<String>,
+}
+
+impl GitHead {
+    /// Reads the branch and HEAD's message.
+    pub fn read(repo: &Repo) -> GitHead {
+        let branch = repo.git(&["rev-parse", "--abbrev-ref", "HEAD"]).ok().filter(|b| b != "HEAD");
+        let message = repo.git(&["log", "-1", "--format=%B", "HEAD"]).ok();
+        GitHead { branch, message }
+    }
+}
+
+/// Where the knowledge that a push is a merged pull request came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MergedFrom {
+    /// `--merged-pr`.
+    Flag,
+    /// The head commit message of GitHub's event payload.
+    EventPayload,
+    /// HEAD's commit message, from git (any CI).
+    HeadMessage,
+}
+
 /// The event this run is for, and where each fact came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CiContext {
@@ -58,6 +108,8 @@ pub struct CiContext {
     pub base: Option<String>,
     /// Whether a push is a merged pull request.
     pub merged_pr: bool,
+    /// How that was known.
+    pub merged_from: Option<MergedFrom>,
     /// Whether this is a push to the main branch: the run that bumps, pushes and deploys.
     pub on_main: bool,
     /// The pull-request number (the `pr-variable`), when set.
@@ -66,15 +118,15 @@ pub struct CiContext {
     pub source: String,
 }
 
-/// Works out the event: flags first, then GitHub's environment, then git's current branch.
+/// Works out the event: flags first, then GitHub's environment, then git.
 ///
 /// A push is a merged pull request when `--merged-pr` is given, or when the head commit's
-/// message starts with `Merge pull request #` (GitHub's merge commit) or its first line ends
-/// with `(#N)` (GitHub's squash merge).
+/// message (from GitHub's event payload, else from git) starts with `Merge pull request #`
+/// (GitHub's merge commit) or its first line ends with `(#N)` (GitHub's squash merge).
 pub fn detect_context(
     flags: &CiFlags,
     github: &GithubEnv,
-    git_branch: Option<&str>,
+    git: &GitHead,
     main_branch: &str,
     pr: Option<&str>,
 ) -> Result<CiContext, PipelineError> {
@@ -98,6 +150,7 @@ pub fn detect_context(
         (None, None) => (CiEvent::Push, "no event given, no GitHub environment: a push".to_owned()),
     };
     let from_github = flags.event.is_none() && gh_event.is_some();
+    let git_branch = git.branch.as_deref();
     match event {
         CiEvent::PullRequest => {
             let base = flags
@@ -113,6 +166,7 @@ pub fn detect_context(
                 branch,
                 base: Some(base),
                 merged_pr: false,
+                merged_from: None,
                 on_main: false,
                 pr: pr.map(str::to_owned),
                 source,
@@ -124,20 +178,33 @@ pub fn detect_context(
                 (None, true, Some(b)) => Some(b),
                 _ => git_branch.map(str::to_owned),
             };
-            let merged_pr = if flags.merged_pr {
-                source.push_str(", --merged-pr");
-                true
-            } else if let Some(message) = nonempty(&github.head_commit_message).filter(|_| from_github) {
-                let merged = is_merge_message(&message);
-                if merged {
-                    source.push_str(", head commit message of the event");
-                }
-                merged
+            let payload = nonempty(&github.head_commit_message).filter(|_| from_github);
+            let merged_from = if flags.merged_pr {
+                Some(MergedFrom::Flag)
+            } else if let Some(message) = payload {
+                is_merge_message(&message).then_some(MergedFrom::EventPayload)
+            } else if let Some(message) = nonempty(&git.message) {
+                is_merge_message(&message).then_some(MergedFrom::HeadMessage)
             } else {
-                false
+                None
             };
+            match merged_from {
+                Some(MergedFrom::Flag) => source.push_str(", --merged-pr"),
+                Some(MergedFrom::EventPayload) => source.push_str(", head commit message of the event"),
+                Some(MergedFrom::HeadMessage) => source.push_str(", HEAD's commit message"),
+                None => {}
+            }
             let on_main = branch.as_deref() == Some(main_branch);
-            Ok(CiContext { event, branch, base: None, merged_pr, on_main, pr: pr.map(str::to_owned), source })
+            Ok(CiContext {
+                event,
+                branch,
+                base: None,
+                merged_pr: merged_from.is_some(),
+                merged_from,
+                on_main,
+                pr: pr.map(str::to_owned),
+                source,
+            })
         }
     }
 }
@@ -154,8 +221,54 @@ fn is_merge_message(message: &str) -> bool {
         .is_some_and(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// Whether new data arrived, and why: on a push, the last first-parent commit touching `dump`
-/// is HEAD; on a pull request, some commit in `base..HEAD` touches it. `dump` is relative to
+/// How the data changed, or did not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum DumpChange {
+    /// HEAD is the last first-parent commit that touches the dump.
+    HeadTouches {
+        /// The pathspec.
+        dump: String,
+    },
+    /// No commit touches the dump.
+    NeverTouched {
+        /// The pathspec.
+        dump: String,
+    },
+    /// The dump last changed in an earlier commit.
+    LastChangedIn {
+        /// The pathspec.
+        dump: String,
+        /// The commit (12 digits).
+        commit: String,
+    },
+    /// Commits of the pull request touch the dump.
+    InRange {
+        /// The pathspec.
+        dump: String,
+        /// `BASE..HEAD`.
+        range: String,
+        /// How many commits.
+        commits: usize,
+    },
+    /// No commit of the pull request touches the dump.
+    NotInRange {
+        /// The pathspec.
+        dump: String,
+        /// `BASE..HEAD`.
+        range: String,
+    },
+}
+
+impl DumpChange {
+    /// Whether new data arrived.
+    pub fn is_new(&self) -> bool {
+        matches!(self, DumpChange::HeadTouches { .. } | DumpChange::InRange { .. })
+    }
+}
+
+/// Whether new data arrived: on a push, the last first-parent commit touching `dump` is HEAD;
+/// on a pull request, some commit in `base..HEAD` touches it. `dump` is relative to
 /// `project_dir` (the directory of `hoist.toml`, like every path in it), which may lie below the
 /// repository's top.
 pub fn dump_changed(
@@ -163,7 +276,7 @@ pub fn dump_changed(
     project_dir: &Path,
     context: &CiContext,
     dump: &str,
-) -> Result<(bool, String), PipelineError> {
+) -> Result<DumpChange, PipelineError> {
     // git reads a pathspec from the repository's top, where `Repo` runs it.
     let top = std::fs::canonicalize(repo.root()).unwrap_or_else(|_| repo.root().to_owned());
     let project = std::fs::canonicalize(project_dir).unwrap_or_else(|_| project_dir.to_owned());
@@ -172,235 +285,816 @@ pub fn dump_changed(
         Err(_) => String::new(),
     };
     let pathspec = format!(":(glob){prefix}{dump}");
+    let dump = dump.to_owned();
     match &context.base {
         Some(base) => {
             let range = format!("{base}..HEAD");
-            let commits = repo.git(&["rev-list", &range, "--", &pathspec])?;
-            let n = commits.lines().count();
-            Ok(if n > 0 {
-                (true, format!("{n} commit(s) in `{range}` touch `{dump}`"))
-            } else {
-                (false, format!("no commit in `{range}` touches `{dump}`"))
-            })
+            let commits = repo.git(&["rev-list", &range, "--", &pathspec])?.lines().count();
+            Ok(if commits > 0 { DumpChange::InRange { dump, range, commits } } else { DumpChange::NotInRange { dump, range } })
         }
         None => {
             let head = repo.head()?;
             let last = repo.git(&["log", "--first-parent", "--format=%H", "-1", "--", &pathspec])?;
             Ok(if last.is_empty() {
-                (false, format!("no commit touches `{dump}`"))
+                DumpChange::NeverTouched { dump }
             } else if last == head.as_str() {
-                (true, format!("HEAD touches `{dump}`"))
+                DumpChange::HeadTouches { dump }
             } else {
-                (false, format!("`{dump}` last changed in {}, not HEAD", &last[..last.len().min(12)]))
+                DumpChange::LastChangedIn { dump, commit: last[..last.len().min(12)].to_owned() }
             })
         }
     }
 }
 
-/// What the data image step does.
+/// Where the current version's tag was found on HEAD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum DataAction {
-    /// Load the data and build the image again.
-    Regenerate,
-    /// Pull the existing image and tag it for the new version.
-    PullAndRetag,
+pub enum TagFound {
+    /// In the local repository.
+    Local,
+    /// On the remote (a shallow checkout without tags).
+    Remote,
 }
 
-/// What one step does.
+/// `Some` when HEAD is the commit of `tag` (the current version's tag): no commit came after
+/// the latest version, so a run on the main branch has nothing to do. Asks git only: the local
+/// tag, else the remote's (`ls-remote`), when `remote` is configured.
+pub fn nothing_since_tag(repo: &Repo, tag: &str, remote: Option<&str>) -> Result<Option<TagFound>, PipelineError> {
+    let head = repo.head()?;
+    if repo.resolve_commit(&format!("refs/tags/{tag}"))?.as_ref() == Some(&head) {
+        return Ok(Some(TagFound::Local));
+    }
+    if let Some(remote) = remote
+        && repo.remotes()?.iter().any(|r| r == remote)
+        && let Ok(tags) = repo.remote_tags(remote, &[tag])
+        && tags.commit(tag) == Some(&head)
+    {
+        return Ok(Some(TagFound::Remote));
+    }
+    Ok(None)
+}
+
+/// Why a step does what it does, or does nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CiReason {
+    /// HEAD is the current version's tag: nothing came since.
+    NothingSinceTag {
+        /// The tag.
+        tag: String,
+        /// Where it was found.
+        found: TagFound,
+    },
+    /// A pull request never bumps.
+    PullRequestNeverBumps,
+    /// A push to another branch than the main one.
+    NotMainBranch {
+        /// The branch.
+        branch: Option<String>,
+        /// The main branch.
+        main: String,
+    },
+    /// The configured bump for the event.
+    Bump {
+        /// How a merged pull request was known; `None`: a direct push.
+        merged: Option<MergedFrom>,
+        /// The part.
+        part: String,
+        /// The key that says so.
+        key: String,
+        /// The main branch.
+        main: String,
+    },
+    /// The key for the event is empty.
+    NoBumpConfigured {
+        /// Whether the push is a merged pull request.
+        merged: bool,
+        /// The key.
+        key: String,
+    },
+    /// The data image is regenerated: new data.
+    NewData {
+        /// What git says.
+        change: DumpChange,
+        /// Why it is pushed or kept.
+        push: DataPush,
+    },
+    /// No new data and the previous version's data image exists: it is retagged.
+    ReuseData {
+        /// What git says (`None`: `data-image.dump` is not set).
+        change: Option<DumpChange>,
+        /// The previous version's data image.
+        source: String,
+        /// Its registry digest.
+        digest: String,
+        /// Why it is pushed or kept.
+        push: DataPush,
+    },
+    /// No new data, but the previous version's data image is missing (or unknown): regenerated.
+    MissingData {
+        /// What git says.
+        change: Option<DumpChange>,
+        /// The previous version's data image.
+        source: String,
+        /// Why the registry could not be asked, when it could not.
+        unknown: Option<String>,
+        /// Why it is pushed or kept.
+        push: DataPush,
+    },
+    /// Every run tests.
+    EveryRunTests {
+        /// The tester step.
+        step: String,
+    },
+    /// The bump commit and its tag are published.
+    PublishBump {
+        /// The tag.
+        tag: Option<String>,
+    },
+    /// No bump: nothing to push to git.
+    NoBumpNothingToPush,
+    /// A configured image of the main branch.
+    Publish {
+        /// The step.
+        step: String,
+        /// The version.
+        version: String,
+    },
+    /// A pull request pushes nothing but what it regenerated.
+    PullRequestPushesNothing,
+    /// Another branch pushes nothing.
+    NotMainPushesNothing {
+        /// The main branch.
+        main: String,
+    },
+    /// The main branch deploys.
+    DeployMain {
+        /// The environment.
+        environment: String,
+    },
+    /// `ci.deploy = false`.
+    DeployOff,
+}
+
+/// What forbids a run; each says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CiProblem {
+    /// A bump on a tree with uncommitted changes.
+    Dirty {
+        /// The changed files.
+        files: Vec<String>,
+    },
+    /// No git remote to push the bump commit, its tag and the deploy tags to.
+    NoRemote {
+        /// The remote `deploy.remote` names.
+        remote: String,
+    },
+    /// The deploy needs an image the run does not push and the registry lacks.
+    DeployImageMissing {
+        /// The environment.
+        environment: String,
+        /// The image reference.
+        image: String,
+    },
+    /// The deploy needs an image the run does not push, and the registry could not be asked.
+    DeployImageUnknown {
+        /// The environment.
+        environment: String,
+        /// The image reference.
+        image: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Why a data image is pushed, or kept local.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataPush {
+    /// The main branch pushes it.
+    MainBranch,
+    /// A pull request pushes the data it brought, under its own name.
+    PullRequestData,
+    /// Kept local.
+    Kept,
+}
+
+/// The bump `ci` will make, planned by the version engine (with every file's new content).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BumpStep {
+    /// The part.
+    pub part: String,
+    /// The version before.
+    pub from: String,
+    /// The version after.
+    pub to: String,
+    /// The tag the bump makes.
+    pub tag: Option<String>,
+    /// The files it rewrites.
+    pub files: Vec<String>,
+    /// The version engine's plan, executed as it is.
+    #[serde(skip)]
+    pub plan: Box<hoist_version::Plan>,
+    /// The directory the bump was planned in (its commit's paths are relative to it).
+    #[serde(skip)]
+    pub cwd: PathBuf,
+}
+
+/// The previous version's data image, given the new version's tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RetagStep {
+    /// The previous version's image.
+    pub source: String,
+    /// Its registry digest.
+    pub digest: String,
+    /// The new tag.
+    pub tag: String,
+    /// Whether the new tag is pushed.
+    pub push: bool,
+    /// How: `true`, the manifest is copied under the new tag inside the registry (nothing is
+    /// pulled, the digest stays); `false`, the image is pulled and tagged here.
+    pub in_registry: bool,
+}
+
+/// The atomic push of the bump commit and its tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PushGitStep {
+    /// The remote.
+    pub remote: String,
+    /// The branch HEAD is pushed to.
+    pub branch: String,
+    /// The tag pushed with it.
+    pub tag: Option<String>,
+}
+
+/// The deploy at the end of the run; its gate can only run after the pushes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeployStep {
+    /// The environment.
+    pub environment: String,
+    /// The bare version deployed.
+    pub version: String,
+    /// The images the gate will find in the registry (each pushed by this run or there now).
+    pub images: Vec<String>,
+    /// Always true: the gate checks the registry and the version tag when the step runs.
+    pub deferred: bool,
+}
+
+/// What one step does; in JSON `{"kind": "push-image", "plan": {…}}` (`{"kind": "skip"}`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", content = "plan", rename_all = "kebab-case")]
 pub enum StepAction {
-    /// Bump `part`: `from` → `to`, a commit and the tag `tag` (local until pushed).
-    Bump { part: String, from: String, to: String, tag: Option<String> },
-    /// The data image `tag`, regenerated or pulled from `source`; pushed when `push`.
-    DataImage { data: DataAction, source: Option<String>, tag: String, push: bool },
-    /// Ensure the tester image and run the test suites.
-    Test { step: String },
+    /// Bump the version: files, commit, tag (local until pushed).
+    Bump(BumpStep),
+    /// Regenerate the data image.
+    RegenerateData(Box<DataImagePlan>),
+    /// Give the previous version's data image the new tag.
+    RetagData(RetagStep),
+    /// Have the tester image and run the suites.
+    Test(Box<TestPlan>),
     /// `git push --atomic REMOTE HEAD:BRANCH TAG`.
-    PushGit { remote: String, branch: String, tag: Option<String> },
-    /// Build (or reuse) the release step's image and push it.
-    PushImage { step: String },
-    /// Move the deploy tags of `environment` to `version`.
-    Deploy { environment: String, version: String },
+    PushGit(PushGitStep),
+    /// Have a step's image and push it.
+    PushImage(Box<ImagePlan>),
+    /// Move the deploy tags.
+    Deploy(DeployStep),
     /// Nothing.
     Skip,
 }
 
-/// One step of the CI plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One step of the plan.
+#[derive(Clone, Debug, Serialize)]
 pub struct CiStep {
-    /// The step's name (`bump`, `data-image`, `test`, `push-git`, `push-image`, `deploy`).
-    pub name: &'static str,
+    /// The step's name (`bump`, `data-image`, `test`, `push-git`, `push-STEP`, `deploy`).
+    pub name: String,
     /// What it does.
-    #[serde(flatten)]
     pub action: StepAction,
     /// Why.
-    pub reason: String,
+    pub reason: CiReason,
 }
 
-/// The whole run, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// The whole run, decided before anything runs.
+#[derive(Clone, Debug, Serialize)]
 pub struct CiPlan {
+    /// The version of this JSON form.
+    pub schema_version: u32,
     /// The event.
     pub context: CiContext,
     /// The version before the run.
     pub version: String,
     /// The version the images are named for (after the bump).
     pub new_version: String,
+    /// Set when there is nothing to do; then there are no steps.
+    pub nothing_to_do: Option<CiReason>,
+    /// Uncommitted changes in the working tree (`git status --porcelain`).
+    pub dirty: Vec<String>,
+    /// What forbids the run, each with its fix; a real run refuses while any remain.
+    pub problems: Vec<CiProblem>,
     /// The steps, executed in this order; the run stops at the first failure.
     pub steps: Vec<CiStep>,
 }
 
-/// The data image facts collected before planning.
-#[derive(Clone, Debug)]
-pub struct DataFacts {
-    /// `Some((changed, why))` when `data-image.dump` is set.
-    pub changed: Option<(bool, String)>,
-    /// The image of the version before the run (no pull-request suffix), and its registry digest.
-    pub source: String,
-    /// Its digest in the registry, `None` when absent.
-    pub source_digest: Option<String>,
-    /// Why the registry could not be asked, if it could not.
-    pub source_unknown: Option<String>,
-    /// The tag the image gets for this run.
-    pub tag: String,
-}
+impl CiPlan {
+    /// The primary image references the run pushes (data image included), in order.
+    pub fn pushed_images(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .filter_map(|s| match &s.action {
+                StepAction::PushImage(plan) => Some(plan.reference()),
+                StepAction::RegenerateData(plan) if plan.push => Some(plan.tag.as_str()),
+                StepAction::RetagData(retag) if retag.push => Some(retag.tag.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
 
-/// Everything [`plan_ci`] decides from.
-#[derive(Clone, Debug)]
-pub struct CiFacts {
-    /// The event.
-    pub context: CiContext,
-    /// `[ci]`.
-    pub ci: hoist_config::Ci,
-    /// The version before the run.
-    pub version: String,
-    /// The bump the configuration asks for, planned: (part, new version, tag name).
-    pub bump: Option<(String, String, Option<String>)>,
-    /// The data image, when `[data-image]` has steps.
-    pub data: Option<DataFacts>,
-    /// The tester step (`test.step`).
-    pub test_step: String,
-    /// The release step.
-    pub release_step: String,
-    /// `deploy.remote`.
-    pub remote: String,
-    /// `deploy.default-environment`.
-    pub environment: String,
+    /// Whether the plan regenerates the data image.
+    pub fn regenerates_data(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s.action, StepAction::RegenerateData(_)))
+    }
 }
 
 /// The part to bump for `context`, if any, and why.
-pub fn bump_part(context: &CiContext, ci: &hoist_config::Ci) -> (Option<String>, String) {
+pub fn bump_part(context: &CiContext, ci: &hoist_config::Ci) -> (Option<String>, CiReason) {
     if !context.on_main {
         let why = match context.event {
-            CiEvent::PullRequest => "a pull request never bumps".to_owned(),
-            CiEvent::Push => format!(
-                "a push to `{}`, not to the main branch `{}`",
-                context.branch.as_deref().unwrap_or("(no branch)"),
-                ci.main_branch
-            ),
+            CiEvent::PullRequest => CiReason::PullRequestNeverBumps,
+            CiEvent::Push => CiReason::NotMainBranch { branch: context.branch.clone(), main: ci.main_branch.clone() },
         };
         return (None, why);
     }
-    let (part, key, what) = if context.merged_pr {
-        (&ci.merged_pr_bump, "ci.merged-pr-bump", "a merged pull request")
+    let (part, key) = if context.merged_pr {
+        (&ci.merged_pr_bump, "ci.merged-pr-bump")
     } else {
-        (&ci.push_bump, "ci.push-bump", "a direct push")
+        (&ci.push_bump, "ci.push-bump")
     };
     match part {
-        Some(part) => (Some(part.clone()), format!("{what} to `{}` bumps `{part}` (`{key}`)", ci.main_branch)),
-        None => (None, format!("{what}: `{key}` is empty, no bump")),
+        Some(part) => (
+            Some(part.clone()),
+            CiReason::Bump {
+                merged: context.merged_from,
+                part: part.clone(),
+                key: key.to_owned(),
+                main: ci.main_branch.clone(),
+            },
+        ),
+        None => (None, CiReason::NoBumpConfigured { merged: context.merged_pr, key: key.to_owned() }),
     }
 }
 
-/// The steps, in order, each with its reason.
-pub fn plan_ci(facts: &CiFacts) -> CiPlan {
-    let context = &facts.context;
-    let mut steps = Vec::new();
-    let (_, bump_reason) = bump_part(context, &facts.ci);
-    let new_version = facts.bump.as_ref().map_or(facts.version.clone(), |(_, to, _)| to.clone());
-    let bump_tag = facts.bump.as_ref().and_then(|(_, _, tag)| tag.clone());
-    steps.push(CiStep {
-        name: "bump",
-        action: match &facts.bump {
-            Some((part, to, tag)) => {
-                StepAction::Bump { part: part.clone(), from: facts.version.clone(), to: to.clone(), tag: tag.clone() }
-            }
+/// What the data step will do, given what git and the registry said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataDecision {
+    /// Regenerate.
+    Regenerate,
+    /// Retag `source` (at `digest`).
+    Reuse {
+        /// The previous version's image.
+        source: String,
+        /// Its digest.
+        digest: String,
+    },
+}
+
+/// The data step's decision and reason: new data regenerates; otherwise the previous version's
+/// image is reused when the registry has it, else regenerated. The main branch pushes in every
+/// case; a pull request pushes only new data, under its own number; nothing else is pushed.
+pub fn decide_data(
+    context: &CiContext,
+    change: Option<DumpChange>,
+    source: &str,
+    source_digest: Result<Option<String>, String>,
+) -> (DataDecision, bool, CiReason) {
+    let new = change.as_ref().is_some_and(DumpChange::is_new);
+    if new {
+        // A pull request pushes the data it brought, under its own number only: without one,
+        // its image would carry main's name.
+        let push = if context.on_main {
+            DataPush::MainBranch
+        } else if context.event == CiEvent::PullRequest && context.pr.is_some() {
+            DataPush::PullRequestData
+        } else {
+            DataPush::Kept
+        };
+        let change = change.expect("new data has a change");
+        return (DataDecision::Regenerate, push != DataPush::Kept, CiReason::NewData { change, push });
+    }
+    match source_digest {
+        Ok(Some(digest)) => {
+            let push = if context.on_main { DataPush::MainBranch } else { DataPush::Kept };
+            let reason = CiReason::ReuseData { change, source: source.to_owned(), digest: digest.clone(), push };
+            (DataDecision::Reuse { source: source.to_owned(), digest }, context.on_main, reason)
+        }
+        missing => {
+            let push = if context.on_main { DataPush::MainBranch } else { DataPush::Kept };
+            let reason =
+                CiReason::MissingData { change, source: source.to_owned(), unknown: missing.err(), push };
+            (DataDecision::Regenerate, push != DataPush::Kept, reason)
+        }
+    }
+}
+
+/// A planned bump and where it was planned.
+pub struct PlannedBump {
+    /// The version engine's plan.
+    pub plan: hoist_version::Plan,
+    /// The directory it was planned in.
+    pub cwd: PathBuf,
+}
+
+/// What the caller knows before planning.
+pub struct CiInputs<'a> {
+    /// The event.
+    pub context: CiContext,
+    /// The naming rules before the bump (with the pull-request number and cache registry).
+    pub naming: &'a Naming,
+    /// The bare current version.
+    pub version: String,
+    /// Plans the bump of a part (the version engine, with its dirty check left to `ci`).
+    pub plan_bump: &'a mut dyn FnMut(&str) -> Result<PlannedBump, PipelineError>,
+    /// `--allow-dirty`: a bump on a tree with uncommitted changes is allowed.
+    pub allow_dirty: bool,
+    /// Whether the registry cache is written when pushing (false with `NO_CACHE_TO`).
+    pub write_cache: bool,
+}
+
+/// Plans the whole run: git first (the rerun check costs no engine or registry call), then the
+/// bump with its new file contents, then every image decision for the post-bump tree.
+pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiPlan, PipelineError> {
+    let config = p.config;
+    let CiInputs { context, naming, version, plan_bump, allow_dirty, write_cache } = inputs;
+    let mut plan = CiPlan {
+        schema_version: SCHEMA_VERSION,
+        context: context.clone(),
+        version: version.clone(),
+        new_version: version.clone(),
+        nothing_to_do: None,
+        dirty: Vec::new(),
+        problems: Vec::new(),
+        steps: Vec::new(),
+    };
+    let remote = &config.deploy.remote;
+    if context.on_main {
+        let tag = config.deploy.version_tag_for(&version);
+        if let Some(found) = nothing_since_tag(repo, &tag, Some(remote))? {
+            plan.nothing_to_do = Some(CiReason::NothingSinceTag { tag, found });
+            return Ok(plan);
+        }
+    }
+
+    // Past the rerun check: compose (a program to ask) is needed for the test and data plans.
+    let sh = xshell::Shell::new().map_err(|e| PipelineError::Spawn { command: "docker compose version".into(), message: e.to_string() })?;
+    let compose = hoist_compose::Compose::detect(&sh)?;
+
+    // The bump, with every file's new content: the overlay the image decisions see.
+    let (part, bump_reason) = bump_part(&context, &config.ci);
+    let bump = match &part {
+        Some(part) => Some(plan_bump(part)?),
+        None => None,
+    };
+    if bump.is_some() {
+        plan.dirty = repo
+            .git(&["status", "--porcelain", "--untracked-files=no"])?
+            .lines()
+            .map(|l| l.get(3..).unwrap_or(l).to_owned())
+            .collect();
+        if !plan.dirty.is_empty() && !allow_dirty {
+            plan.problems.push(CiProblem::Dirty { files: plan.dirty.clone() });
+        }
+    }
+    let overlay = match &bump {
+        Some(bump) => Overlay::new(bump.plan.edits.iter().map(|e| (e.path.clone(), e.after.clone()))),
+        None => Overlay::default(),
+    };
+    let new_version = bump.as_ref().map_or(version.clone(), |b| b.plan.new_version.clone());
+    plan.new_version = new_version.clone();
+    let new_naming = naming.with_version(&new_version)?;
+    let bump_tag = bump.as_ref().and_then(|b| b.plan.tag.as_ref().map(|t| t.name.clone()));
+    plan.steps.push(CiStep {
+        name: "bump".into(),
+        action: match bump {
+            Some(bump) => StepAction::Bump(BumpStep {
+                part: part.clone().unwrap_or_default(),
+                from: version.clone(),
+                to: new_version.clone(),
+                tag: bump_tag.clone(),
+                files: bump.plan.edits.iter().map(|e| e.name.clone()).collect(),
+                plan: Box::new(bump.plan),
+                cwd: bump.cwd,
+            }),
             None => StepAction::Skip,
         },
         reason: bump_reason,
     });
-    if let Some(data) = &facts.data {
-        let push = context.on_main;
-        let (action, reason) = match (&data.changed, &data.source_digest) {
-            (Some((true, why)), _) => (DataAction::Regenerate, format!("new data: {why}")),
-            (changed, Some(digest)) => {
-                let why = changed.as_ref().map_or("`data-image.dump` is not set".to_owned(), |(_, w)| w.clone());
-                (DataAction::PullAndRetag, format!("no new data ({why}); `{}` exists at {digest}", data.source))
-            }
-            (changed, None) => {
-                let missing = match &data.source_unknown {
-                    Some(error) => format!("the registry could not be asked about `{}` ({error})", data.source),
-                    None => format!("`{}` is not in the registry", data.source),
-                };
-                let missing = match changed {
-                    Some((_, why)) => format!("no new data ({why}), but {missing}"),
-                    None => missing,
-                };
-                (DataAction::Regenerate, missing)
+
+    let mut made = Made::new();
+    let request = |step: &str, push: bool, made: &Made| -> Result<ImagePlan, PipelineError> {
+        let mut request = ImageRequest::local(step, &new_naming);
+        request.push = push;
+        request.write_cache = write_cache;
+        request.overlay = &overlay;
+        request.made = made;
+        crate::image::plan_image(p, &request)
+    };
+    let remember = |made: &mut Made, by: &str, image: &ImagePlan| {
+        if matches!(image.action, BuildAction::Build | BuildAction::Pull) {
+            made.insert(image.reference().to_owned(), (by.to_owned(), image.inputs.digest.clone()));
+        }
+    };
+
+    // The data image.
+    let data = &config.data_image;
+    if !data.steps.is_empty() {
+        crate::check_stage(config, &data.image_step, "data-image.image-step")?;
+        crate::check_stage(config, &data.stage, "data-image.stage")?;
+        let change = match &data.dump {
+            Some(dump) => Some(dump_changed(repo, config.root(), &context, dump)?),
+            None => None,
+        };
+        let source = format!("{}:{}{version}-{}", naming.registry(), config.version_prefix, data.suffix);
+        let tag = format!("{}-{}", new_naming.tag(), data.suffix);
+        let source_digest = if change.as_ref().is_some_and(DumpChange::is_new) {
+            Ok(None)
+        } else {
+            match p.registry.exists(&source) {
+                Ok(digest) => Ok(digest.map(|d| d.as_str().to_owned())),
+                Err(error) => Err(hoist_git::first_error_line(&error.to_string())),
             }
         };
-        let source = (action == DataAction::PullAndRetag).then(|| data.source.clone());
-        let push_why = if push { "; pushed (main branch)" } else { "; kept local (not the main branch)" };
-        steps.push(CiStep {
-            name: "data-image",
-            action: StepAction::DataImage { data: action, source, tag: data.tag.clone(), push },
-            reason: format!("{reason}{push_why}"),
+        let (decision, push, reason) = decide_data(&context, change, &source, source_digest);
+        let action = match decision {
+            DataDecision::Regenerate => {
+                let loader = request(&data.image_step, false, &made)?;
+                remember(&mut made, "data-image", &loader);
+                let env = crate::session::ComposeEnv::for_image(&new_naming, loader.reference());
+                StepAction::RegenerateData(Box::new(crate::data_image::plan_data_image(
+                    config, compose, loader, env, tag, push,
+                )?))
+            }
+            // Pushed: copied inside the registry, no pull. Kept local: pulled and tagged here.
+            DataDecision::Reuse { source, digest } => {
+                StepAction::RetagData(RetagStep { source, digest, tag, push, in_registry: push })
+            }
+        };
+        plan.steps.push(CiStep { name: "data-image".into(), action, reason });
+    }
+
+    // The tests.
+    let test_step = &config.test.step;
+    crate::check_stage(config, test_step, "test.step")?;
+    let tester = request(test_step, false, &made)?;
+    remember(&mut made, "test", &tester);
+    let env = crate::session::ComposeEnv::for_image(&new_naming, tester.reference());
+    let test = crate::test_run::plan_test(config, compose, tester, env, false)?;
+    plan.steps.push(CiStep {
+        name: "test".into(),
+        action: StepAction::Test(Box::new(test)),
+        reason: CiReason::EveryRunTests { step: test_step.clone() },
+    });
+
+    if !context.on_main {
+        let reason = match context.event {
+            CiEvent::PullRequest => CiReason::PullRequestPushesNothing,
+            CiEvent::Push => CiReason::NotMainPushesNothing { main: config.ci.main_branch.clone() },
+        };
+        for name in ["push-git", "push-images", "deploy"] {
+            plan.steps.push(CiStep { name: name.into(), action: StepAction::Skip, reason: reason.clone() });
+        }
+        return Ok(plan);
+    }
+
+    // The main branch: git, the configured images, the deploy.
+    let has_remote = repo.remotes()?.iter().any(|r| r == remote);
+    let (action, reason) = match &bump_tag {
+        Some(tag) => (
+            StepAction::PushGit(PushGitStep {
+                remote: remote.clone(),
+                branch: config.ci.main_branch.clone(),
+                tag: Some(tag.clone()),
+            }),
+            CiReason::PublishBump { tag: Some(tag.clone()) },
+        ),
+        None if !matches!(plan.steps[0].action, StepAction::Skip) => (
+            StepAction::PushGit(PushGitStep { remote: remote.clone(), branch: config.ci.main_branch.clone(), tag: None }),
+            CiReason::PublishBump { tag: None },
+        ),
+        None => (StepAction::Skip, CiReason::NoBumpNothingToPush),
+    };
+    let pushes_git = !matches!(action, StepAction::Skip);
+    if !has_remote && (pushes_git || config.ci.deploy) {
+        plan.problems.push(CiProblem::NoRemote { remote: remote.clone() });
+    }
+    plan.steps.push(CiStep { name: "push-git".into(), action, reason });
+    for step in &config.ci.publish {
+        crate::check_stage(config, step, "ci.publish")?;
+        let image = request(step, true, &made)?;
+        plan.steps.push(CiStep {
+            name: format!("push-{step}"),
+            action: StepAction::PushImage(Box::new(image)),
+            reason: CiReason::Publish { step: step.clone(), version: new_version.clone() },
         });
     }
-    steps.push(CiStep {
-        name: "test",
-        action: StepAction::Test { step: facts.test_step.clone() },
-        reason: "every run tests the tester image".into(),
-    });
-    let not_main = || match context.event {
-        CiEvent::PullRequest => "a pull request pushes nothing".to_owned(),
-        CiEvent::Push => format!("not the main branch `{}`", facts.ci.main_branch),
-    };
-    if context.on_main {
-        let branch = facts.ci.main_branch.clone();
-        steps.push(CiStep {
-            name: "push-git",
-            reason: match &bump_tag {
-                Some(tag) => format!("publish the bump commit and its tag `{tag}` (atomically; no other tag)"),
-                None => "no bump: nothing to push".into(),
-            },
-            action: match &facts.bump {
-                Some(_) => StepAction::PushGit { remote: facts.remote.clone(), branch, tag: bump_tag.clone() },
-                None => StepAction::Skip,
-            },
+    if config.ci.deploy {
+        let environment = config.deploy.default_environment.clone();
+        let images = hoist_deploy::image_references(config, &environment, &new_version)?;
+        let pushed = plan.pushed_images().into_iter().map(str::to_owned).collect::<Vec<_>>();
+        for image in &images {
+            if pushed.contains(image) {
+                continue;
+            }
+            match p.registry.exists(image) {
+                Ok(Some(_)) => {}
+                Ok(None) => plan.problems.push(CiProblem::DeployImageMissing {
+                    environment: environment.clone(),
+                    image: image.clone(),
+                }),
+                Err(error) => plan.problems.push(CiProblem::DeployImageUnknown {
+                    environment: environment.clone(),
+                    image: image.clone(),
+                    why: hoist_git::first_error_line(&error.to_string()),
+                }),
+            }
+        }
+        plan.steps.push(CiStep {
+            name: "deploy".into(),
+            action: StepAction::Deploy(DeployStep { environment: environment.clone(), version: new_version, images, deferred: true }),
+            reason: CiReason::DeployMain { environment },
         });
-        steps.push(CiStep {
-            name: "push-image",
-            action: StepAction::PushImage { step: facts.release_step.clone() },
-            reason: format!("the main branch publishes the `{}` image of {new_version}", facts.release_step),
-        });
-        let (action, reason) = if facts.ci.deploy {
-            (
-                StepAction::Deploy { environment: facts.environment.clone(), version: new_version.clone() },
-                format!("`ci.deploy` deploys the main branch to `deploy.default-environment` `{}`", facts.environment),
-            )
-        } else {
-            (StepAction::Skip, "`ci.deploy = false`".into())
-        };
-        steps.push(CiStep { name: "deploy", action, reason });
     } else {
-        for name in ["push-git", "push-image", "deploy"] {
-            steps.push(CiStep { name, action: StepAction::Skip, reason: not_main() });
+        plan.steps.push(CiStep { name: "deploy".into(), action: StepAction::Skip, reason: CiReason::DeployOff });
+    }
+    Ok(plan)
+}
+
+/// What a step did; in JSON `{"kind": "image", "report": {…}}` (`{"kind": "skipped"}`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", content = "report", rename_all = "kebab-case")]
+pub enum StepResult {
+    /// Nothing to do.
+    Skipped,
+    /// The bump was made (locally).
+    Bumped {
+        /// The version before.
+        from: String,
+        /// The version after.
+        to: String,
+    },
+    /// The data image was regenerated.
+    Regenerated(Box<DataImageReport>),
+    /// The previous data image got the new tag.
+    Retagged {
+        /// The previous image.
+        source: String,
+        /// The new tag.
+        tag: String,
+        /// The registry digest, when pushed.
+        digest: Option<String>,
+        /// Whether the tag was copied inside the registry (no pull).
+        in_registry: bool,
+    },
+    /// The suites ran.
+    Tested(Box<TestReport>),
+    /// The bump commit and its tag were pushed.
+    PushedGit(PushGitStep),
+    /// An image was had and pushed.
+    Image(Box<ImageOutcome>),
+    /// The deploy tags moved (or already named the version).
+    Deployed(Box<hoist_deploy::Plan>),
+}
+
+/// One step's outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct Done {
+    /// The step.
+    pub step: String,
+    /// What it did.
+    pub result: StepResult,
+}
+
+/// Runs the plan's steps in order; the first failure ends the run, named by its step. A plan
+/// with problems runs nothing.
+pub fn execute_ci(
+    p: &Pipeline<'_>,
+    repo: &Repo,
+    plan: &CiPlan,
+    done: &mut Vec<Done>,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<(), PipelineError> {
+    if !plan.problems.is_empty() {
+        return Err(PipelineError::Blocked { problems: plan.problems.iter().map(ToString::to_string).collect() });
+    }
+    runner::install_interrupt_handler();
+    for step in &plan.steps {
+        if matches!(step.action, StepAction::Skip) {
+            done.push(Done { step: step.name.clone(), result: StepResult::Skipped });
+            continue;
+        }
+        on_event(Event::Note(&format!("{}: {}", step.name, step.reason)));
+        let result = run_step(p, repo, step, on_event)
+            .map_err(|source| PipelineError::CiStep { step: step.name.clone(), source: Box::new(source) })?;
+        done.push(Done { step: step.name.clone(), result });
+        runner::check_interrupted()?;
+    }
+    Ok(())
+}
+
+fn run_step(
+    p: &Pipeline<'_>,
+    repo: &Repo,
+    step: &CiStep,
+    on_event: &mut dyn FnMut(Event<'_>),
+) -> Result<StepResult, PipelineError> {
+    match &step.action {
+        StepAction::Skip => Ok(StepResult::Skipped),
+        StepAction::Bump(bump) => {
+            let sh = xshell::Shell::new()
+                .map_err(|e| PipelineError::Spawn { command: "git".into(), message: e.to_string() })?;
+            sh.change_dir(&bump.cwd);
+            hoist_version::bump::execute(&sh, &bump.plan)?;
+            Ok(StepResult::Bumped { from: bump.from.clone(), to: bump.to.clone() })
+        }
+        StepAction::RegenerateData(data) => {
+            Ok(StepResult::Regenerated(Box::new(crate::data_image::regenerate_data_image(p, data, on_event)?)))
+        }
+        StepAction::RetagData(retag) if retag.in_registry => {
+            let digest = p.registry.retag(&retag.source, &retag.tag)?;
+            Ok(StepResult::Retagged {
+                source: retag.source.clone(),
+                tag: retag.tag.clone(),
+                digest: Some(digest.as_str().to_owned()),
+                in_registry: true,
+            })
+        }
+        StepAction::RetagData(retag) => {
+            let engine = p.engine()?;
+            engine.pull(&retag.source, &mut |e| on_event(Event::Transfer(&e)))?;
+            engine.tag(&retag.source, &retag.tag)?;
+            let digest = if retag.push {
+                Some(engine.push(&retag.tag, &mut |e| on_event(Event::Transfer(&e)))?.as_str().to_owned())
+            } else {
+                None
+            };
+            Ok(StepResult::Retagged { source: retag.source.clone(), tag: retag.tag.clone(), digest, in_registry: false })
+        }
+        StepAction::Test(test) => {
+            let report = crate::test_run::run_tests(p, test, on_event)?;
+            if report.exit_code != 0 {
+                return Err(PipelineError::TestsFailed {
+                    code: report.exit_code,
+                    suites: report.suites.iter().map(suite_line).collect(),
+                });
+            }
+            Ok(StepResult::Tested(Box::new(report)))
+        }
+        StepAction::PushGit(push) => {
+            let head = format!("HEAD:refs/heads/{}", push.branch);
+            let mut args = vec!["push", "--atomic", push.remote.as_str(), head.as_str()];
+            let tag_ref = push.tag.as_ref().map(|t| format!("refs/tags/{t}"));
+            if let Some(tag_ref) = &tag_ref {
+                args.push(tag_ref);
+            }
+            repo.git(&args)?;
+            Ok(StepResult::PushedGit(push.clone()))
+        }
+        StepAction::PushImage(image) => {
+            Ok(StepResult::Image(Box::new(crate::image::execute_image(p, image, on_event)?)))
+        }
+        StepAction::Deploy(deploy) => {
+            let registry = p.registry;
+            let mut lookup = |reference: &str| {
+                registry.exists(reference).map(|d| d.map(|d| d.as_str().to_owned())).map_err(|e| e.to_string())
+            };
+            let gate = hoist_deploy::plan_deploy(repo, p.config, &deploy.environment, &deploy.version, &mut lookup)?;
+            if !gate.problems.is_empty() {
+                return Err(PipelineError::Blocked { problems: gate.problems });
+            }
+            hoist_deploy::execute(repo, &gate)?;
+            Ok(StepResult::Deployed(Box::new(gate)))
         }
     }
-    CiPlan { context: context.clone(), version: facts.version.clone(), new_version, steps }
+}
+
+/// One suite's result in a line (`passed  code`, `failed  code (exit code 3)`).
+pub fn suite_line(suite: &crate::test_run::SuiteResult) -> String {
+    let counted = if suite.reported_only { " (reported only)" } else { "" };
+    match (suite.outcome, suite.code) {
+        (SuiteOutcome::Passed, _) => format!("passed  {}{counted}", suite.name),
+        (SuiteOutcome::Failed, Some(code)) => format!("failed  {} (exit code {code}){counted}", suite.name),
+        _ => format!("not run {}{counted}", suite.name),
+    }
+}
+
+/// The outputs a run gives GitHub (`GITHUB_OUTPUT`): version, tag, data image, pushed images.
+pub fn outputs(plan: &CiPlan, naming: &Naming, prefix: &str) -> Result<Vec<(&'static str, String)>, PipelineError> {
+    let new = naming.with_version(&plan.new_version)?;
+    let images: BTreeMap<&str, ()> = plan.pushed_images().into_iter().map(|i| (i, ())).collect();
+    Ok(vec![
+        ("version", format!("{prefix}{}", plan.new_version)),
+        ("tag", new.tag()),
+        ("data-image-rebuilt", plan.regenerates_data().to_string()),
+        ("images", images.keys().copied().collect::<Vec<_>>().join(" ")),
+    ])
 }
 
 #[cfg(test)]

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use hoist_compose::Compose;
 use hoist_config::Config;
-use hoist_image::{BuildRequest, Engine};
 use serde::Serialize;
 
+use crate::Pipeline;
 use crate::error::PipelineError;
-use crate::image::{self, Event, ImageStep};
+use crate::image::{self, Event, ImagePlan};
 use crate::runner::{self, Output, Signals};
 use crate::session::{self, ComposeEnv, Session, Teardown};
 
@@ -20,7 +20,7 @@ use crate::session::{self, ComposeEnv, Session, Teardown};
 #[derive(Clone, Debug, Serialize)]
 pub struct DataImagePlan {
     /// The image the loader and data services run, and how it will be had.
-    pub image: ImageStep,
+    pub image: ImagePlan,
     /// The `[compose.NAME]` table.
     pub compose: String,
     /// The compose project name.
@@ -88,6 +88,8 @@ pub struct DataImageReport {
     pub archive_bytes: u64,
     /// The data image's id.
     pub image_id: String,
+    /// What the data image is made from (its labels): known once the archive is written.
+    pub inputs: crate::InputDigest,
     /// The registry digest, when pushed.
     pub digest: Option<String>,
 }
@@ -97,7 +99,7 @@ pub struct DataImageReport {
 pub fn plan_data_image(
     config: &Config,
     compose: Compose,
-    image: ImageStep,
+    image: ImagePlan,
     env: ComposeEnv,
     tag: String,
     push: bool,
@@ -158,12 +160,11 @@ pub fn plan_data_image(
     })
 }
 
-/// Carries out `plan`. `request` builds the loader image when it is missing and, with the
-/// stage and tag of the plan, the data image.
+/// Carries out `plan`: has the loader image as planned, loads, archives, and builds the data
+/// stage with its input labels (computed once the archive is written) under the plan's tag.
 pub fn regenerate_data_image(
-    engine: &Engine,
+    p: &Pipeline<'_>,
     plan: &DataImagePlan,
-    request: &BuildRequest,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<DataImageReport, PipelineError> {
     runner::install_interrupt_handler();
@@ -171,7 +172,7 @@ pub fn regenerate_data_image(
     on_event(Event::Note(&format!("removing what a previous run left in compose project `{}`", session.name())));
     session.down()?;
     runner::check_interrupted()?;
-    image::ensure(engine, &plan.image, request, on_event)?;
+    image::execute_image(p, &plan.image, on_event)?;
     runner::check_interrupted()?;
 
     let teardown = Teardown::new(session);
@@ -196,11 +197,14 @@ pub fn regenerate_data_image(
     teardown.finish()?;
 
     on_event(Event::Note(&format!("building stage `{}` as {}", plan.stage, plan.tag)));
-    let mut request = request.clone();
+    let inputs = crate::input_digest::stage_digest(p.config, &plan.stage)?;
+    let mut request = image::build_request(p, &plan.image);
     request.target = Some(plan.stage.clone());
     request.tags = vec![plan.tag.clone()];
+    request.labels = inputs.labels();
     request.cache_to = None;
     request.inline_cache = false;
+    let engine = p.engine()?;
     let outcome = engine.build(&request, &mut |e| on_event(Event::Build(&e)))?;
     runner::check_interrupted()?;
     let digest = if plan.push {
@@ -209,7 +213,7 @@ pub fn regenerate_data_image(
     } else {
         None
     };
-    Ok(DataImageReport { plan: plan.clone(), archive_bytes, image_id: outcome.image_id, digest })
+    Ok(DataImageReport { plan: plan.clone(), archive_bytes, image_id: outcome.image_id, inputs, digest })
 }
 
 fn wait_until_ready(

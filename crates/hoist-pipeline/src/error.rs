@@ -1,4 +1,5 @@
-//! Every way the `test`, `regen-solr-image` and `regen-requirements` targets can fail.
+//! Every way the pipeline targets (`build`, `push`, `test`, `regen-solr-image`,
+//! `regen-requirements`, `ci`) can fail.
 
 use std::path::PathBuf;
 
@@ -48,6 +49,47 @@ pub enum PipelineError {
         /// Its stages.
         stages: Vec<String>,
     },
+    /// A step names a Dockerfile stage that does not exist.
+    #[error("`{step}` is not a stage of `{}`: the stages are {}", dockerfile.display(), ticked(stages))]
+    UnknownStage {
+        /// The stage asked for.
+        step: String,
+        /// The Dockerfile.
+        dockerfile: PathBuf,
+        /// Its stages.
+        stages: Vec<String>,
+    },
+    /// The version engine refused the bump `ci` plans.
+    #[error(transparent)]
+    Version(#[from] hoist_version::VersionError),
+    /// The deploy gate or the deploy failed.
+    #[error(transparent)]
+    Deploy(#[from] hoist_deploy::DeployError),
+    /// A `ci` plan with blocking problems cannot run.
+    #[error("the `ci` plan cannot run: {}", problems.join("; "))]
+    Blocked {
+        /// The problems, each with its fix.
+        problems: Vec<String>,
+    },
+    /// A step of a `ci` run failed.
+    #[error("the `ci` step `{step}` failed; the steps after it did not run: {source}")]
+    CiStep {
+        /// The step.
+        step: String,
+        /// Why.
+        source: Box<PipelineError>,
+    },
+    /// The tests of a `ci` run failed.
+    #[error("the tests failed (exit code {code}): {}", suites.join("; "))]
+    TestsFailed {
+        /// The first counted failure's exit code.
+        code: i32,
+        /// One line per suite.
+        suites: Vec<String>,
+    },
+    /// A version cannot name an image.
+    #[error(transparent)]
+    Naming(#[from] hoist_naming::NamingError),
     /// The Dockerfile cannot be read.
     #[error(transparent)]
     Dockerfile(#[from] hoist_dockerfile::DockerfileError),

@@ -19,7 +19,7 @@ use std::fs;
 use std::path::Path;
 
 use hoist_dockerfile::{Dockerfile, Instruction, Stage};
-use hoist_image::Dockerignore;
+use hoist_image::{Context, EntryKind};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
@@ -66,14 +66,68 @@ impl InputDigest {
     }
 }
 
-/// Computes the input digest of `target` of `dockerfile`, built from `context` with `ignore`.
+/// Files as they will be once a planned change is written (a bump's edits), by absolute
+/// path: the input digest of a tree that does not exist yet is computed from them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overlay {
+    files: BTreeMap<std::path::PathBuf, String>,
+}
+
+impl Overlay {
+    /// An overlay of `files`: absolute path → the content it will have.
+    pub fn new(files: impl IntoIterator<Item = (std::path::PathBuf, String)>) -> Overlay {
+        let files = files.into_iter().map(|(path, text)| (fs::canonicalize(&path).unwrap_or(path), text)).collect();
+        Overlay { files }
+    }
+
+    /// Whether nothing is overlaid.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The content `path` will have, if the overlay changes it.
+    pub fn get(&self, path: &Path) -> Option<&str> {
+        if self.files.is_empty() {
+            return None;
+        }
+        let path = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        self.files.get(&path).map(String::as_str)
+    }
+
+    /// The overlaid files below `dir`, by path relative to it (`/`-separated).
+    fn below(&self, dir: &Path) -> BTreeMap<String, &str> {
+        let Ok(dir) = fs::canonicalize(dir) else { return BTreeMap::new() };
+        self.files
+            .iter()
+            .filter_map(|(path, text)| {
+                let relative = path.strip_prefix(&dir).ok()?;
+                let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                Some((parts.join("/"), text.as_str()))
+            })
+            .collect()
+    }
+}
+
+/// Computes the input digest of `target` of `dockerfile`, built from `context`.
 pub fn input_digest(
     dockerfile: &Dockerfile,
     target: &Stage,
-    context: &Path,
-    ignore: &Dockerignore,
+    context: &Context,
     build_args: &BTreeMap<String, String>,
     platform: Option<&str>,
+) -> Result<InputDigest, PipelineError> {
+    input_digest_with(dockerfile, target, context, build_args, platform, &Overlay::default())
+}
+
+/// [`input_digest`] of the tree as it will be once `overlay` is written: overlaid context
+/// files count with their new content (the caller parses an overlaid Dockerfile from it).
+pub fn input_digest_with(
+    dockerfile: &Dockerfile,
+    target: &Stage,
+    context: &Context,
+    build_args: &BTreeMap<String, String>,
+    platform: Option<&str>,
+    overlay: &Overlay,
 ) -> Result<InputDigest, PipelineError> {
     let stages = needed_stages(dockerfile, target);
 
@@ -96,7 +150,7 @@ pub fn input_digest(
     }
     let dockerfile_part = sha256(text.as_bytes());
 
-    let (context_part, files, bytes) = hash_context(context, ignore, &sources)?;
+    let (context_part, files, bytes) = hash_context(context, &sources, &overlay.below(context.dir()))?;
 
     let mut args = format!("platform {}\n", platform.unwrap_or("-"));
     for (name, value) in build_args {
@@ -106,6 +160,22 @@ pub fn input_digest(
 
     let digest = sha256(format!("hoist-inputs/1\n{dockerfile_part}\n{context_part}\n{args_part}\n").as_bytes());
     Ok(InputDigest { digest, dockerfile: dockerfile_part, context: context_part, args: args_part, files, bytes })
+}
+
+/// The input digest of the Dockerfile stage `stage` of the project as it is on disk, without
+/// build arguments (the labels of an image a pipeline step builds from its own files).
+pub(crate) fn stage_digest(config: &hoist_config::Config, stage: &str) -> Result<InputDigest, PipelineError> {
+    let path = config.dockerfile_path();
+    let dockerfile = hoist_dockerfile::parse_file(&path)?;
+    let Some(target) = dockerfile.stage(stage) else {
+        return Err(PipelineError::UnknownStage {
+            step: stage.to_owned(),
+            dockerfile: config.dockerfile.clone(),
+            stages: dockerfile.stages.iter().map(|s| s.display_name()).collect(),
+        });
+    };
+    let context = Context::new(&config.context_path(), &path)?;
+    input_digest(&dockerfile, target, &context, &BTreeMap::new(), config.platform.as_deref())
 }
 
 fn push_instruction(text: &mut String, instruction: &Instruction) {
@@ -186,15 +256,40 @@ fn context_sources(instruction: &Instruction) -> Vec<String> {
     }
 }
 
+/// The context part: the entries the tar sends ([`Context::walk`]) that a source covers, by
+/// path, kind and content (an overlaid file by its new content).
 fn hash_context(
-    context: &Path,
-    ignore: &Dockerignore,
+    context: &Context,
     sources: &[String],
+    overlay: &BTreeMap<String, &str>,
 ) -> Result<(String, usize, u64), PipelineError> {
+    use std::os::unix::fs::PermissionsExt as _;
     let patterns: Vec<Source> = sources.iter().map(|s| Source::new(s)).collect();
     let mut entries = Vec::new();
     if !patterns.is_empty() {
-        walk(context, "", ignore, &patterns, &mut entries)?;
+        context.walk(&mut |entry| {
+            if !patterns.iter().any(|s| s.covers(entry.name)) {
+                return Ok(());
+            }
+            let name = entry.name.to_owned();
+            match &entry.kind {
+                EntryKind::Directory => {}
+                EntryKind::Symlink { target } => entries.push((name, "link", 0, target.to_string_lossy().into_owned())),
+                EntryKind::File => {
+                    let kind = if entry.meta.permissions().mode() & 0o111 != 0 { "exec" } else { "file" };
+                    if let Some(text) = overlay.get(entry.name) {
+                        entries.push((name, kind, text.len() as u64, sha256(text.as_bytes())));
+                    } else {
+                        let content = fs::read(entry.path).map_err(|source| hoist_image::ImageError::ContextRead {
+                            path: entry.path.to_owned(),
+                            source,
+                        })?;
+                        entries.push((name, kind, entry.meta.len(), sha256(&content)));
+                    }
+                }
+            }
+            Ok(())
+        })?;
     }
     entries.sort();
     let mut hasher = Sha256::new();
@@ -204,46 +299,6 @@ fn hash_context(
         bytes += size;
     }
     Ok((format!("sha256:{}", hex(&hasher.finalize())), entries.len(), bytes))
-}
-
-fn walk(
-    root: &Path,
-    relative: &str,
-    ignore: &Dockerignore,
-    sources: &[Source],
-    out: &mut Vec<(String, &'static str, u64, String)>,
-) -> Result<(), PipelineError> {
-    let dir = if relative.is_empty() { root.to_owned() } else { root.join(relative) };
-    let read = fs::read_dir(&dir).map_err(|source| PipelineError::Context { path: dir.clone(), source })?;
-    for entry in read {
-        let entry = entry.map_err(|source| PipelineError::Context { path: dir.clone(), source })?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let path = if relative.is_empty() { name } else { format!("{relative}/{name}") };
-        let meta = fs::symlink_metadata(entry.path())
-            .map_err(|source| PipelineError::Context { path: entry.path(), source })?;
-        let excluded = ignore.is_excluded(&path);
-        if meta.is_dir() {
-            if !excluded || ignore.may_include_below(&path) {
-                walk(root, &path, ignore, sources, out)?;
-            }
-            continue;
-        }
-        if excluded || !sources.iter().any(|s| s.covers(&path)) {
-            continue;
-        }
-        if meta.file_type().is_symlink() {
-            let target =
-                fs::read_link(entry.path()).map_err(|source| PipelineError::Context { path: entry.path(), source })?;
-            out.push((path, "link", 0, target.to_string_lossy().into_owned()));
-        } else {
-            let content =
-                fs::read(entry.path()).map_err(|source| PipelineError::Context { path: entry.path(), source })?;
-            use std::os::unix::fs::PermissionsExt as _;
-            let kind = if meta.permissions().mode() & 0o111 != 0 { "exec" } else { "file" };
-            out.push((path, kind, meta.len(), sha256(&content)));
-        }
-    }
-    Ok(())
 }
 
 /// A `COPY` source: the whole context, a path (file or directory), or a glob.
@@ -331,8 +386,15 @@ mod tests {
     fn digest(dir: &Path, dockerfile: &str, target: &str, ignore: &str) -> InputDigest {
         let file = hoist_dockerfile::parse(dockerfile).unwrap();
         let stage = file.stage(target).unwrap();
-        let ignore = Dockerignore::parse(ignore).unwrap();
-        input_digest(&file, stage, dir, &ignore, &BTreeMap::new(), None).unwrap()
+        input_digest(&file, stage, &context(dir, dockerfile, ignore), &BTreeMap::new(), None).unwrap()
+    }
+
+    /// The build context `dir` with `dockerfile` as its Dockerfile and `ignore` as its
+    /// `.dockerignore`, both written there.
+    fn context(dir: &Path, dockerfile: &str, ignore: &str) -> Context {
+        fs::write(dir.join("Dockerfile"), dockerfile).unwrap();
+        fs::write(dir.join(".dockerignore"), ignore).unwrap();
+        Context::new(dir, Path::new("Dockerfile")).unwrap()
     }
 
     fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -346,6 +408,26 @@ mod tests {
     }
 
     const DOCKERFILE: &str = "FROM base AS deps\nCOPY requirements.txt /r.txt\nRUN --mount=type=bind,source=lock.json,target=/l pip install\n\nFROM deps AS release\nCOPY app/ /app\n\nFROM release AS tester\nCOPY tests/*.py /tests/\n\nFROM base AS docs\nCOPY docs /docs\n";
+
+    #[test]
+    fn an_overlay_gives_the_digest_the_written_tree_will_have() {
+        let dir = project(&[("requirements.txt", "a==1\n"), ("lock.json", "{}"), ("app/main.py", "v1\n"), ("docs/index.md", "v1\n")]);
+        let file = hoist_dockerfile::parse(DOCKERFILE).unwrap();
+        let stage = file.stage("release").unwrap();
+        let ctx = context(dir.path(), DOCKERFILE, "");
+        let overlay = Overlay::new([
+            (dir.path().join("app/main.py"), "v2\n".to_owned()),
+            (dir.path().join("docs/index.md"), "v2\n".to_owned()),
+        ]);
+        let planned =
+            input_digest_with(&file, stage, &ctx, &BTreeMap::new(), None, &overlay).unwrap();
+        let now = input_digest(&file, stage, &ctx, &BTreeMap::new(), None).unwrap();
+        assert_ne!(planned.digest, now.digest, "the overlaid file counts with its new content");
+        fs::write(dir.path().join("app/main.py"), "v2\n").unwrap();
+        fs::write(dir.path().join("docs/index.md"), "v2\n").unwrap();
+        let written = input_digest(&file, stage, &ctx, &BTreeMap::new(), None).unwrap();
+        assert_eq!(planned, written, "the planned digest is the digest of the written tree");
+    }
 
     #[test]
     fn only_the_files_a_stage_reads_count() {
@@ -401,12 +483,11 @@ mod tests {
         let dir = project(&[]);
         let file = hoist_dockerfile::parse("FROM base AS release\n").unwrap();
         let stage = file.stage("release").unwrap();
-        let ignore = Dockerignore::default();
-        let plain = input_digest(&file, stage, dir.path(), &ignore, &BTreeMap::new(), None).unwrap();
+        let ctx = context(dir.path(), "FROM base AS release\n", "");
+        let plain = input_digest(&file, stage, &ctx, &BTreeMap::new(), None).unwrap();
         let args = BTreeMap::from([("A".to_owned(), "1".to_owned())]);
-        let with_arg = input_digest(&file, stage, dir.path(), &ignore, &args, None).unwrap();
-        let with_platform =
-            input_digest(&file, stage, dir.path(), &ignore, &BTreeMap::new(), Some("linux/amd64")).unwrap();
+        let with_arg = input_digest(&file, stage, &ctx, &args, None).unwrap();
+        let with_platform = input_digest(&file, stage, &ctx, &BTreeMap::new(), Some("linux/amd64")).unwrap();
         assert_ne!(plain.args, with_arg.args);
         assert_ne!(plain.args, with_platform.args);
         assert_eq!(plain.dockerfile, with_arg.dockerfile);

@@ -1,35 +1,92 @@
 /*!
-The pipeline targets of hoist, each split into a plan (decisions with reasons, no side
-effects, what `--dry-run` prints and `--json` emits) and an executor that carries out exactly
-that plan.
+The pipeline targets of hoist: `build`, `push`, `test`, `regen-solr-image`,
+`regen-requirements` and `ci`. Each is a plan (decisions with typed reasons, no side effects:
+what `--dry-run` prints and `--json` emits) and an executor that carries out exactly that plan
+and decides nothing.
+
+Everything runs against one [`Pipeline`]: the configuration, the registry client and the
+engine (connected on first use, so a plan that needs no engine never connects).
+
+- [`plan_image`] / [`execute_image`]: the one image-decision model (input digest, what is here
+  and in the registry, build / pull / push / skip);
+- [`plan_test`] / [`run_tests`], [`plan_data_image`] / [`regenerate_data_image`],
+  [`plan_requirements`] / [`regenerate_requirements`]: compose-driven targets;
+- [`plan_ci`] / [`execute_ci`]: the whole CI flow, every nested decision made first.
 */
 
-mod build_plan;
 mod ci;
 mod data_image;
 mod error;
 mod image;
 mod input_digest;
+mod reason;
 mod requirements;
 mod runner;
 mod session;
 mod test_run;
 
-pub use build_plan::{BuildAction, Decision, Found, decide_build};
+use std::cell::OnceCell;
+
 pub use ci::{
-    CiContext, CiEvent, CiFacts, CiFlags, CiPlan, CiStep, DataAction, DataFacts, GithubEnv, StepAction, bump_part,
-    detect_context, dump_changed, plan_ci,
+    BumpStep, CiContext, CiEvent, CiFlags, CiInputs, CiPlan, CiProblem, CiReason, CiStep, DataDecision, DataPush, DeployStep,
+    Done, DumpChange, GitHead, GithubEnv, MergedFrom, PlannedBump, PushGitStep, RetagStep, SCHEMA_VERSION, StepAction,
+    StepResult, TagFound, bump_part, decide_data, detect_context, dump_changed, execute_ci, nothing_since_tag,
+    outputs, plan_ci, suite_line,
 };
 pub use data_image::{DataImagePlan, DataImageReport, PlannedArchive, WaitFor, plan_data_image, regenerate_data_image};
 pub use error::PipelineError;
-pub use image::{Event, ImageAction, ImageFacts, ImageStep, decide, image_facts};
-pub use input_digest::{InputDigest, LABEL, LABEL_ARGS, LABEL_CONTEXT, LABEL_DOCKERFILE, input_digest};
+pub use image::{
+    BuildAction, Decision, Event, Found, ImageOutcome, ImagePlan, ImageRequest, Made, Pushed, decide_build,
+    execute_image, plan_image,
+};
+pub use input_digest::{
+    InputDigest, LABEL, LABEL_ARGS, LABEL_CONTEXT, LABEL_DOCKERFILE, Overlay, input_digest, input_digest_with,
+};
+pub use reason::{ImageReason, InputChange, RegistryHas, short_digest};
 pub use requirements::{
     FileChange, FileReport, RequirementsPlan, RequirementsReport, plan_requirements, regenerate_requirements,
 };
 pub use runner::{install_interrupt_handler, interrupted};
 pub use session::{ComposeEnv, Session};
 pub use test_run::{PlannedSuite, SuiteOutcome, SuiteResult, TestPlan, TestReport, plan_test, run_tests};
+
+/// What every pipeline target runs against: one configuration, one registry client, one
+/// engine connection (made on first use), passed down to every planner and executor.
+pub struct Pipeline<'a> {
+    /// The project's `hoist.toml`.
+    pub config: &'a hoist_config::Config,
+    /// The registry client (credentials from the Docker config).
+    pub registry: &'a hoist_image::RegistryClient,
+    engine: OnceCell<hoist_image::Engine>,
+}
+
+impl<'a> Pipeline<'a> {
+    /// A pipeline for `config`, asking the registry through `registry`.
+    pub fn new(config: &'a hoist_config::Config, registry: &'a hoist_image::RegistryClient) -> Pipeline<'a> {
+        Pipeline { config, registry, engine: OnceCell::new() }
+    }
+
+    /// The builder `hoist.toml` chooses.
+    pub fn builder(&self) -> hoist_image::Builder {
+        match self.config.builder {
+            hoist_config::Builder::Buildkit => hoist_image::Builder::Buildkit,
+            hoist_config::Builder::Classic => hoist_image::Builder::Classic,
+            hoist_config::Builder::Buildx => hoist_image::Builder::Buildx,
+        }
+    }
+
+    /// The engine, connected on first use.
+    pub fn engine(&self) -> Result<&hoist_image::Engine, hoist_image::ImageError> {
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine);
+        }
+        let engine = hoist_image::Engine::connect(&hoist_image::EngineConfig {
+            builder: self.builder(),
+            ..hoist_image::EngineConfig::default()
+        })?;
+        Ok(self.engine.get_or_init(|| engine))
+    }
+}
 
 /// Fails unless `step` (named by the key `key`) is a stage of the project's Dockerfile.
 pub fn check_stage(config: &hoist_config::Config, step: &str, key: &str) -> Result<(), PipelineError> {

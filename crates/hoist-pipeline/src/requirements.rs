@@ -7,10 +7,9 @@ use hoist_compose::Compose;
 use hoist_config::Config;
 use serde::Serialize;
 
+use crate::Pipeline;
 use crate::error::PipelineError;
-use hoist_image::{BuildRequest, Engine};
-
-use crate::image::{self, Event, ImageStep};
+use crate::image::{self, Event, ImagePlan};
 use crate::runner::{self, Output, Signals};
 use crate::session::{self, ComposeEnv, Session, Teardown};
 
@@ -18,7 +17,7 @@ use crate::session::{self, ComposeEnv, Session, Teardown};
 #[derive(Clone, Debug, Serialize)]
 pub struct RequirementsPlan {
     /// The image the service runs, and how it will be had.
-    pub image: ImageStep,
+    pub image: ImagePlan,
     /// The `[compose.NAME]` table.
     pub compose: String,
     /// The compose project name.
@@ -75,7 +74,7 @@ pub struct RequirementsReport {
 pub fn plan_requirements(
     config: &Config,
     compose: Compose,
-    image: ImageStep,
+    image: ImagePlan,
     env: ComposeEnv,
 ) -> Result<RequirementsPlan, PipelineError> {
     let req = &config.requirements;
@@ -102,16 +101,15 @@ pub fn plan_requirements(
     })
 }
 
-/// Carries out `plan`: makes sure of the image (building with `request`), runs the command
-/// (output on stderr) and compares the files.
+/// Carries out `plan`: has the image as planned, runs the command (output on stderr) and
+/// compares the files.
 pub fn regenerate_requirements(
-    engine: &Engine,
+    p: &Pipeline<'_>,
     plan: &RequirementsPlan,
-    request: &BuildRequest,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<RequirementsReport, PipelineError> {
     runner::install_interrupt_handler();
-    image::ensure(engine, &plan.image, request, on_event)?;
+    image::execute_image(p, &plan.image, on_event)?;
     runner::check_interrupted()?;
     let read = |path: &PathBuf| match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),

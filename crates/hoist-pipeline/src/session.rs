@@ -26,6 +26,11 @@ pub struct ComposeEnv {
 }
 
 impl ComposeEnv {
+    /// The variables for a target that ensured `image`, named by `naming`.
+    pub fn for_image(naming: &hoist_naming::Naming, image: &str) -> ComposeEnv {
+        ComposeEnv { registry: naming.registry().to_owned(), version: naming.version(), tag: naming.tag(), image: image.to_owned() }
+    }
+
     pub(crate) fn pairs(&self) -> [(&'static str, &str); 4] {
         [
             ("HOIST_REGISTRY", &self.registry),

@@ -3,11 +3,11 @@
 
 use hoist_compose::Compose;
 use hoist_config::Config;
-use hoist_image::{BuildRequest, Engine};
 use serde::Serialize;
 
 use crate::error::PipelineError;
-use crate::image::{self, Event, ImageStep};
+use crate::image::{self, Event, ImagePlan};
+use crate::Pipeline;
 use crate::runner::{self, Output, Signals};
 use crate::session::{self, ComposeEnv, Session, Teardown};
 
@@ -15,7 +15,7 @@ use crate::session::{self, ComposeEnv, Session, Teardown};
 #[derive(Clone, Debug, Serialize)]
 pub struct TestPlan {
     /// The tester image and how it will be had.
-    pub image: ImageStep,
+    pub image: ImagePlan,
     /// The `[compose.NAME]` table.
     pub compose: String,
     /// The compose project name.
@@ -78,7 +78,7 @@ pub struct TestReport {
     /// The plan it carried out.
     pub plan: TestPlan,
     /// The tester image's id.
-    pub image_id: String,
+    pub image_id: Option<String>,
     /// The suites.
     pub suites: Vec<SuiteResult>,
     /// Whether the project was left up (`--keep`).
@@ -91,7 +91,7 @@ pub struct TestReport {
 pub fn plan_test(
     config: &Config,
     compose: Compose,
-    image: ImageStep,
+    image: ImagePlan,
     env: ComposeEnv,
     keep: bool,
 ) -> Result<TestPlan, PipelineError> {
@@ -124,16 +124,15 @@ pub fn plan_test(
     })
 }
 
-/// Carries out `plan`: ensures the image (building with `request`), brings the project up,
-/// runs the suites with their output on stderr, and takes the project down.
+/// Carries out `plan`: has the tester image as planned, brings the project up, runs the
+/// suites with their output on stderr, and takes the project down.
 pub fn run_tests(
-    engine: &Engine,
+    p: &Pipeline<'_>,
     plan: &TestPlan,
-    request: &BuildRequest,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<TestReport, PipelineError> {
     runner::install_interrupt_handler();
-    let image_id = image::ensure(engine, &plan.image, request, on_event)?;
+    let image_id = image::execute_image(p, &plan.image, on_event)?.image_id;
     runner::check_interrupted()?;
     let session = &plan.session;
     let teardown = Teardown::new(session);
@@ -185,7 +184,8 @@ pub fn run_tests(
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::image::ImageAction;
+    use crate::image::BuildAction;
+    use crate::reason::ImageReason;
 
     /// A project with compose files and `hoist.toml` text `extra`, parsed.
     pub(crate) fn project(extra: &str) -> (tempfile::TempDir, Config) {
@@ -209,12 +209,33 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn image(step: &str) -> ImageStep {
-        ImageStep {
+    pub(crate) fn image(step: &str) -> ImagePlan {
+        let tag = format!("r.example/app:v1.2.3-{step}");
+        ImagePlan {
             step: step.into(),
-            reference: format!("r.example/app:v1.2.3-{step}"),
-            action: ImageAction::Build,
-            reason: "present neither locally nor in the registry".into(),
+            version: "v1.2.3".into(),
+            tags: vec![tag.clone()],
+            action: BuildAction::Build,
+            reason: ImageReason::Missing { tag, registry_unknown: None },
+            inputs: crate::InputDigest {
+                digest: "sha256:0".into(),
+                dockerfile: "sha256:1".into(),
+                context: "sha256:2".into(),
+                args: "sha256:3".into(),
+                files: 0,
+                bytes: 0,
+            },
+            builder: "buildkit".into(),
+            platform: None,
+            cache_from: Vec::new(),
+            cache_to: None,
+            push: false,
+            no_cache: false,
+            pull: false,
+            build_args: Default::default(),
+            dockerfile: "Dockerfile".into(),
+            context: ".".into(),
+            in_registry: Vec::new(),
         }
     }
 

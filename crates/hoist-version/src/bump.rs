@@ -1028,7 +1028,10 @@ pub fn execute(sh: &Shell, plan: &Plan) -> Result<Report, VersionError> {
 
 fn unstage(sh: &Shell, files: &[PathBuf]) {
     if !files.is_empty() {
-        let _ = xshell::cmd!(sh, "git reset --quiet -- {files...}").quiet().ignore_stderr().run();
+        let files: Vec<String> = files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+        let mut args = vec!["reset", "--quiet", "--"];
+        args.extend(files.iter().map(String::as_str));
+        let _ = hoist_git::output(sh, &args);
     }
 }
 

@@ -1,9 +1,9 @@
-//! Git, through the `git` CLI (one `xshell::cmd!` per call, one argument per value): repository
+//! Git, through hoist's one git layer (`hoist_git::run`, one argument per value): repository
 //! facts for templates, the dirty check, tags, commit and tag.
 
 use std::path::{Path, PathBuf};
 
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use crate::error::VersionError;
 
@@ -43,8 +43,23 @@ pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
     start.ancestors().find(|d| d.join(".git").exists() || d.join(".hg").exists()).map(Path::to_path_buf)
 }
 
-fn git_error(command: &str, error: xshell::Error) -> VersionError {
-    VersionError::Git { command: command.to_owned(), message: error.to_string() }
+fn git_error(command: &str, error: hoist_git::GitError) -> VersionError {
+    let message = match error {
+        hoist_git::GitError::Command { message, .. } => message,
+        other => other.to_string(),
+    };
+    VersionError::Git { command: command.to_owned(), message }
+}
+
+/// `git ARGS`, its trimmed output; a failure is named `git COMMAND`.
+fn git(sh: &Shell, command: &str, args: &[&str]) -> Result<String, VersionError> {
+    hoist_git::run(sh, args).map_err(|e| git_error(command, e))
+}
+
+/// The trimmed output of `git ARGS` when it succeeds (a failure is an answer: `None`).
+fn git_ok(sh: &Shell, args: &[&str]) -> Option<String> {
+    let output = hoist_git::output(sh, args).ok().filter(|o| o.status.success())?;
+    Some(String::from_utf8_lossy(&output.stdout).trim_end().to_owned())
 }
 
 /// The git facts templates may use: runs `git describe` and `git symbolic-ref`.
@@ -55,9 +70,8 @@ pub fn read_info(sh: &Shell, root: Option<PathBuf>, tag_name: &str, parse: &str)
     }
     let pattern = tag_name.replace("{new_version}", "*");
     let match_arg = format!("--match={pattern}");
-    let described =
-        cmd!(sh, "git describe --dirty --tags --long --abbrev=40 {match_arg}").quiet().ignore_stderr().read();
-    if let Ok(out) = described {
+    let described = git_ok(sh, &["describe", "--dirty", "--tags", "--long", "--abbrev=40", &match_arg]);
+    if let Some(out) = described {
         let mut parts: Vec<&str> = out.trim().split('-').collect();
         if parts.last().is_some_and(|p| p.trim() == "dirty") {
             info.dirty = Some(true);
@@ -76,14 +90,14 @@ pub fn read_info(sh: &Shell, root: Option<PathBuf>, tag_name: &str, parse: &str)
             Some(version_from_tag(tag_name, parse, &tag).unwrap_or_else(|| tag.trim_start_matches('v').to_owned()));
         info.current_tag = Some(tag);
     }
-    match cmd!(sh, "git symbolic-ref --short HEAD").quiet().ignore_stderr().read() {
-        Ok(branch) => {
+    match git_ok(sh, &["symbolic-ref", "--short", "HEAD"]) {
+        Some(branch) => {
             let branch = branch.trim().to_owned();
             let short: String = branch.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
             info.short_branch_name = Some(short.chars().take(20).collect());
             info.branch_name = Some(branch);
         }
-        Err(_) => {
+        None => {
             info.branch_name = Some(String::new());
             info.short_branch_name = Some(String::new());
         }
@@ -102,10 +116,7 @@ fn version_from_tag(tag_name: &str, parse: &str, tag: &str) -> Option<String> {
 
 /// The changes that make the tree dirty (untracked files and `allowed` globs left out).
 pub fn dirty_files(sh: &Shell, allowed: &[String]) -> Result<Vec<String>, VersionError> {
-    let out = cmd!(sh, "git status --porcelain --untracked-files=no")
-        .quiet()
-        .read()
-        .map_err(|e| git_error("status --porcelain", e))?;
+    let out = git(sh, "status --porcelain", &["status", "--porcelain", "--untracked-files=no"])?;
     Ok(out
         .lines()
         .filter(|line| !line.trim().starts_with("??"))
@@ -119,18 +130,15 @@ pub fn dirty_files(sh: &Shell, allowed: &[String]) -> Result<Vec<String>, Versio
 
 /// Every tag (`git tag --list`).
 pub fn tags(sh: &Shell) -> Result<Vec<String>, VersionError> {
-    let out = cmd!(sh, "git tag --list").quiet().read().map_err(|e| git_error("tag --list", e))?;
+    let out = git(sh, "tag --list", &["tag", "--list"])?;
     Ok(out.lines().map(str::to_owned).collect())
 }
 
 /// `HEAD` and every tag name, in one call (`git show-ref --head --tags`).
 pub fn head_and_tags(sh: &Shell) -> Result<(Option<String>, Vec<String>), VersionError> {
-    let out = cmd!(sh, "git show-ref --head --tags")
-        .quiet()
-        .ignore_status()
-        .ignore_stderr()
-        .read()
-        .map_err(|e| git_error("show-ref --head --tags", e))?;
+    // `show-ref` fails in a repository without commits or tags: that answers "none".
+    let output = hoist_git::output(sh, &["show-ref", "--head", "--tags"]).map_err(|e| git_error("show-ref --head --tags", e))?;
+    let out = String::from_utf8_lossy(&output.stdout);
     let mut head = None;
     let mut tags = Vec::new();
     for line in out.lines() {
@@ -149,7 +157,10 @@ pub fn add(sh: &Shell, paths: &[PathBuf]) -> Result<(), VersionError> {
     if paths.is_empty() {
         return Ok(());
     }
-    cmd!(sh, "git add --update -- {paths...}").quiet().run().map_err(|e| git_error("add --update", e))
+    let mut args = vec!["add", "--update", "--"];
+    let paths: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    args.extend(paths.iter().map(String::as_str));
+    git(sh, "add --update", &args).map(drop)
 }
 
 /// `git commit -F MSGFILE ARGS…` with the versions in the environment.
@@ -170,25 +181,27 @@ pub fn commit(
         path: file.path().to_owned(),
         source,
     })?;
-    let path = file.path();
-    cmd!(sh, "git commit -F {path} {args...}")
-        .env("BUMPVERSION_CURRENT_VERSION", current_version)
-        .env("BUMPVERSION_NEW_VERSION", new_version)
-        .quiet()
-        .ignore_stdout()
-        .run()
-        .map_err(|e| git_error("commit", e))
+    let path = file.path().to_string_lossy().into_owned();
+    let mut git_args = vec!["commit", "-F", path.as_str()];
+    git_args.extend(args.iter().map(String::as_str));
+    let env = [("BUMPVERSION_CURRENT_VERSION", current_version), ("BUMPVERSION_NEW_VERSION", new_version)];
+    hoist_git::run_with_env(sh, &git_args, &env).map(drop).map_err(|e| git_error("commit", e))
 }
 
 /// `git tag NAME [--sign] [--message MESSAGE]`.
 pub fn tag(sh: &Shell, name: &str, sign: bool, message: &str) -> Result<(), VersionError> {
-    let sign_arg = sign.then_some("--sign");
-    let message_args: Vec<&str> = if message.is_empty() { vec![] } else { vec!["--message", message] };
-    cmd!(sh, "git tag {name} {sign_arg...} {message_args...}").quiet().run().map_err(|e| git_error("tag", e))
+    let mut args = vec!["tag", name];
+    if sign {
+        args.push("--sign");
+    }
+    if !message.is_empty() {
+        args.extend(["--message", message]);
+    }
+    git(sh, "tag", &args).map(drop)
 }
 
 fn has_origin(sh: &Shell) -> Result<bool, VersionError> {
-    let remotes = cmd!(sh, "git remote").quiet().read().map_err(|e| git_error("remote", e))?;
+    let remotes = git(sh, "remote", &["remote"])?;
     Ok(remotes.contains("origin"))
 }
 
@@ -197,16 +210,16 @@ pub fn push_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
     if !has_origin(sh)? {
         return Ok(());
     }
-    cmd!(sh, "git push origin {name}").quiet().ignore_stdout().ignore_stderr().run().map_err(|e| git_error("push", e))
+    git(sh, "push", &["push", "origin", name]).map(drop)
 }
 
 /// `git tag -f NAME`, then replaces it on `origin` when there is one.
 pub fn move_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
-    cmd!(sh, "git tag -f {name}").quiet().ignore_stdout().ignore_stderr().run().map_err(|e| git_error("tag -f", e))?;
+    git(sh, "tag -f", &["tag", "-f", name])?;
     if !has_origin(sh)? {
         return Ok(());
     }
-    let deleted = cmd!(sh, "git push --delete origin {name}").quiet().ignore_stdout().ignore_status().output();
+    let deleted = hoist_git::output(sh, &["push", "--delete", "origin", name]);
     if let Ok(out) = deleted
         && !out.status.success()
         && !String::from_utf8_lossy(&out.stderr).to_lowercase().contains("remote ref does not exist")
@@ -221,15 +234,15 @@ pub fn move_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
 
 /// `git rev-parse HEAD`, to undo a commit.
 pub fn head(sh: &Shell) -> Option<String> {
-    cmd!(sh, "git rev-parse --verify -q HEAD").quiet().ignore_stderr().read().ok()
+    git_ok(sh, &["rev-parse", "--verify", "-q", "HEAD"])
 }
 
 /// Moves the branch back to `commit`, keeping the work tree (`git reset --soft`).
 pub fn reset_soft(sh: &Shell, commit: &str) -> Result<(), VersionError> {
-    cmd!(sh, "git reset --quiet --soft {commit}").quiet().run().map_err(|e| git_error("reset --soft", e))
+    git(sh, "reset --soft", &["reset", "--quiet", "--soft", commit]).map(drop)
 }
 
 /// Deletes the tag `name`.
 pub fn delete_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
-    cmd!(sh, "git tag -d {name}").quiet().ignore_stdout().run().map_err(|e| git_error("tag -d", e))
+    git(sh, "tag -d", &["tag", "-d", name]).map(drop)
 }

@@ -1,25 +1,25 @@
-//! `ci`: the whole CI flow as one plan: bump on the main branch, the data image (regenerate on
-//! new data, else pull and retag), the tests, and on the main branch the atomic push of the bump
-//! commit and tag, the release image and the deploy. `--dry-run` prints the plan, `--json` emits
-//! it; a real run executes exactly its steps and stops at the first failure, naming the step.
+//! `ci`: the whole CI flow as one plan (`hoist_pipeline::plan_ci`), printed with `--dry-run`,
+//! emitted with `--json`, and executed as written (`hoist_pipeline::execute_ci`). This module
+//! turns arguments and the environment into the planner's inputs and renders plans and results.
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use hoist_git::Repo;
-use hoist_naming::Naming;
-use hoist_pipeline::{CiEvent, CiFacts, CiFlags, CiPlan, CiStep, DataAction, DataFacts, GithubEnv, StepAction};
-use hoist_version::bump;
+use hoist_pipeline::{
+    BuildAction, CiEvent, CiFlags, CiInputs, CiPlan, CiStep, Done, GitHead, GithubEnv, PipelineError, PlannedBump,
+    StepAction, StepResult,
+};
 use hoist_version::config::{self, Overrides};
 use hoist_version::{BumpRequest, Env, Now};
 use serde::Serialize;
 
 use crate::Ctx;
-use crate::commands::build::{Progress, push_step};
+use crate::commands::build::Progress;
 use crate::commands::bump::project_config;
 use crate::commands::bump_my_version::working_dir;
-use crate::commands::test::{connect, suite_line};
+use crate::commands::test::{Drawer, write_image};
 
 /// The event, for `--event`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -30,7 +30,7 @@ enum Event {
     PullRequest,
 }
 
-/// The CI flow: bump (main), data image, tests, then on main push commit + tag, release image, deploy.
+/// The CI flow: bump (main), data image, tests, then on main push commit + tag, images, deploy.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Ci {
     /// The event (default: `GITHUB_EVENT_NAME`, else a push).
@@ -45,10 +45,13 @@ pub(crate) struct Ci {
     /// The branch pushed to (default: `GITHUB_REF_NAME` on GitHub, else git's current branch).
     #[arg(long, value_name = "NAME")]
     branch: Option<String>,
+    /// Bump even though the working tree has uncommitted changes.
+    #[arg(long)]
+    allow_dirty: bool,
     /// How to show image build, pull and push progress.
     #[arg(long, value_enum, default_value = "auto")]
     progress: Progress,
-    /// Print the plan (every step with the reason for it) and change nothing.
+    /// Print the plan (every step, every image decision, with the reason for each) and change nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
     /// Print the plan, or the result, as JSON.
@@ -56,18 +59,12 @@ pub(crate) struct Ci {
     json: bool,
 }
 
-/// What a step did.
-#[derive(Debug, Serialize)]
-struct Done {
-    step: &'static str,
-    result: String,
-}
-
 /// What a real run did.
 #[derive(Debug, Serialize)]
 struct CiReport<'a> {
     plan: &'a CiPlan,
     done: &'a [Done],
+    failed: Option<String>,
 }
 
 impl Ci {
@@ -83,85 +80,83 @@ impl Ci {
             base: self.base.clone(),
             branch: self.branch.clone(),
         };
-        let branch = repo.git(&["rev-parse", "--abbrev-ref", "HEAD"]).ok().filter(|b| b != "HEAD");
         let pr = ctx.overrides()?.pr;
         let context = hoist_pipeline::detect_context(
             &flags,
             &github_env()?,
-            branch.as_deref(),
+            &GitHead::read(&repo),
             &config.ci.main_branch,
             pr.as_deref(),
         )?;
         let naming = ctx.naming()?;
-        let version = ctx.current_version()?;
-        let (part, _) = hoist_pipeline::bump_part(&context, &config.ci);
-        let bump = match part {
-            Some(part) => {
-                let plan = plan_bump(ctx, &part, true)?;
-                Some((part, plan.new_version.clone(), plan.tag.as_ref().map(|t| t.name.clone())))
-            }
-            None => None,
-        };
-        let new_version = bump.as_ref().map_or(version.clone(), |(_, v, _)| v.clone());
-        let data = if config.data_image.steps.is_empty() {
-            None
-        } else {
-            let changed = match &config.data_image.dump {
-                Some(dump) => Some(hoist_pipeline::dump_changed(&repo, config.root(), &context, dump)?),
-                None => None,
-            };
-            let suffix = &config.data_image.suffix;
-            let source = format!("{}:{}{version}-{suffix}", naming.registry(), config.version_prefix);
-            let (source_digest, source_unknown) = match ctx.registry()?.exists(&source) {
-                Ok(digest) => (digest.map(|d| d.as_str().to_owned()), None),
-                Err(error) => (None, Some(hoist_git::first_error_line(&error.to_string()))),
-            };
-            let tag = format!("{}-{suffix}", naming_for(ctx, &naming, &new_version)?.tag());
-            Some(DataFacts { changed, source, source_digest, source_unknown, tag })
-        };
-        let plan = hoist_pipeline::plan_ci(&CiFacts {
-            context,
-            ci: config.ci.clone(),
-            version,
-            bump,
-            data,
-            test_step: config.test.step.clone(),
-            release_step: config.release_step.clone(),
-            remote: config.deploy.remote.clone(),
-            environment: config.deploy.default_environment.clone(),
-        });
+        let pipeline = ctx.pipeline()?;
+        let mut plan_bump = |part: &str| plan_bump(ctx, part);
+        let plan = hoist_pipeline::plan_ci(
+            &pipeline,
+            &repo,
+            CiInputs {
+                context,
+                naming: &naming,
+                version: ctx.current_version()?,
+                plan_bump: &mut plan_bump,
+                allow_dirty: self.allow_dirty,
+                write_cache: !ctx.overrides()?.no_cache_to,
+            },
+        )?;
         if self.dry_run {
             let mut out = std::io::stdout().lock();
             if self.json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
             } else {
-                write_plan(&mut out, &plan)?;
+                write_plan(&mut out, &plan, config.root())?;
+            }
+            out.flush()?;
+            if !plan.problems.is_empty() {
+                anyhow::bail!(
+                    "the plan has {} problem(s): a real run would refuse and change nothing",
+                    plan.problems.len()
+                );
             }
             return Ok(ExitCode::SUCCESS);
         }
         if !self.json {
-            let mut err = std::io::stderr().lock();
-            write_plan(&mut err, &plan)?;
+            write_plan(&mut std::io::stderr().lock(), &plan, config.root())?;
         }
+        if !plan.problems.is_empty() {
+            anyhow::bail!(
+                "the plan has {} problem(s) (listed above): nothing was changed",
+                plan.problems.len()
+            );
+        }
+        // Before anything runs: a compose file that bind-mounts the summary must find a file.
+        ctx.prepare_summary()?;
         let mut done = Vec::new();
-        let outcome = execute(ctx, &repo, &plan, self.progress, &mut done);
+        let mut draw = Drawer::new(self.progress, "ci");
+        let outcome = hoist_pipeline::execute_ci(&pipeline, &repo, &plan, &mut done, &mut |e| draw.event(e));
+        draw.finish();
         ctx.summary(&summary(&plan, &done, outcome.as_ref().err()))?;
-        let rebuilt =
-            plan.steps.iter().any(|s| matches!(s.action, StepAction::DataImage { data: DataAction::Regenerate, .. }));
-        ctx.outputs(&[
-            ("version", format!("{}{}", config.version_prefix, plan.new_version)),
-            ("tag", naming_for(ctx, &ctx.naming()?, &plan.new_version)?.tag()),
-            ("data-image-rebuilt", rebuilt.to_string()),
-        ])?;
+        if outcome.is_ok() {
+            ctx.outputs(&hoist_pipeline::outputs(&plan, &naming, &config.version_prefix)?)?;
+        }
         let mut out = std::io::stdout().lock();
         if self.json {
-            writeln!(out, "{}", serde_json::to_string_pretty(&CiReport { plan: &plan, done: &done })?)?;
+            let failed = outcome.as_ref().err().map(ToString::to_string);
+            writeln!(out, "{}", serde_json::to_string_pretty(&CiReport { plan: &plan, done: &done, failed })?)?;
+        } else if let Some(reason) = &plan.nothing_to_do {
+            writeln!(out, "{reason}")?;
         } else {
             for d in &done {
-                writeln!(out, "{:<10} {}", d.step, d.result)?;
+                writeln!(out, "{:<12} {}", d.step, result_text(&d.result))?;
             }
         }
-        outcome.map(|()| ExitCode::SUCCESS)
+        match outcome {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(PipelineError::Interrupted { signal }) => {
+                eprintln!("error: {}", PipelineError::Interrupted { signal });
+                Ok(ExitCode::from(PipelineError::Interrupted { signal }.exit_code()))
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
@@ -187,184 +182,194 @@ fn github_env() -> anyhow::Result<GithubEnv> {
     })
 }
 
-/// The naming rules for `version` (the same registry and pull-request number as `naming`).
-fn naming_for(ctx: &Ctx, naming: &Naming, version: &str) -> anyhow::Result<Naming> {
-    let config = ctx.config()?;
-    Ok(Naming::new(naming.registry(), &config.version_prefix, version)?
-        .with_release_step(&config.release_step)
-        .with_pr(naming.pr())?)
+/// The bump of `part` as `hoist bump PART` plans it; the dirty-tree check is `ci`'s own.
+fn plan_bump(ctx: &Ctx, part: &str) -> Result<PlannedBump, PipelineError> {
+    let planned = || -> anyhow::Result<PlannedBump> {
+        let cwd = working_dir(ctx)?;
+        let sh = xshell::Shell::new()?;
+        sh.change_dir(&cwd);
+        let env = Env { sh: &sh, cwd: &cwd, now: Now::from_env()? };
+        let path = project_config(ctx, &env, None)?;
+        let mut config = config::load(Some(&path), &Overrides::default(), env.cwd)?;
+        config.allow_dirty = true;
+        let request = BumpRequest { part: Some(part.to_owned()), dry_run: true, ..BumpRequest::default() };
+        let plan = hoist_version::bump::plan(&env, &config, &request)?;
+        Ok(PlannedBump { plan, cwd })
+    };
+    planned().map_err(|error| match error.downcast::<hoist_version::VersionError>() {
+        Ok(version) => PipelineError::Version(version),
+        Err(other) => PipelineError::CiContext { message: format!("{other:#}") },
+    })
 }
 
-/// The bump of `part` as `hoist bump PART` plans it, and with `dry_run` false, applies it.
-fn plan_bump(ctx: &Ctx, part: &str, dry_run: bool) -> anyhow::Result<bump::Plan> {
-    let cwd = working_dir(ctx)?;
-    let sh = xshell::Shell::new()?;
-    sh.change_dir(&cwd);
-    let env = Env { sh: &sh, cwd: &cwd, now: Now::from_env()? };
-    let path = project_config(ctx, &env, None)?;
-    let config = config::load(Some(&path), &Overrides::default(), env.cwd)?;
-    let request = BumpRequest { part: Some(part.to_owned()), dry_run, ..BumpRequest::default() };
-    let plan = bump::plan(&env, &config, &request)?;
-    if !dry_run {
-        bump::execute(env.sh, &plan)?;
-    }
-    Ok(plan)
-}
-
-/// Runs the steps in order; the first failure ends the run, named by its step.
-fn execute(ctx: &Ctx, repo: &Repo, plan: &CiPlan, progress: Progress, done: &mut Vec<Done>) -> anyhow::Result<()> {
-    for step in &plan.steps {
-        if step.action == StepAction::Skip {
-            done.push(Done { step: step.name, result: "skipped".into() });
-            continue;
-        }
-        eprintln!("ci: {}: {}", step.name, step.reason);
-        let result = run_step(ctx, repo, plan, step, progress)
-            .with_context(|| format!("the `ci` step `{}` failed; the steps after it did not run", step.name))?;
-        done.push(Done { step: step.name, result });
-    }
-    Ok(())
-}
-
-fn run_step(ctx: &Ctx, repo: &Repo, plan: &CiPlan, step: &CiStep, progress: Progress) -> anyhow::Result<String> {
-    let config = ctx.config()?;
-    match &step.action {
-        StepAction::Skip => Ok("skipped".into()),
-        StepAction::Bump { part, to, .. } => {
-            let bumped = plan_bump(ctx, part, false)?;
-            if &bumped.new_version != to {
-                anyhow::bail!("the bump gave {} where the plan said {to}: this is a bug in hoist", bumped.new_version);
-            }
-            Ok(format!("{} → {}", plan.version, bumped.new_version))
-        }
-        StepAction::DataImage { data, source, tag, push } => {
-            let engine = connect(ctx)?;
-            match data {
-                DataAction::PullAndRetag => {
-                    let source = source.as_deref().context("a retag needs its source: this is a bug in hoist")?;
-                    engine.pull(source, &mut |_| {})?;
-                    engine.tag(source, tag)?;
-                    if *push {
-                        let digest = engine.push(tag, &mut |_| {})?;
-                        Ok(format!("pulled {source}, pushed {tag} {}", digest.as_str()))
-                    } else {
-                        Ok(format!("pulled {source}, tagged {tag}"))
-                    }
-                }
-                DataAction::Regenerate => {
-                    let naming = ctx.naming()?;
-                    let data_plan = crate::commands::data_image::plan(ctx, &engine, &naming, tag.clone(), *push)?;
-                    let report =
-                        crate::commands::data_image::execute(ctx, &engine, &naming, &data_plan, progress, "ci")??;
-                    Ok(match &report.digest {
-                        Some(digest) => format!("regenerated, pushed {tag} {digest}"),
-                        None => format!("regenerated {tag} {}", report.image_id),
-                    })
-                }
-            }
-        }
-        StepAction::Test { .. } => {
-            let engine = connect(ctx)?;
-            let naming = ctx.naming()?;
-            let test_plan = crate::commands::test::plan(ctx, &engine, &naming, false)?;
-            let report = crate::commands::test::execute(ctx, &engine, &naming, &test_plan, progress, "ci")??;
-            let lines: Vec<String> = report.suites.iter().map(suite_line).collect();
-            if report.exit_code != 0 {
-                anyhow::bail!("the tests failed (exit code {}): {}", report.exit_code, lines.join("; "));
-            }
-            Ok(lines.join("; "))
-        }
-        StepAction::PushGit { remote, branch, tag } => {
-            let head = format!("HEAD:refs/heads/{branch}");
-            let mut args = vec!["push", "--atomic", remote.as_str(), head.as_str()];
-            let tag_ref = tag.as_ref().map(|t| format!("refs/tags/{t}"));
-            if let Some(tag_ref) = &tag_ref {
-                args.push(tag_ref);
-            }
-            repo.git(&args)?;
-            Ok(format!("pushed {head}{} to `{remote}`", tag.as_ref().map(|t| format!(" and {t}")).unwrap_or_default()))
-        }
-        StepAction::PushImage { step } => {
-            let result = push_step(ctx, step, progress)?;
-            let pushed: Vec<String> = result.pushed.iter().map(|p| format!("{} {}", p.tag, p.digest)).collect();
-            Ok(if pushed.is_empty() {
-                format!("{} already in the registry ({})", result.plan.tags.join(", "), result.plan.reason)
-            } else {
-                format!("pushed {}", pushed.join(", "))
-            })
-        }
-        StepAction::Deploy { environment, version } => {
-            let mut lookup = ctx.image_lookup()?;
-            let deploy = hoist_deploy::plan_deploy(repo, config, environment, version, &mut lookup)?;
-            if !deploy.problems.is_empty() {
-                anyhow::bail!("the deploy plan has problems: {}", deploy.problems.join("; "));
-            }
-            hoist_deploy::execute(repo, &deploy)?;
-            let moves: Vec<String> = deploy
-                .moves
-                .iter()
-                .map(|m| format!("{} {} → {}", m.tag, m.from.as_ref().map_or("(none)", |o| o.short()), m.to.short()))
-                .collect();
-            Ok(if moves.is_empty() {
-                format!("`{environment}` already runs {version}")
-            } else {
-                format!("deployed {version} to `{environment}`: {}", moves.join(", "))
-            })
-        }
-    }
-}
-
-/// One line per step: name, action, reason.
-fn write_plan(out: &mut dyn Write, plan: &CiPlan) -> std::io::Result<()> {
+/// The plan: the event, then each step with what it does and why, the nested image decisions
+/// and teardowns under it, then what blocks the run. Compose command lines are shown with the
+/// project directory left out of their file paths (`--json` has them whole).
+fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std::io::Result<()> {
+    let prefix = format!("{}/", root.display());
+    let line = |argv: &[String]| argv.iter().map(|a| a.strip_prefix(&prefix).unwrap_or(a)).collect::<Vec<_>>().join(" ");
     let c = &plan.context;
     let event = match c.event {
         CiEvent::Push => format!("push to `{}`", c.branch.as_deref().unwrap_or("(no branch)")),
         CiEvent::PullRequest => format!("pull request onto `{}`", c.base.as_deref().unwrap_or_default()),
     };
     let merged = if c.merged_pr { " (a merged pull request)" } else { "" };
-    writeln!(out, "ci for a {event}{merged}, from {}; version {}", c.source, plan.version)?;
+    let pr = c.pr.as_ref().map(|pr| format!(", pull request {pr}")).unwrap_or_default();
+    let version = if plan.new_version == plan.version {
+        plan.version.clone()
+    } else {
+        format!("{} → {}", plan.version, plan.new_version)
+    };
+    writeln!(out, "ci for a {event}{merged}{pr}, from {}; version {version}", c.source)?;
+    if let Some(reason) = &plan.nothing_to_do {
+        writeln!(out, "  {reason}")?;
+    }
+    if !plan.dirty.is_empty() {
+        writeln!(out, "  note: uncommitted changes in {}", plan.dirty.join(", "))?;
+    }
     for step in &plan.steps {
-        writeln!(out, "  {:<10} {} — {}", step.name, action_text(&step.action), step.reason)?;
+        writeln!(out, "  {:<12} {} — {}", step.name, action_text(step), step.reason)?;
+        let mut nested = Vec::new();
+        match &step.action {
+            StepAction::RegenerateData(data) => {
+                write_image(&mut nested, &data.image)?;
+                writeln!(nested, "compose project `{}`: {}", data.project, line(&data.up))?;
+                writeln!(nested, "archive `{}` into `{}`, build stage `{}`", data.archive.source, data.archive.path, data.stage)?;
+                writeln!(nested, "then, also on failure or Ctrl-C: {}", line(&data.down))?;
+            }
+            StepAction::Test(test) => {
+                write_image(&mut nested, &test.image)?;
+                writeln!(nested, "compose project `{}`: {}", test.project, line(&test.up))?;
+                for suite in &test.suites {
+                    let counted = if suite.reported_only { " (reported only)" } else { "" };
+                    writeln!(nested, "suite `{}`{counted}: {}", suite.name, line(&suite.argv))?;
+                }
+                if let Some(down) = &test.down {
+                    writeln!(nested, "then, also on failure or Ctrl-C: {}", line(down))?;
+                }
+            }
+            StepAction::PushImage(image) => write_image(&mut nested, image)?,
+            StepAction::Deploy(deploy) => {
+                for image in &deploy.images {
+                    writeln!(nested, "gate: `{image}` in the registry")?;
+                }
+            }
+            StepAction::Bump(_) | StepAction::RetagData(_) | StepAction::PushGit(_) | StepAction::Skip => {}
+        }
+        for line in String::from_utf8_lossy(&nested).lines() {
+            writeln!(out, "  {:<12} {line}", "")?;
+        }
+    }
+    if !plan.problems.is_empty() {
+        writeln!(out, "problems (a real run refuses and changes nothing):")?;
+        for problem in &plan.problems {
+            writeln!(out, "  - {problem}")?;
+        }
     }
     Ok(())
 }
 
-fn action_text(action: &StepAction) -> String {
-    match action {
-        StepAction::Bump { part, from, to, .. } => format!("bump {part}: {from} → {to}"),
-        StepAction::DataImage { data: DataAction::Regenerate, tag, .. } => format!("regenerate {tag}"),
-        StepAction::DataImage { data: DataAction::PullAndRetag, tag, .. } => format!("pull and retag as {tag}"),
-        StepAction::Test { step } => format!("test with the `{step}` image"),
-        StepAction::PushGit { remote, branch, tag } => {
-            format!(
-                "git push --atomic {remote} HEAD:{branch}{}",
-                tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default()
-            )
+fn action_text(step: &CiStep) -> String {
+    match &step.action {
+        StepAction::Bump(bump) => format!("bump {}: {} → {} ({})", bump.part, bump.from, bump.to, bump.files.join(", ")),
+        StepAction::RegenerateData(data) => {
+            format!("regenerate {}{}", data.tag, if data.push { " and push it" } else { "" })
         }
-        StepAction::PushImage { step } => format!("push the `{step}` image"),
-        StepAction::Deploy { environment, version } => format!("deploy {version} to `{environment}`"),
+        StepAction::RetagData(retag) if retag.in_registry => {
+            format!("copy {} to {} in the registry (no pull)", retag.source, retag.tag)
+        }
+        StepAction::RetagData(retag) => format!("pull {} and tag it {}", retag.source, retag.tag),
+        StepAction::Test(test) => format!("test with {}", test.image.reference()),
+        StepAction::PushGit(push) => format!(
+            "git push --atomic {} HEAD:{}{}",
+            push.remote,
+            push.branch,
+            push.tag.as_ref().map(|t| format!(" {t}")).unwrap_or_default()
+        ),
+        StepAction::PushImage(image) => {
+            let how = match image.action {
+                BuildAction::Build => "build and push",
+                BuildAction::Push => "push",
+                BuildAction::Pull | BuildAction::Skip => "already pushed:",
+            };
+            format!("{how} {}", image.tags.join(", "))
+        }
+        StepAction::Deploy(deploy) => format!("deploy {} to `{}` (deferred gate)", deploy.version, deploy.environment),
         StepAction::Skip => "skip".into(),
     }
 }
 
+fn result_text(result: &StepResult) -> String {
+    match result {
+        StepResult::Skipped => "skipped".into(),
+        StepResult::Bumped { from, to } => format!("{from} → {to}"),
+        StepResult::Regenerated(report) => match &report.digest {
+            Some(digest) => format!("regenerated, pushed {} {digest}", report.plan.tag),
+            None => format!("regenerated {} {}", report.plan.tag, report.image_id),
+        },
+        StepResult::Retagged { source, tag, digest: Some(digest), in_registry: true } => {
+            format!("copied {source} to {tag} in the registry, {digest}")
+        }
+        StepResult::Retagged { source, tag, digest: Some(digest), .. } => format!("pulled {source}, pushed {tag} {digest}"),
+        StepResult::Retagged { source, tag, digest: None, .. } => format!("pulled {source}, tagged {tag}"),
+        StepResult::Tested(report) => {
+            report.suites.iter().map(hoist_pipeline::suite_line).collect::<Vec<_>>().join("; ")
+        }
+        StepResult::PushedGit(push) => format!(
+            "pushed HEAD:refs/heads/{}{} to `{}`",
+            push.branch,
+            push.tag.as_ref().map(|t| format!(" and {t}")).unwrap_or_default(),
+            push.remote
+        ),
+        StepResult::Image(outcome) => {
+            if outcome.pushed.is_empty() {
+                format!("{} already in the registry ({})", outcome.plan.tags.join(", "), outcome.plan.reason)
+            } else {
+                let pushed: Vec<String> = outcome.pushed.iter().map(|p| format!("{} {}", p.tag, p.digest)).collect();
+                format!("pushed {}", pushed.join(", "))
+            }
+        }
+        StepResult::Deployed(deploy) => {
+            let version = deploy.version.as_deref().unwrap_or_default();
+            if deploy.moves.is_empty() {
+                format!("`{}` already runs {version}", deploy.environment)
+            } else {
+                let moves: Vec<String> = deploy
+                    .moves
+                    .iter()
+                    .map(|m| format!("{} {} → {}", m.tag, m.from.as_ref().map_or("(none)", |o| o.short()), m.to.short()))
+                    .collect();
+                format!("deployed {version} to `{}`: {}", deploy.environment, moves.join(", "))
+            }
+        }
+    }
+}
+
 /// One step-summary section for the whole run.
-fn summary(plan: &CiPlan, done: &[Done], error: Option<&anyhow::Error>) -> String {
-    let mut md = String::from("### hoist ci\n\n| step | action | result | reason |\n|---|---|---|---|\n");
+fn summary(plan: &CiPlan, done: &[Done], error: Option<&PipelineError>) -> String {
+    let mut md = String::from("### hoist ci\n\n");
+    if let Some(reason) = &plan.nothing_to_do {
+        md.push_str(&format!("{reason}\n"));
+        return md;
+    }
+    md.push_str("| step | action | result | reason |\n|---|---|---|---|\n");
+    let mut failed_marked = false;
     for step in &plan.steps {
         let result = match done.iter().find(|d| d.step == step.name) {
-            Some(d) => d.result.clone(),
-            None if error.is_some() && done.len() < plan.steps.len() && plan.steps[done.len()].name == step.name => {
+            Some(d) => result_text(&d.result),
+            None if error.is_some() && !failed_marked => {
+                failed_marked = true;
                 "**failed**".into()
             }
             None => "not run".into(),
         };
-        md.push_str(&format!("| {} | {} | {} | {} |\n", step.name, action_text(&step.action), result, step.reason));
+        md.push_str(&format!("| {} | {} | {} | {} |\n", step.name, action_text(step), result, step.reason));
     }
     if plan.new_version != plan.version {
         md.push_str(&format!("\nVersion: {} → {}\n", plan.version, plan.new_version));
     }
     if let Some(error) = error {
-        md.push_str(&format!("\nFailed: {}\n", format!("{error:#}").replace('\n', " ")));
+        md.push_str(&format!("\nFailed: {}\n", error.to_string().replace('\n', " ")));
     }
     md
 }

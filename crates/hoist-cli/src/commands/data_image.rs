@@ -3,15 +3,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_image::Engine;
-use hoist_naming::Naming;
-use hoist_pipeline::{DataImagePlan, DataImageReport, PipelineError};
+use hoist_pipeline::{ComposeEnv, DataImagePlan, DataImageReport, ImageRequest};
 
 use crate::Ctx;
 use crate::commands::build::Progress;
-use crate::commands::test::{
-    Drawer, build_request, compose_env, connect, image_step, interrupted_or, print_plan, write_image,
-};
+use crate::commands::test::{Drawer, interrupted_or, print_plan, write_image};
 
 /// Regenerate the data image (`[data-image]`): load, archive, bake into a stage, tag `TAG-solr`, push.
 #[derive(Debug, clap::Args)]
@@ -32,14 +28,24 @@ pub(crate) struct RegenSolrImage {
 
 impl RegenSolrImage {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        let config = ctx.config()?;
         let naming = ctx.naming()?;
-        let engine = connect(ctx)?;
-        let tag = format!("{}-{}", naming.tag(), ctx.config()?.data_image.suffix);
-        let plan = plan(ctx, &engine, &naming, tag, !self.no_push)?;
+        let pipeline = ctx.pipeline()?;
+        let data = &config.data_image;
+        hoist_pipeline::check_stage(config, &data.image_step, "data-image.image-step")?;
+        hoist_pipeline::check_stage(config, &data.stage, "data-image.stage")?;
+        let image = hoist_pipeline::plan_image(&pipeline, &ImageRequest::local(&data.image_step, &naming))?;
+        let env = ComposeEnv::for_image(&naming, image.reference());
+        let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
+        let tag = format!("{}-{}", naming.tag(), data.suffix);
+        let plan = hoist_pipeline::plan_data_image(config, compose, image, env, tag, !self.no_push)?;
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
-        let report = match execute(ctx, &engine, &naming, &plan, self.progress, "regen-solr-image")? {
+        let mut draw = Drawer::new(self.progress, "regen-solr-image");
+        let result = hoist_pipeline::regenerate_data_image(&pipeline, &plan, &mut |e| draw.event(e));
+        draw.finish();
+        let report = match result {
             Ok(report) => report,
             Err(error) => return interrupted_or(error),
         };
@@ -58,41 +64,8 @@ impl RegenSolrImage {
     }
 }
 
-/// The regeneration of the data image as `tag` (pushed when `push`), as `regen-solr-image` and `ci` plan it.
-pub(crate) fn plan(
-    ctx: &Ctx,
-    engine: &Engine,
-    naming: &Naming,
-    tag: String,
-    push: bool,
-) -> anyhow::Result<DataImagePlan> {
-    let config = ctx.config()?;
-    let data = &config.data_image;
-    hoist_pipeline::check_stage(config, &data.image_step, "data-image.image-step")?;
-    hoist_pipeline::check_stage(config, &data.stage, "data-image.stage")?;
-    let image = image_step(ctx, engine, naming, &data.image_step)?;
-    let env = compose_env(naming, &image.reference);
-    let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
-    Ok(hoist_pipeline::plan_data_image(config, compose, image, env, tag, push)?)
-}
-
-/// Carries out `plan`, drawing progress under `prefix`; the inner error is the pipeline's own.
-pub(crate) fn execute(
-    ctx: &Ctx,
-    engine: &Engine,
-    naming: &Naming,
-    plan: &DataImagePlan,
-    progress: Progress,
-    prefix: &'static str,
-) -> anyhow::Result<Result<DataImageReport, PipelineError>> {
-    let request = build_request(ctx, naming, &ctx.config()?.data_image.image_step)?;
-    let mut draw = Drawer::new(progress, prefix);
-    let result = hoist_pipeline::regenerate_data_image(engine, plan, &request, &mut |e| draw.event(e));
-    draw.finish();
-    Ok(result)
-}
-
-fn write_plan(out: &mut dyn Write, plan: &DataImagePlan) -> std::io::Result<()> {
+/// Writes the plan of a data-image regeneration (also a step of `ci`).
+pub(crate) fn write_plan(out: &mut dyn Write, plan: &DataImagePlan) -> std::io::Result<()> {
     writeln!(out, "clean start: {}", plan.clean.join(" "))?;
     write_image(out, &plan.image)?;
     writeln!(out, "start: {}", plan.up.join(" "))?;

@@ -4,13 +4,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_pipeline::{FileChange, RequirementsPlan, RequirementsReport};
+use hoist_pipeline::{ComposeEnv, FileChange, ImageRequest, RequirementsPlan, RequirementsReport};
 
 use crate::Ctx;
 use crate::commands::build::Progress;
-use crate::commands::test::{
-    Drawer, build_request, compose_env, connect, image_step, interrupted_or, print_plan, write_image,
-};
+use crate::commands::test::{Drawer, interrupted_or, print_plan, write_image};
 
 /// Run the dependency-lock command (`[requirements]`) in its service and report the changed files.
 #[derive(Debug, clap::Args)]
@@ -32,17 +30,16 @@ impl RegenRequirements {
         let naming = ctx.naming()?;
         let step = &config.requirements.step;
         hoist_pipeline::check_stage(config, step, "requirements.step")?;
-        let engine = connect(ctx)?;
-        let image = image_step(ctx, &engine, &naming, step)?;
-        let env = compose_env(&naming, &image.reference);
+        let pipeline = ctx.pipeline()?;
+        let image = hoist_pipeline::plan_image(&pipeline, &ImageRequest::local(step, &naming))?;
+        let env = ComposeEnv::for_image(&naming, image.reference());
         let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
         let plan = hoist_pipeline::plan_requirements(config, compose, image, env)?;
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
-        let request = build_request(ctx, &naming, step)?;
         let mut draw = Drawer::new(self.progress, "regen-requirements");
-        let result = hoist_pipeline::regenerate_requirements(&engine, &plan, &request, &mut |e| draw.event(e));
+        let result = hoist_pipeline::regenerate_requirements(&pipeline, &plan, &mut |e| draw.event(e));
         draw.finish();
         let report = match result {
             Ok(report) => report,

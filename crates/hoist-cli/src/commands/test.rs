@@ -1,12 +1,15 @@
 //! `test`: the tester image, the CI compose project, the configured suites; the tests' exit
-//! status. Also the glue `regen-solr-image` and `regen-requirements` share.
+//! status. Also the rendering `regen-solr-image`, `regen-requirements` and `ci` share.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_image::{BuildRequest, Engine, EngineConfig, ProgressMode, ProgressView};
+use hoist_image::{ProgressMode, ProgressView};
 use hoist_naming::Naming;
-use hoist_pipeline::{ComposeEnv, Event, ImageStep, PipelineError, SuiteOutcome, TestPlan, TestReport};
+use hoist_pipeline::{
+    BuildAction, ComposeEnv, Event, ImagePlan, ImageRequest, Pipeline, PipelineError, SuiteOutcome, TestPlan,
+    TestReport, suite_line,
+};
 
 use crate::Ctx;
 use crate::commands::build::Progress;
@@ -31,12 +34,15 @@ pub(crate) struct Test {
 impl Test {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let naming = ctx.naming()?;
-        let engine = connect(ctx)?;
-        let plan = plan(ctx, &engine, &naming, self.keep)?;
+        let pipeline = ctx.pipeline()?;
+        let plan = plan(ctx, &pipeline, &naming, self.keep)?;
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
-        let report = match execute(ctx, &engine, &naming, &plan, self.progress, "test")? {
+        let mut draw = Drawer::new(self.progress, "test");
+        let result = hoist_pipeline::run_tests(&pipeline, &plan, &mut |e| draw.event(e));
+        draw.finish();
+        let report = match result {
             Ok(report) => report,
             Err(error) => return interrupted_or(error),
         };
@@ -53,40 +59,15 @@ impl Test {
     }
 }
 
-/// The test run, as `test` and `ci` plan it.
-pub(crate) fn plan(ctx: &Ctx, engine: &Engine, naming: &Naming, keep: bool) -> anyhow::Result<TestPlan> {
+/// The test run: the tester image decided by its inputs, the compose project, the suites.
+fn plan(ctx: &Ctx, pipeline: &Pipeline<'_>, naming: &Naming, keep: bool) -> anyhow::Result<TestPlan> {
     let config = ctx.config()?;
     let step = &config.test.step;
     hoist_pipeline::check_stage(config, step, "test.step")?;
-    let image = image_step(ctx, engine, naming, step)?;
-    let env = compose_env(naming, &image.reference);
+    let image = hoist_pipeline::plan_image(pipeline, &ImageRequest::local(step, naming))?;
+    let env = ComposeEnv::for_image(naming, image.reference());
     let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
     Ok(hoist_pipeline::plan_test(config, compose, image, env, keep)?)
-}
-
-/// Carries out `plan`, drawing progress under `prefix`; the inner error is the pipeline's own.
-pub(crate) fn execute(
-    ctx: &Ctx,
-    engine: &Engine,
-    naming: &Naming,
-    plan: &TestPlan,
-    progress: Progress,
-    prefix: &'static str,
-) -> anyhow::Result<Result<TestReport, PipelineError>> {
-    let request = build_request(ctx, naming, &ctx.config()?.test.step)?;
-    let mut draw = Drawer::new(progress, prefix);
-    let result = hoist_pipeline::run_tests(engine, plan, &request, &mut |e| draw.event(e));
-    draw.finish();
-    Ok(result)
-}
-
-pub(crate) fn suite_line(suite: &hoist_pipeline::SuiteResult) -> String {
-    let counted = if suite.reported_only { " (reported only)" } else { "" };
-    match (suite.outcome, suite.code) {
-        (SuiteOutcome::Passed, _) => format!("passed  {}{counted}", suite.name),
-        (SuiteOutcome::Failed, Some(code)) => format!("failed  {} (exit code {code}){counted}", suite.name),
-        _ => format!("not run {}{counted}", suite.name),
-    }
 }
 
 fn write_plan(out: &mut dyn Write, plan: &TestPlan) -> std::io::Result<()> {
@@ -105,7 +86,7 @@ fn write_plan(out: &mut dyn Write, plan: &TestPlan) -> std::io::Result<()> {
 fn summary(report: &TestReport) -> String {
     let mut md = format!(
         "### Tests in `{}` ({})\n\n| suite | result |\n|---|---|\n",
-        report.plan.project, report.plan.image.reference
+        report.plan.project, report.plan.image.reference()
     );
     for suite in &report.suites {
         let result = match (suite.outcome, suite.code) {
@@ -119,14 +100,15 @@ fn summary(report: &TestReport) -> String {
     md
 }
 
-/// Writes the image line of a plan.
-pub(crate) fn write_image(out: &mut dyn Write, image: &ImageStep) -> std::io::Result<()> {
+/// Writes the image line of a plan: the image, what will be done, and why.
+pub(crate) fn write_image(out: &mut dyn Write, image: &ImagePlan) -> std::io::Result<()> {
     let action = match image.action {
-        hoist_pipeline::ImageAction::Local => "use",
-        hoist_pipeline::ImageAction::Pull => "pull",
-        hoist_pipeline::ImageAction::Build => "build",
+        BuildAction::Skip => "use",
+        BuildAction::Pull => "pull",
+        BuildAction::Build => "build",
+        BuildAction::Push => "push",
     };
-    writeln!(out, "image {}: {action} ({})", image.reference, image.reason)
+    writeln!(out, "image {}: {action} ({})", image.reference(), image.reason)
 }
 
 /// Prints a plan as text or JSON.
@@ -153,62 +135,29 @@ pub(crate) fn interrupted_or(error: PipelineError) -> anyhow::Result<ExitCode> {
     Err(error.into())
 }
 
-/// The engine, with the configured builder.
-pub(crate) fn connect(ctx: &Ctx) -> anyhow::Result<Engine> {
-    let builder = match ctx.config()?.builder {
-        hoist_config::Builder::Buildkit => hoist_image::Builder::Buildkit,
-        hoist_config::Builder::Classic => hoist_image::Builder::Classic,
-        hoist_config::Builder::Buildx => hoist_image::Builder::Buildx,
-    };
-    Ok(Engine::connect(&EngineConfig { builder, ..EngineConfig::default() })?)
-}
-
-/// The image of `step`, and how it will be had (asks the engine and the registry).
-pub(crate) fn image_step(ctx: &Ctx, engine: &Engine, naming: &Naming, step: &str) -> anyhow::Result<ImageStep> {
-    let reference = naming.step_image(step).tags.remove(0);
-    let facts = hoist_pipeline::image_facts(engine, ctx.registry()?, &reference)?;
-    Ok(hoist_pipeline::decide(step, &reference, &facts))
-}
-
-/// The `HOIST_*` variables compose files read.
-pub(crate) fn compose_env(naming: &Naming, image: &str) -> ComposeEnv {
-    ComposeEnv {
-        registry: naming.registry().to_owned(),
-        version: naming.version(),
-        tag: naming.tag(),
-        image: image.to_owned(),
-    }
-}
-
-/// A build request for `step` with the project's Dockerfile, context, platform and cache
-/// sources (never a cache export: these builds serve a run, not a release).
-pub(crate) fn build_request(ctx: &Ctx, naming: &Naming, step: &str) -> anyhow::Result<BuildRequest> {
-    let config = ctx.config()?;
-    let mut request = BuildRequest::new(config.context_path(), &naming.version());
-    request.dockerfile = config.dockerfile_path();
-    request.target = Some(step.to_owned());
-    request.platform = config.platform.clone();
-    request.cache_from = naming.cache_refs(step, false).map(|c| c.from).unwrap_or_default();
-    Ok(request)
-}
-
 /// Draws pipeline events on stderr.
 pub(crate) struct Drawer {
     mode: ProgressMode,
-    prefix: &'static str,
+    prefix: String,
     view: Option<ProgressView>,
 }
 
 impl Drawer {
-    pub(crate) fn new(progress: Progress, prefix: &'static str) -> Drawer {
-        Drawer { mode: progress.mode(), prefix, view: None }
+    pub(crate) fn new(progress: Progress, prefix: &str) -> Drawer {
+        Drawer { mode: progress.mode(), prefix: prefix.to_owned(), view: None }
     }
 
     pub(crate) fn event(&mut self, event: Event<'_>) {
         match event {
             Event::Note(note) => {
                 self.finish();
-                eprintln!("{}: {note}", self.prefix);
+                if self.mode != ProgressMode::Quiet {
+                    eprintln!("{}: {note}", self.prefix);
+                }
+            }
+            Event::Warning(warning) => {
+                self.finish();
+                eprintln!("warning: {warning}");
             }
             Event::Build(e) => self.view().build_event(e),
             Event::Transfer(e) => self.view().transfer_event(e),
@@ -217,7 +166,7 @@ impl Drawer {
     }
 
     fn view(&mut self) -> &mut ProgressView {
-        self.view.get_or_insert_with(|| ProgressView::new(self.mode, self.prefix))
+        self.view.get_or_insert_with(|| ProgressView::new(self.mode, &self.prefix))
     }
 
     pub(crate) fn finish(&mut self) {

@@ -22,6 +22,8 @@ fn builds_the_chosen_stage_of_a_multi_stage_dockerfile_with_tags_args_and_labels
     let _guard = ImageGuard::new([first.clone(), second.clone()]);
 
     let mut request = request(&repo.path(), "v1.2.3");
+    let source = format!("https://ci:secret@git.example.com/{}", repo.remote().display());
+    request.oci = hoist_image::OciLabels::new("v1.2.3", &head, &source);
     request.target = Some("build".into());
     request.tags = vec![first.clone(), second.clone()];
     request.build_args.insert("GREETING".into(), "hello".into());
@@ -44,7 +46,11 @@ fn builds_the_chosen_stage_of_a_multi_stage_dockerfile_with_tags_args_and_labels
     assert_eq!(info.id, outcome.image_id);
     assert_eq!(info.labels["org.opencontainers.image.version"], "v1.2.3");
     assert_eq!(info.labels["org.opencontainers.image.revision"], head);
-    assert_eq!(info.labels["org.opencontainers.image.source"], repo.remote().display().to_string());
+    assert_eq!(
+        info.labels["org.opencontainers.image.source"],
+        format!("https://git.example.com/{}", repo.remote().display()),
+        "the credentials of the source URL are left out"
+    );
     assert!(info.labels["org.opencontainers.image.created"].ends_with('Z'));
     assert_eq!(info.labels["com.example.team"], "hoist");
     assert_eq!(

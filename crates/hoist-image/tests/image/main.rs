@@ -2,7 +2,6 @@
 //! Every test fails with one line saying how to start the engine when none answers.
 
 mod build;
-mod ensure;
 mod errors;
 mod registry;
 
@@ -31,7 +30,7 @@ fn auth_config(registry: &test_registry::Registry) -> DockerConfig {
 
 /// A build request for `dir` with fixed OCI labels.
 fn request(dir: &Path, version: &str) -> BuildRequest {
-    BuildRequest::new(dir, version)
+    BuildRequest::new(dir, hoist_image::OciLabels::new(version, "", ""))
 }
 
 /// A Dockerfile over the busybox base image.

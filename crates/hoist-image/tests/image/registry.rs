@@ -197,3 +197,31 @@ fn inline_cache_is_written_on_push_and_cache_from_is_read_or_reported() {
     assert_eq!(outcome.cache_import_failures.len(), 1, "{outcome:?}");
     assert!(events.iter().any(|e| matches!(e, hoist_image::BuildEvent::CacheImportFailed { .. })));
 }
+
+/// A retag copies the manifest inside the registry: same digest, no pull, with and without
+/// credentials, into another repository of the same registry too (its blobs mounted), and
+/// the image there is whole (skopeo reads it).
+#[test]
+fn retag_copies_the_manifest_inside_the_registry() {
+    for registry in [Registry::start(), Registry::start_with_auth()] {
+        let name = unique_name("retag");
+        let digest = registry.push_local_image(hoist_test_support::engine::base_image(), &name, "v1-solr");
+        let credentials =
+            if registry.has_auth() { auth_config(&registry) } else { DockerConfig::empty() };
+        let client = client(credentials);
+        let (source, target) = (format!("{}:v1-solr", registry.repository(&name)), format!("{}:v2-solr", registry.repository(&name)));
+        let copied = client.retag(&source, &target).unwrap();
+        assert_eq!(copied.as_str(), digest);
+        assert_eq!(registry.manifest_digest(&name, "v2-solr").as_deref(), Some(digest.as_str()));
+
+        let other = unique_name("retag-other");
+        let elsewhere = format!("{}:copy", registry.repository(&other));
+        assert_eq!(client.retag(&source, &elsewhere).unwrap().as_str(), digest);
+        let creds = registry.has_auth().then_some((registry::USER, registry::PASSWORD));
+        assert_eq!(skopeo_digest(&elsewhere, creds), digest, "the copy in another repository is readable");
+
+        let missing = format!("{}:never", registry.repository(&name));
+        let error = client.retag(&missing, &target).unwrap_err();
+        assert!(matches!(error, ImageError::NotInRegistry { .. }), "{error}");
+    }
+}

@@ -42,7 +42,8 @@ fn context_detection() {
         (CiFlags { branch: Some("main".into()), ..push(false) }, gh("", "", "", ""), Some("x"), "Push main - false true"),
     ];
     for (i, (flags, env, branch, expected)) in rows.iter().enumerate() {
-        let c = detect_context(flags, env, *branch, "main", None).unwrap();
+        let git = GitHead { branch: branch.map(str::to_owned), message: None };
+        let c = detect_context(flags, env, &git, "main", None).unwrap();
         let got = format!(
             "{:?} {} {} {} {}",
             c.event,
@@ -58,7 +59,7 @@ fn context_detection() {
 #[test]
 fn context_errors() {
     let err =
-        |flags: &CiFlags, env: &GithubEnv| detect_context(flags, env, None, "main", None).unwrap_err().to_string();
+        |flags: &CiFlags, env: &GithubEnv| detect_context(flags, env, &GitHead::default(), "main", None).unwrap_err().to_string();
     assert_eq!(
         err(&CiFlags::default(), &gh("schedule", "", "", "")),
         "`GITHUB_EVENT_NAME=schedule` is neither a push nor a pull request: pass `--event push` or `--event pull-request`"
@@ -69,19 +70,23 @@ fn context_errors() {
     );
 }
 
-fn facts(context: CiContext, ci: hoist_config::Ci, data: Option<DataFacts>) -> CiFacts {
-    let (part, _) = bump_part(&context, &ci);
-    CiFacts {
-        bump: part.map(|p| (p, "0.2.0".into(), Some("v0.2.0".into()))),
-        context,
-        ci,
-        version: "0.1.0".into(),
-        data,
-        test_step: "tester".into(),
-        release_step: "release".into(),
-        remote: "origin".into(),
-        environment: "dev".into(),
-    }
+/// Without GitHub's payload, git's HEAD message says whether a push is a merged pull request;
+/// with the payload, the payload says it.
+#[test]
+fn a_merged_pull_request_is_known_from_git_on_any_ci() {
+    let git = |message: &str| GitHead { branch: Some("main".into()), message: Some(message.into()) };
+    let push = CiFlags { event: Some(CiEvent::Push), ..CiFlags::default() };
+    let c = detect_context(&push, &GithubEnv::default(), &git("Fix the index (#31)\n"), "main", None).unwrap();
+    assert_eq!((c.merged_pr, c.merged_from), (true, Some(MergedFrom::HeadMessage)));
+    assert!(c.source.ends_with(", HEAD's commit message"), "{}", c.source);
+    let c = detect_context(&push, &GithubEnv::default(), &git("Merge pull request #4 from a/b\n\nx"), "main", None)
+        .unwrap();
+    assert!(c.merged_pr);
+    let c = detect_context(&push, &GithubEnv::default(), &git("Bump version: 0.1.0 → 0.1.1"), "main", None).unwrap();
+    assert!(!c.merged_pr);
+    let c = detect_context(&CiFlags::default(), &gh("push", "main", "", "A direct push"), &git("Fix (#3)"), "main", None)
+        .unwrap();
+    assert!(!c.merged_pr, "the event payload wins over git");
 }
 
 fn context(event: CiEvent, merged: bool, on_main: bool) -> CiContext {
@@ -90,83 +95,88 @@ fn context(event: CiEvent, merged: bool, on_main: bool) -> CiContext {
         branch: Some(if on_main { "main" } else { "feature" }.into()),
         base: (event == CiEvent::PullRequest).then(|| "origin/main".into()),
         merged_pr: merged,
+        merged_from: merged.then_some(MergedFrom::Flag),
         on_main,
-        pr: None,
+        pr: (event == CiEvent::PullRequest).then(|| "12".into()),
         source: "test".into(),
     }
 }
 
-fn data(changed: Option<bool>, exists: bool) -> DataFacts {
-    DataFacts {
-        changed: changed.map(|c| (c, if c { "HEAD touches `d`".into() } else { "`d` last changed in abc".into() })),
-        source: "r/app:v0.1.0-solr".into(),
-        source_digest: exists.then(|| "sha256:1".into()),
-        source_unknown: None,
-        tag: "r/app:v0.2.0-solr".into(),
-    }
-}
-
-/// Renders a plan one line per step, as `ci --dry-run` does.
-fn render(plan: &CiPlan) -> String {
-    plan.steps
-        .iter()
-        .map(|s| {
-            let action = serde_json::to_value(&s.action).unwrap();
-            let mut a = action.as_object().unwrap().clone();
-            let kind = a.remove("action").unwrap();
-            let rest: Vec<String> = a.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!("{} {} [{}]: {}\n", s.name, kind.as_str().unwrap(), rest.join(" "), s.reason)
-        })
-        .collect()
-}
-
 #[test]
-fn decisions() {
+fn bump_parts_and_their_reasons() {
     let default = ci("");
-    let plan =
-        plan_ci(&facts(context(CiEvent::PullRequest, false, false), default.clone(), Some(data(Some(false), true))));
+    let reason = |c: CiContext, config: &hoist_config::Ci| {
+        let (part, why) = bump_part(&c, config);
+        format!("{} — {why}", part.as_deref().unwrap_or("-"))
+    };
+    assert_eq!(reason(context(CiEvent::PullRequest, false, false), &default), "- — a pull request never bumps");
     assert_eq!(
-        render(&plan),
-        r#"bump skip []: a pull request never bumps
-data-image data-image [data="pull-and-retag" push=false source="r/app:v0.1.0-solr" tag="r/app:v0.1.0-solr"]: no new data (`d` last changed in abc); `r/app:v0.1.0-solr` exists at sha256:1; kept local (not the main branch)
-test test [step="tester"]: every run tests the tester image
-push-git skip []: a pull request pushes nothing
-push-image skip []: a pull request pushes nothing
-deploy skip []: a pull request pushes nothing
-"#
-        .replace("tag=\"r/app:v0.1.0-solr\"", "tag=\"r/app:v0.2.0-solr\"")
+        reason(context(CiEvent::Push, false, false), &default),
+        "- — a push to `feature`, not to the main branch `main`"
     );
-    assert_eq!(plan.new_version, "0.1.0");
-
-    let plan = plan_ci(&facts(context(CiEvent::Push, true, true), default.clone(), Some(data(Some(true), true))));
     assert_eq!(
-        render(&plan),
-        r#"bump bump [from="0.1.0" part="patch" tag="v0.2.0" to="0.2.0"]: a merged pull request to `main` bumps `patch` (`ci.merged-pr-bump`)
-data-image data-image [data="regenerate" push=true source=null tag="r/app:v0.2.0-solr"]: new data: HEAD touches `d`; pushed (main branch)
-test test [step="tester"]: every run tests the tester image
-push-git push-git [branch="main" remote="origin" tag="v0.2.0"]: publish the bump commit and its tag `v0.2.0` (atomically; no other tag)
-push-image push-image [step="release"]: the main branch publishes the `release` image of 0.2.0
-deploy deploy [environment="dev" version="0.2.0"]: `ci.deploy` deploys the main branch to `deploy.default-environment` `dev`
-"#
+        reason(context(CiEvent::Push, true, true), &default),
+        "patch — a merged pull request (`--merged-pr`) to `main` bumps `patch` (`ci.merged-pr-bump`)"
     );
-
-    let plan = plan_ci(&facts(context(CiEvent::Push, false, true), default.clone(), Some(data(None, false))));
-    assert_eq!(plan.steps[0].reason, "a direct push to `main` bumps `build` (`ci.push-bump`)");
-    assert_eq!(plan.steps[1].reason, "`r/app:v0.1.0-solr` is not in the registry; pushed (main branch)");
-
-    let quiet = ci("[ci]\npush-bump = \"\"\ndeploy = false\n");
-    let plan = plan_ci(&facts(context(CiEvent::Push, false, true), quiet, None));
     assert_eq!(
-        render(&plan),
-        r#"bump skip []: a direct push: `ci.push-bump` is empty, no bump
-test test [step="tester"]: every run tests the tester image
-push-git skip []: no bump: nothing to push
-push-image push-image [step="release"]: the main branch publishes the `release` image of 0.1.0
-deploy skip []: `ci.deploy = false`
-"#
+        reason(context(CiEvent::Push, false, true), &default),
+        "build — a direct push to `main` bumps `build` (`ci.push-bump`)"
     );
+    let quiet = ci("[ci]\npush-bump = \"\"\n");
+    assert_eq!(reason(context(CiEvent::Push, false, true), &quiet), "- — a direct push: `ci.push-bump` is empty, no bump");
+}
 
-    let plan = plan_ci(&facts(context(CiEvent::Push, false, false), default, None));
-    assert_eq!(plan.steps[0].reason, "a push to `feature`, not to the main branch `main`");
-    assert_eq!(plan.steps[4].reason, "not the main branch `main`");
+/// New data regenerates; otherwise the previous image is reused when the registry has it. A
+/// pull request pushes only data it regenerated; another branch pushes nothing.
+#[test]
+fn data_decisions() {
+    let head = || Some(DumpChange::HeadTouches { dump: "d".into() });
+    let old = || Some(DumpChange::LastChangedIn { dump: "d".into(), commit: "abc".into() });
+    let row = |c: CiContext, change: Option<DumpChange>, digest: Result<Option<String>, String>| {
+        let (decision, push, reason) = decide_data(&c, change, "r/app:v1-solr", digest);
+        let what = match decision {
+            DataDecision::Regenerate => "regenerate".to_owned(),
+            DataDecision::Reuse { source, digest } => format!("reuse {source}@{digest}"),
+        };
+        format!("{what} push={push}: {reason}")
+    };
+    let main = || context(CiEvent::Push, false, true);
+    let pr = || context(CiEvent::PullRequest, false, false);
+    let feature = || context(CiEvent::Push, false, false);
+    let exists = || Ok(Some("sha256:1".to_owned()));
+    assert_eq!(row(main(), head(), exists()), "regenerate push=true: new data: HEAD touches `d`; pushed (main branch)");
+    assert_eq!(
+        row(main(), old(), exists()),
+        "reuse r/app:v1-solr@sha256:1 push=true: no new data (`d` last changed in abc, not HEAD); `r/app:v1-solr` exists at sha256:1; pushed (main branch)"
+    );
+    assert_eq!(
+        row(main(), old(), Ok(None)),
+        "regenerate push=true: no new data (`d` last changed in abc, not HEAD), but `r/app:v1-solr` is not in the registry; pushed (main branch)"
+    );
+    assert_eq!(
+        row(pr(), head(), Ok(None)),
+        "regenerate push=true: new data: HEAD touches `d`; pushed under the pull request's name (its new data)"
+    );
+    let unnumbered = || CiContext { pr: None, ..pr() };
+    assert_eq!(
+        row(unnumbered(), head(), Ok(None)),
+        "regenerate push=false: new data: HEAD touches `d`; kept local (not the main branch)",
+        "without a number a pull request's image would carry main's name"
+    );
+    assert_eq!(
+        row(pr(), old(), Ok(None)),
+        "regenerate push=false: no new data (`d` last changed in abc, not HEAD), but `r/app:v1-solr` is not in the registry; kept local (not the main branch)"
+    );
+    assert_eq!(
+        row(pr(), old(), exists()),
+        "reuse r/app:v1-solr@sha256:1 push=false: no new data (`d` last changed in abc, not HEAD); `r/app:v1-solr` exists at sha256:1; kept local (not the main branch)"
+    );
+    assert_eq!(
+        row(feature(), head(), exists()),
+        "regenerate push=false: new data: HEAD touches `d`; kept local (not the main branch)"
+    );
+    assert_eq!(
+        row(main(), None, Err("connection refused".into())),
+        "regenerate push=true: the registry could not be asked about `r/app:v1-solr` (connection refused); pushed (main branch)"
+    );
 }

@@ -404,7 +404,7 @@ mod tests {
         assert!(
             errors
                 .iter()
-                .any(|e| e.file == "crates/hoist-cli/src/commands/ci.rs" && e.template.starts_with("the `ci` step"))
+                .any(|e| e.file == "crates/hoist-pipeline/src/error.rs" && e.template.starts_with("the `ci` step"))
         );
     }
 

@@ -1,0 +1,383 @@
+//! `ci` on `examples/nuremberg-mini` through five CI events, as on GitHub Actions and on any
+//! other CI, judged only from outside: the bare remote's refs, the registry's tags and the
+//! contents of its images, the containers left behind, the step summary file.
+//!
+//! The events: a squash-merged pull request with new data, a direct push, a rerun with nothing
+//! new (CI's own bump commit), a merged pull request (merge commit) with new data, and a pull
+//! request with new data.
+
+use std::collections::BTreeMap;
+
+use hoist_test_support::cli::Output;
+use xshell::{Shell, cmd};
+
+use crate::example::Example;
+
+/// How CI starts `hoist ci`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Runner {
+    /// GitHub Actions: its variables and event payload, a step summary the CI compose file mounts.
+    Github,
+    /// Any other CI (or a plain shell): no GitHub variable; git says what happened.
+    Plain,
+}
+
+/// The event a run is for.
+enum Event<'a> {
+    /// A push to `main` whose head commit has `message`.
+    Push { message: &'a str },
+    /// A pull request from `head` onto `main`, number 7.
+    PullRequest { head: &'a str },
+}
+
+struct Flow {
+    example: Example,
+    runner: Runner,
+    dir: tempfile::TempDir,
+    runs: usize,
+}
+
+impl Flow {
+    fn new(runner: Runner) -> Flow {
+        let example = Example::new();
+        // The original's image set: release, tester and the data image. A direct push bumps
+        // `minor`, so a merged pull request (`patch`) taken for a direct push shows.
+        example.edit_config(|text| {
+            text.replace("push-bump = \"patch\"", "push-bump = \"minor\"\npublish = [\"release\", \"tester\"]")
+        });
+        // Like the original's CI compose file: the step summary is bind-mounted into the service.
+        let compose = example.path("docker-compose.ci.yml");
+        let text = std::fs::read_to_string(&compose).unwrap();
+        std::fs::write(
+            &compose,
+            format!("{text}    volumes:\n      - ${{GITHUB_STEP_SUMMARY:-/dev/null}}:/tmp/step-summary.md\n"),
+        )
+        .unwrap();
+        example.repo.commit_all("CI configuration");
+        example.repo.git(&["push", "--quiet", "origin", "main"]);
+        let mut flow = Flow { example, runner, dir: tempfile::tempdir().unwrap(), runs: 0 };
+        let repository = flow.example.repository();
+        for tag in [
+            "v0.1.1", "v0.1.1-tester", "v0.1.1-solr", "v0.2.0", "v0.2.0-tester", "v0.2.0-solr", "v0.2.1",
+            "v0.2.1-tester", "v0.2.1-solr", "v0.2.1-7", "v0.2.1-7-tester", "v0.2.1-7-solr",
+        ] {
+            flow.example._images.add(format!("{repository}:{tag}"));
+        }
+        flow
+    }
+
+    /// Runs `hoist ci` for `event` as the runner starts it.
+    fn ci(&mut self, event: Event<'_>) -> Output {
+        self.runs += 1;
+        let run_dir = self.dir.path().join(format!("run-{}", self.runs));
+        std::fs::create_dir_all(&run_dir).unwrap();
+        let mut hoist = self.example.hoist().env("prNum", "").args(["ci", "--progress", "plain"]);
+        match (self.runner, &event) {
+            (Runner::Github, Event::Push { message }) => {
+                let payload = run_dir.join("event.json");
+                std::fs::write(&payload, serde_json::json!({ "head_commit": { "message": message } }).to_string())
+                    .unwrap();
+                hoist = hoist
+                    .env("GITHUB_ACTIONS", "true")
+                    .env("GITHUB_EVENT_NAME", "push")
+                    .env("GITHUB_REF_NAME", "main")
+                    .env("GITHUB_EVENT_PATH", &payload);
+            }
+            (Runner::Github, Event::PullRequest { head }) => {
+                hoist = hoist
+                    .env("GITHUB_ACTIONS", "true")
+                    .env("GITHUB_EVENT_NAME", "pull_request")
+                    .env("GITHUB_BASE_REF", "main")
+                    .env("GITHUB_HEAD_REF", head)
+                    .env("prNum", "7");
+            }
+            (Runner::Plain, Event::Push { .. }) => {}
+            (Runner::Plain, Event::PullRequest { .. }) => {
+                hoist = hoist.env("prNum", "7").args(["--event", "pull-request", "--base", "origin/main"]);
+            }
+        }
+        if self.runner == Runner::Github {
+            // Named but not there yet, as on a runner: hoist makes the file before compose runs.
+            hoist = hoist
+                .env("GITHUB_STEP_SUMMARY", run_dir.join("summary.md"))
+                .env("GITHUB_OUTPUT", run_dir.join("outputs.txt"));
+        }
+        let out = hoist.run();
+        assert_eq!(out.code, 0, "run {}: stdout:\n{}\nstderr:\n{}", self.runs, out.stdout, out.stderr);
+        assert_eq!(self.example.leftovers(&self.example.ci), Vec::<String>::new(), "run {}", self.runs);
+        assert_eq!(self.example.leftovers(&self.example.solr), Vec::<String>::new(), "run {}", self.runs);
+        if self.runner == Runner::Github {
+            let summary = run_dir.join("summary.md");
+            assert!(summary.is_file(), "run {}: the step summary is a file", self.runs);
+            assert!(std::fs::read_to_string(&summary).unwrap().starts_with("### hoist ci\n"), "run {}", self.runs);
+        }
+        out
+    }
+
+    fn outputs(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("run-{}/outputs.txt", self.runs))).unwrap_or_default()
+    }
+
+    /// The remote's refs: name → commit (tags peeled).
+    fn remote_refs(&self) -> BTreeMap<String, String> {
+        let listed = self.example.repo.remote_git(&["for-each-ref", "--format=%(refname) %(objectname)"]);
+        listed
+            .lines()
+            .map(|line| {
+                let (name, _) = line.split_once(' ').unwrap();
+                (name.to_owned(), self.example.repo.remote_git(&["rev-parse", &format!("{name}^{{commit}}")]))
+            })
+            .collect()
+    }
+
+    /// The registry's tags of the example's repository, each with its digest.
+    fn registry(&self) -> BTreeMap<String, String> {
+        let name = &self.example.name;
+        self.example
+            .registry
+            .tags(name)
+            .into_iter()
+            .map(|tag| {
+                let digest = self.example.registry.manifest_digest(name, &tag).unwrap();
+                (tag, digest)
+            })
+            .collect()
+    }
+
+    /// Runs `command` in the registry's image `tag` (pulled from the registry first).
+    fn in_image(&self, tag: &str, command: &str) -> String {
+        let sh = Shell::new().unwrap();
+        let reference = format!("{}:{tag}", self.example.repository());
+        cmd!(sh, "docker pull -q {reference}").quiet().ignore_stdout().run().unwrap();
+        cmd!(sh, "docker run --rm --network none {reference} sh -c {command}").quiet().read().unwrap()
+    }
+
+    fn head(&self) -> String {
+        self.example.repo.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn five_events(runner: Runner) {
+    let mut flow = Flow::new(runner);
+    let repo = &flow.example.repo;
+    let main = |refs: &BTreeMap<String, String>| refs["refs/heads/main"].clone();
+
+    // 1. A squash-merged pull request with new data.
+    repo.write("dumps/documents_latest.csv", "id,title\n3,Ministries case\n1,Trial of the major war criminals\n2,Medical case\n4,Krupp case\n");
+    repo.commit_all("Add the Krupp case (#1)");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    let out = flow.ci(Event::Push { message: "Add the Krupp case (#1)" });
+    let head = flow.head();
+    assert_eq!(flow.example.repo.git(&["log", "-1", "--format=%s"]), "Bump version: 0.1.0 → 0.1.1", "{}", out.stderr);
+    let refs = flow.remote_refs();
+    assert_eq!(
+        refs,
+        BTreeMap::from([
+            ("refs/heads/main".to_owned(), head.clone()),
+            ("refs/tags/dev/deploy".to_owned(), head.clone()),
+            ("refs/tags/v0.1.1".to_owned(), head.clone()),
+        ])
+    );
+    let images = flow.registry();
+    assert_eq!(images.keys().collect::<Vec<_>>(), ["last", "v0.1.1", "v0.1.1-solr", "v0.1.1-tester"]);
+    assert_eq!(images["last"], images["v0.1.1"]);
+    assert_eq!(flow.in_image("v0.1.1", "echo $IMAGE_VERSION"), "v0.1.1");
+    assert_eq!(flow.in_image("v0.1.1-solr", "wc -l < /var/solr/index/documents.txt"), "4");
+    assert!(flow.in_image("v0.1.1-tester", "cat /app/tests/run.sh").contains("search finds a title"));
+    if runner == Runner::Github {
+        let outputs = flow.outputs();
+        assert!(outputs.starts_with(&format!("version=v0.1.1\ntag={}:v0.1.1\ndata-image-rebuilt=true\n", flow.example.repository())), "{outputs}");
+    }
+
+    // 2. A direct push, no new data: `ci.push-bump`, and the data image is reused by digest.
+    let repo = &flow.example.repo;
+    repo.write("app/www/index.html", "<h1>Nuremberg trials</h1>\n");
+    repo.commit_all("Change the start page");
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    flow.ci(Event::Push { message: "Change the start page" });
+    let first = refs["refs/tags/v0.1.1"].clone();
+    let head = flow.head();
+    assert_eq!(flow.example.repo.git(&["log", "-1", "--format=%s"]), "Bump version: 0.1.1 → 0.2.0");
+    assert_eq!(
+        flow.remote_refs(),
+        BTreeMap::from([
+            ("refs/heads/main".to_owned(), head.clone()),
+            ("refs/tags/dev/deploy".to_owned(), head.clone()),
+            ("refs/tags/last/dev/deploy".to_owned(), first.clone()),
+            ("refs/tags/v0.1.1".to_owned(), first),
+            ("refs/tags/v0.2.0".to_owned(), head.clone()),
+        ])
+    );
+    let images = flow.registry();
+    assert_eq!(images.len(), 7, "{images:?}");
+    assert_eq!(images["last"], images["v0.2.0"]);
+    assert_eq!(images["v0.2.0-solr"], images["v0.1.1-solr"], "the same data image under the new tag");
+    assert_eq!(flow.in_image("v0.2.0", "echo $IMAGE_VERSION"), "v0.2.0");
+
+    // 3. A rerun with nothing new (CI's own bump commit): nothing to do, nothing moves. The
+    //    local version tag is gone, as in a shallow checkout: the remote's tag is asked.
+    flow.example.repo.git(&["tag", "-d", "v0.2.0"]);
+    let (refs_before, images_before) = (flow.remote_refs(), flow.registry());
+    let out = flow.ci(Event::Push { message: "Bump version: 0.1.1 → 0.2.0" });
+    assert!(out.stdout.starts_with("nothing to do: HEAD is `v0.2.0` (on the remote)"), "{}", out.stdout);
+    assert_eq!(flow.remote_refs(), refs_before);
+    assert_eq!(flow.registry(), images_before);
+    assert_eq!(flow.head(), refs_before["refs/heads/main"], "no local bump commit either");
+    flow.example.repo.git(&["fetch", "--quiet", "origin", "tag", "v0.2.0"]);
+
+    // 4. A merged pull request (a merge commit) with new data.
+    let repo = &flow.example.repo;
+    repo.git(&["checkout", "--quiet", "-b", "more-data"]);
+    repo.write("dumps/documents_latest.csv", "id,title\n3,Ministries case\n1,Trial of the major war criminals\n2,Medical case\n4,Krupp case\n5,Hostages case\n");
+    repo.commit_all("More documents");
+    repo.git(&["checkout", "--quiet", "main"]);
+    repo.git(&["merge", "--quiet", "--no-ff", "more-data", "-m", "Merge pull request #2 from me/more-data"]);
+    repo.git(&["push", "--quiet", "origin", "main"]);
+    flow.ci(Event::Push { message: "Merge pull request #2 from me/more-data" });
+    let head = flow.head();
+    assert_eq!(flow.example.repo.git(&["log", "-1", "--format=%s"]), "Bump version: 0.2.0 → 0.2.1");
+    let refs = flow.remote_refs();
+    assert_eq!((main(&refs), refs["refs/tags/v0.2.1"].clone(), refs["refs/tags/dev/deploy"].clone()), (head.clone(), head.clone(), head));
+    assert_eq!(refs["refs/tags/last/dev/deploy"], refs["refs/tags/v0.2.0"]);
+    assert_eq!(refs.len(), 6, "{refs:?}");
+    let images = flow.registry();
+    assert_eq!(images.len(), 10, "{images:?}");
+    assert_eq!(images["last"], images["v0.2.1"]);
+    assert_eq!(flow.in_image("v0.2.1-solr", "wc -l < /var/solr/index/documents.txt"), "5");
+
+    // 5. A pull request with new data: no bump, no git push, nothing under main's names; only
+    //    its own data image is pushed, with its number.
+    let repo = &flow.example.repo;
+    repo.git(&["checkout", "--quiet", "-b", "feature"]);
+    repo.write("dumps/documents_latest.csv", "id,title\n6,Justice case\n");
+    repo.write("app/www/index.html", "<h1>Nuremberg trials archive</h1>\n");
+    repo.commit_all("Replace the documents");
+    let head = flow.head();
+    let (refs_before, images_before) = (flow.remote_refs(), flow.registry());
+    let out = flow.ci(Event::PullRequest { head: "feature" });
+    assert_eq!(flow.head(), head, "a pull request never bumps: {}", out.stderr);
+    assert_eq!(flow.remote_refs(), refs_before);
+    let images = flow.registry();
+    let new: Vec<&String> = images.keys().filter(|t| !images_before.contains_key(*t)).collect();
+    assert_eq!(new, ["v0.2.1-7-solr"]);
+    for (tag, digest) in &images_before {
+        assert_eq!(&images[tag], digest, "`{tag}` is untouched by the pull request");
+    }
+    assert_eq!(flow.in_image("v0.2.1-7-solr", "cat /var/solr/index/documents.txt"), "6\tJustice case");
+    assert!(flow.example.image_exists("v0.2.1-7"), "the pull request's release image carries its number");
+    assert!(flow.example.image_exists("v0.2.1-7-tester"));
+}
+
+#[test]
+fn five_events_without_githubs_variables() {
+    five_events(Runner::Plain);
+}
+
+#[test]
+fn five_events_as_on_github_actions() {
+    five_events(Runner::Github);
+}
+
+/// `ci --dry-run --json` shows every decision before anything runs: the bump with its files,
+/// the nested image decisions for the post-bump version, the teardowns, the deferred deploy.
+#[test]
+fn the_dry_run_holds_every_decision_the_run_takes() {
+    let example = Example::new();
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    let out = example.hoist().args(["ci", "--dry-run", "--json", "--event", "push", "--branch", "main"]).success();
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let repository = example.repository();
+    assert_eq!(plan["schema_version"], 1);
+    assert_eq!(plan["new_version"], "0.1.1");
+    let names: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["bump", "data-image", "test", "push-git", "push-release", "deploy"]);
+    let step = |name: &str| {
+        let step = plan["steps"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap().clone();
+        (step["action"]["kind"].as_str().unwrap().to_owned(), step["action"]["plan"].clone(), step["reason"].clone())
+    };
+    let (kind, bump, _) = step("bump");
+    assert_eq!(kind, "bump");
+    assert_eq!((bump["from"].as_str(), bump["to"].as_str(), bump["tag"].as_str()), (Some("0.1.0"), Some("0.1.1"), Some("v0.1.1")));
+    assert_eq!(bump["files"].as_array().unwrap().len(), 5, "{bump}");
+    let (kind, data, reason) = step("data-image");
+    assert_eq!((kind.as_str(), reason["kind"].as_str()), ("regenerate-data", Some("new-data")));
+    assert_eq!(data["image"]["tags"][0], format!("{repository}:v0.1.1"), "the loader is the post-bump release image");
+    assert_eq!(data["image"]["action"], "build");
+    assert!(data["down"].as_array().unwrap().iter().any(|a| a == "--volumes"), "teardown is in the plan");
+    let (kind, test, _) = step("test");
+    assert_eq!(kind, "test");
+    assert_eq!(test["image"]["tags"][0], format!("{repository}:v0.1.1-tester"));
+    assert_eq!(test["image"]["reason"]["kind"], "missing");
+    assert!(test["down"].as_array().unwrap().iter().any(|a| a == "--volumes"), "teardown is in the plan");
+    let (kind, release, reason) = step("push-release");
+    assert_eq!((kind.as_str(), reason["kind"].as_str()), ("push-image", Some("publish")));
+    assert_eq!(release["tags"], serde_json::json!([format!("{repository}:v0.1.1"), format!("{repository}:last")]));
+    // The release image the data step builds is pushed without a second build.
+    assert_eq!(release["action"], "push");
+    assert_eq!(release["reason"]["kind"], "push-without-building");
+    assert_eq!(release["reason"]["made_by"], "data-image");
+    let (kind, deploy, _) = step("deploy");
+    assert_eq!(kind, "deploy");
+    assert_eq!(deploy["deferred"], true);
+    assert_eq!(deploy["images"], serde_json::json!([format!("{repository}:v0.1.1")]));
+
+    // The post-bump input digest the plan computed is the label of the image the run builds.
+    let planned_tester = test["image"]["inputs"]["digest"].as_str().unwrap().to_owned();
+    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--progress", "plain"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let sh = Shell::new().unwrap();
+    let tester = format!("{repository}:v0.1.1-tester");
+    let format = "{{index .Config.Labels \"dev.hoist.inputs\"}}";
+    let label = cmd!(sh, "docker image inspect --format {format} {tester}")
+        .quiet()
+        .read()
+        .unwrap();
+    assert_eq!(label, planned_tester);
+    // The OCI labels come from git through hoist-git: the bump commit the image was built from.
+    let format = "{{index .Config.Labels \"org.opencontainers.image.revision\"}}";
+    let revision = cmd!(sh, "docker image inspect --format {format} {tester}").quiet().read().unwrap();
+    assert_eq!(revision, example.repo.git(&["rev-parse", "HEAD"]), "built after the bump, from the bump commit");
+    assert!(out.stderr.contains("pushed without building"), "{}", out.stderr);
+}
+
+/// A stale tester image is never used: a changed suite is built and run, and every image the
+/// pipeline builds carries its input labels, so `push` does not rebuild it.
+#[test]
+fn a_changed_suite_rebuilds_the_tester_image() {
+    let example = Example::new();
+    example.hoist().args(["test"]).success();
+    let run = example.path("tests/run.sh");
+    let text = std::fs::read_to_string(&run).unwrap();
+    std::fs::write(&run, text.replace("rm -f \"$fixture\"", "echo \"ok   the new check\"\nrm -f \"$fixture\"")).unwrap();
+    let plan = example.hoist().args(["test", "--dry-run"]).success();
+    assert!(plan.starts_with(&format!("image {}:v0.1.0-tester: build (built: context files it copies changed)\n", example.repository())), "{plan}");
+    let out = example.hoist().args(["test", "--progress", "plain"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("the new check"), "the new suite ran: {}", out.stderr);
+    let push = example.hoist().args(["push", "tester", "--dry-run"]).success();
+    assert!(push.contains("decision    pushed without building:"), "{push}");
+}
+
+/// A dirty tree: the dry run shows the plan and the problem, `--allow-dirty` accepts it; no
+/// remote: the plan says so instead of printing a push to nowhere.
+#[test]
+fn dirty_trees_and_missing_remotes_are_problems_in_the_plan() {
+    let example = Example::new();
+    example.repo.write("app/NOTES", "draft\n");
+    example.repo.git(&["add", "app/NOTES"]);
+    let out = example.hoist().args(["ci", "--dry-run", "--event", "push", "--branch", "main"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("  note: uncommitted changes in app/NOTES\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("problems (a real run refuses and changes nothing):\n  - the working tree has uncommitted changes (app/NOTES)"), "{}", out.stdout);
+    assert_eq!(out.stderr, "error: the plan has 1 problem(s): a real run would refuse and change nothing\n");
+    example.hoist().args(["ci", "--dry-run", "--allow-dirty", "--event", "push", "--branch", "main"]).success();
+    let refused = example.hoist().args(["ci", "--event", "push", "--branch", "main"]).failure();
+    assert!(refused.ends_with("error: the plan has 1 problem(s) (listed above): nothing was changed\n"), "{refused}");
+    assert_eq!(example.repo.git(&["log", "-1", "--format=%s"]), "the example", "nothing was bumped");
+
+    example.repo.git(&["commit", "--quiet", "-m", "notes"]);
+    example.repo.git(&["remote", "remove", "origin"]);
+    let out = example.hoist().args(["ci", "--dry-run", "--event", "push", "--branch", "main"]).run();
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("  - there is no git remote `origin` to push the bump and deploy tags to: add it (`git remote add origin URL`) or name another with `deploy.remote`\n"), "{}", out.stdout);
+}
