@@ -79,8 +79,25 @@ fn report(error: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {error:#}");
+    let _ = writeln!(stderr, "error: {}", message(error));
     if error.downcast_ref::<help::UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
+}
+
+/// The error and its causes in one line, each cause said once: a cause whose words the message
+/// already holds (an error that prints its source, wrapped again) is left out.
+fn message(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
 }
 
 /// The command line: global options and one target.
@@ -116,6 +133,7 @@ enum Command {
     RegenSolrImage(commands::data_image::RegenSolrImage),
     RegenRequirements(commands::requirements::RegenRequirements),
     Ci(commands::ci::Ci),
+    Check(commands::check::Check),
     Exists(commands::exists::Exists),
     Compose(commands::compose::Compose),
     Deploy(commands::deploy::Deploy),
@@ -145,6 +163,7 @@ impl Command {
             Command::RegenSolrImage(cmd) => cmd.run(ctx),
             Command::RegenRequirements(cmd) => cmd.run(ctx),
             Command::Ci(cmd) => cmd.run(ctx),
+            Command::Check(cmd) => cmd.run(ctx),
             Command::Exists(cmd) => cmd.run(ctx),
             Command::Compose(cmd) => cmd.run(ctx),
             Command::Deploy(cmd) => cmd.run(ctx),
@@ -162,5 +181,30 @@ impl Command {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_cause_is_said_once() {
+        // An error that prints its source and also returns it as its cause.
+        #[derive(Debug)]
+        struct Wrapped(std::io::Error);
+        impl std::fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "cannot read `x`: {}", self.0)
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let io = std::io::Error::other("stream did not contain valid UTF-8");
+        let error = anyhow::Error::new(Wrapped(io)).context("`hoist.toml` is unusable");
+        assert_eq!(super::message(&error), "`hoist.toml` is unusable: cannot read `x`: stream did not contain valid UTF-8");
+        let plain = anyhow::anyhow!("one").context("two");
+        assert_eq!(super::message(&plain), "two: one");
     }
 }

@@ -108,10 +108,15 @@ pub struct Suite {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServiceCommand {
-    /// The service (`service`, default: the loader service).
+    /// The service (`service`, default: the loader service); unused for a host step.
     pub service: String,
     /// The command, one argument per element (`command`, required).
     pub command: Vec<String>,
+    /// Run on the host instead of in a service (`host = true`), with the project's compose
+    /// command in its environment, so an existing script that drives compose works unchanged.
+    pub host: bool,
+    /// The user the command runs as in the service (`user`, `compose exec -u`).
+    pub user: Option<String>,
 }
 
 /// How `regen-solr-image` regenerates the data image.
@@ -134,6 +139,12 @@ pub struct DataImage {
     pub steps: Vec<ServiceCommand>,
     /// The directory archived out of the data service (`data-path`, default `/var/solr`).
     pub data_path: String,
+    /// The user the archive is made as in the data service (`user`, `compose exec -u`).
+    pub user: Option<String>,
+    /// The directory the archive's paths start from (`archive-from`, default `/`): by default
+    /// the archive holds the data directory under its full path (`var/solr/…`, what
+    /// `tar -C / var/solr` makes), so `tar xzf ARCHIVE -C /` puts it back where it was.
+    pub archive_from: String,
     /// The archive written in the project, a gzipped tar (`archive`, default `dist/var-solr.tgz`).
     pub archive: PathBuf,
     /// The Dockerfile stage that bakes the archive in (`stage`, default `solr`).
@@ -364,6 +375,8 @@ struct RawDataImage {
     #[serde(default)]
     steps: Vec<RawServiceCommand>,
     data_path: Option<String>,
+    user: Option<String>,
+    archive_from: Option<String>,
     archive: Option<PathBuf>,
     stage: Option<String>,
     suffix: Option<String>,
@@ -375,6 +388,8 @@ struct RawDataImage {
 struct RawServiceCommand {
     service: Option<String>,
     command: Vec<String>,
+    host: Option<bool>,
+    user: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -718,9 +733,21 @@ impl RawDataImage {
         let mut steps = Vec::new();
         for raw in self.steps {
             check_command("data-image.steps", &raw.command, invalid)?;
+            let host = raw.host.unwrap_or(false);
+            if host && (raw.service.is_some() || raw.user.is_some()) {
+                return Err(invalid(
+                    "data-image.steps",
+                    format!(
+                        "`{}` has `host = true` and a `service` or `user`: a host step runs on the host; remove `service` and `user`, or `host`",
+                        raw.command.join(" ")
+                    ),
+                ));
+            }
             steps.push(ServiceCommand {
                 service: raw.service.unwrap_or_else(|| loader_service.clone()),
                 command: raw.command,
+                host,
+                user: raw.user.filter(|u| !u.is_empty()),
             });
         }
         if let Some(wait_for) = &self.wait_for {
@@ -739,6 +766,19 @@ impl RawDataImage {
                 "data-image.data-path",
                 format!(
                     "`{data_path}` is not an absolute directory below `/` in the data service, such as `/var/solr`"
+                ),
+            ));
+        }
+        let archive_from = self.archive_from.unwrap_or_else(|| "/".into());
+        let below = data_path
+            .strip_prefix(archive_from.trim_end_matches('/'))
+            .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1);
+        if !archive_from.starts_with('/') || !below {
+            return Err(invalid(
+                "data-image.archive-from",
+                format!(
+                    "`{archive_from}` is not a directory above `data-path` (`{data_path}`): use `/` (the archive holds `{}`) or a parent of it",
+                    data_path.trim_start_matches('/')
                 ),
             ));
         }
@@ -765,6 +805,8 @@ impl RawDataImage {
             wait_attempts,
             steps,
             data_path,
+            user: self.user.filter(|u| !u.is_empty()),
+            archive_from,
             archive,
             stage: self.stage.unwrap_or_else(|| "solr".into()),
             suffix,

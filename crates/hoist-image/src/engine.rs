@@ -198,6 +198,36 @@ impl Engine {
         }
     }
 
+    /// Whether the image `reference` holds a regular file under `path` (a directory), read
+    /// from a container created from it and never started (removed again), so nothing runs in
+    /// the image. The archive the engine streams is read only up to the first file.
+    pub fn has_files_under(&self, reference: &str, path: &str) -> Result<bool, ImageError> {
+        let action = format!("read `{path}` of `{reference}`");
+        let body = bollard::models::ContainerCreateBody { image: Some(reference.to_owned()), ..Default::default() };
+        let created = self.rt.block_on(self.docker.create_container(None, body)).map_err(|e| self.error(&action, e))?;
+        let id = created.id;
+        let options = bollard::query_parameters::DownloadFromContainerOptionsBuilder::default().path(path).build();
+        let found = self.rt.block_on(async {
+            let mut stream = self.docker.download_from_container(&id, Some(options));
+            let mut scan = TarScan::default();
+            while let Some(chunk) = stream.next().await {
+                match chunk {
+                    Ok(bytes) => {
+                        if scan.feed(&bytes) {
+                            return Ok(true);
+                        }
+                    }
+                    Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(false),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(false)
+        });
+        let remove = bollard::query_parameters::RemoveContainerOptionsBuilder::default().force(true).build();
+        let _ = self.rt.block_on(self.docker.remove_container(&id, Some(remove)));
+        found.map_err(|e| self.error(&action, e))
+    }
+
     /// Removes the local tag or image `reference`; `false` when there was none. An image with
     /// other tags only loses this one.
     pub fn remove(&self, reference: &str) -> Result<bool, ImageError> {
@@ -453,5 +483,84 @@ mod tests {
             false,
         );
         assert!(e.to_string().starts_with("cannot reach the registry `127.0.0.1:5000`: connection refused"), "{e}");
+    }
+}
+
+/// Finds the first regular file in a tar stream fed in pieces: reads each 512-byte header and
+/// skips the entry's data by its size.
+#[derive(Default)]
+struct TarScan {
+    buffer: Vec<u8>,
+    skip: u64,
+}
+
+impl TarScan {
+    /// Feeds `bytes`; true once a regular file's header has gone by.
+    fn feed(&mut self, mut bytes: &[u8]) -> bool {
+        loop {
+            if self.skip > 0 {
+                let n = usize::try_from(self.skip).unwrap_or(usize::MAX).min(bytes.len());
+                self.skip -= n as u64;
+                bytes = &bytes[n..];
+                if self.skip > 0 {
+                    return false;
+                }
+            }
+            let want = 512 - self.buffer.len();
+            let n = want.min(bytes.len());
+            self.buffer.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.buffer.len() < 512 {
+                return false;
+            }
+            let header = std::mem::take(&mut self.buffer);
+            if header.iter().all(|b| *b == 0) {
+                continue;
+            }
+            if matches!(header[156], b'0' | 0) {
+                return true;
+            }
+            // The size field: octal digits, NUL- or space-terminated.
+            let size = std::str::from_utf8(&header[124..136])
+                .ok()
+                .map(|t| t.trim_matches(|c: char| c == '\0' || c == ' '))
+                .and_then(|t| u64::from_str_radix(t, 8).ok())
+                .unwrap_or(0);
+            self.skip = size.div_ceil(512) * 512;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tar_scan_tests {
+    use super::TarScan;
+
+    fn tar(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, kind, data) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(*kind);
+            header.set_size(data.len() as u64);
+            header.set_mode(0o644);
+            builder.append_data(&mut header, name, *data).unwrap();
+        }
+        builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn finds_the_first_file_whatever_the_chunking() {
+        let long = "d/".repeat(80);
+        let with_file = tar(&[
+            ("solr/", tar::EntryType::Directory, b""),
+            (&format!("solr/{long}"), tar::EntryType::Directory, b""),
+            ("solr/data/x", tar::EntryType::Regular, &[7; 1000]),
+        ]);
+        let only_dirs = tar(&[("solr/", tar::EntryType::Directory, b""), ("solr/data/", tar::EntryType::Directory, b"")]);
+        for chunk in [1, 100, 511, 512, 513, 4096] {
+            let mut scan = TarScan::default();
+            assert!(with_file.chunks(chunk).any(|c| scan.feed(c)), "chunks of {chunk}");
+            let mut scan = TarScan::default();
+            assert!(!only_dirs.chunks(chunk).any(|c| scan.feed(c)), "chunks of {chunk}");
+        }
     }
 }

@@ -457,6 +457,11 @@ pub enum CiProblem {
         /// The image reference.
         image: String,
     },
+    /// The configuration names a service, stage or part the project does not have.
+    Config {
+        /// What is wrong.
+        problem: crate::check::ConfigProblem,
+    },
     /// The deploy needs an image the run does not push, and the registry could not be asked.
     DeployImageUnknown {
         /// The environment.
@@ -717,13 +722,15 @@ pub struct CiInputs<'a> {
     pub allow_dirty: bool,
     /// Whether the registry cache is written when pushing (false with `NO_CACHE_TO`).
     pub write_cache: bool,
+    /// The version configuration's parts, for the configuration check (`None`: unread).
+    pub parts: Option<Vec<String>>,
 }
 
 /// Plans the whole run: git first (the rerun check costs no engine or registry call), then the
 /// bump with its new file contents, then every image decision for the post-bump tree.
 pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiPlan, PipelineError> {
     let config = p.config;
-    let CiInputs { context, naming, version, plan_bump, allow_dirty, write_cache } = inputs;
+    let CiInputs { context, naming, version, plan_bump, allow_dirty, write_cache, parts } = inputs;
     let mut plan = CiPlan {
         schema_version: SCHEMA_VERSION,
         context: context.clone(),
@@ -741,6 +748,14 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
             plan.nothing_to_do = Some(CiReason::NothingSinceTag { tag, found });
             return Ok(plan);
         }
+    }
+
+    // The configuration against the project, before any step is planned on it: a mistake is
+    // a problem of the plan, not a failure halfway through the run.
+    let mistakes = crate::check::check_config(config, parts.as_deref());
+    if !mistakes.is_empty() {
+        plan.problems.extend(mistakes.into_iter().map(|problem| CiProblem::Config { problem }));
+        return Ok(plan);
     }
 
     // Past the rerun check: compose (a program to ask) is needed for the test and data plans.
@@ -827,7 +842,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
             DataDecision::Regenerate => {
                 let loader = request(&data.image_step, false, &made)?;
                 remember(&mut made, "data-image", &loader);
-                let env = crate::session::ComposeEnv::for_image(&new_naming, loader.reference());
+                let env = crate::session::ComposeEnv::for_image(config, &new_naming, loader.reference())?;
                 StepAction::RegenerateData(Box::new(crate::data_image::plan_data_image(
                     config, compose, loader, env, tag, push,
                 )?))
@@ -845,7 +860,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
     crate::check_stage(config, test_step, "test.step")?;
     let tester = request(test_step, false, &made)?;
     remember(&mut made, "test", &tester);
-    let env = crate::session::ComposeEnv::for_image(&new_naming, tester.reference());
+    let env = crate::session::ComposeEnv::for_image(config, &new_naming, tester.reference())?;
     let test = crate::test_run::plan_test(config, compose, tester, env, false)?;
     plan.steps.push(CiStep {
         name: "test".into(),

@@ -33,8 +33,8 @@ pub struct DataImagePlan {
     pub up: Vec<String>,
     /// The readiness check, tried until it succeeds.
     pub wait_for: Option<WaitFor>,
-    /// The loading commands.
-    pub steps: Vec<Vec<String>>,
+    /// The loading commands: `compose exec` in a service, or a command on the host.
+    pub steps: Vec<PlannedDataStep>,
     /// The archive of the data directory.
     pub archive: PlannedArchive,
     /// `compose … down --volumes`, before the build.
@@ -50,13 +50,22 @@ pub struct DataImagePlan {
     #[serde(skip)]
     wait_args: Vec<String>,
     #[serde(skip)]
-    step_args: Vec<(String, Vec<String>)>,
+    step_args: Vec<(Option<String>, Vec<String>)>,
     #[serde(skip)]
     archive_args: Vec<String>,
     #[serde(skip)]
     archive_path: PathBuf,
     #[serde(skip)]
     services: (String, String),
+}
+
+/// One loading command as it will run.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedDataStep {
+    /// On the host (with the compose command in its environment), not in a service.
+    pub host: bool,
+    /// The full command line.
+    pub argv: Vec<String>,
 }
 
 /// The readiness check.
@@ -73,6 +82,8 @@ pub struct WaitFor {
 pub struct PlannedArchive {
     /// The directory in the data service.
     pub source: String,
+    /// The directory the archive's paths start from (`/`: it holds `var/solr/…`).
+    pub from: String,
     /// The file in the project.
     pub path: String,
     /// The command whose standard output hoist writes to `path`.
@@ -122,17 +133,25 @@ pub fn plan_data_image(
     let mut steps = Vec::new();
     let mut step_args = Vec::new();
     for step in &data.steps {
-        let args = strings(Session::exec_args(&step.service, None, &[], &step.command));
-        steps.push(argv(&args)?);
-        step_args.push((step.service.clone(), args));
+        if step.host {
+            steps.push(PlannedDataStep { host: true, argv: step.command.clone() });
+            step_args.push((None, step.command.clone()));
+        } else {
+            let args = strings(Session::exec_args(&step.service, step.user.as_deref(), &[], &step.command));
+            steps.push(PlannedDataStep { host: false, argv: argv(&args)? });
+            step_args.push((Some(step.service.clone()), args));
+        }
     }
-    let source = Path::new(&data.data_path);
-    let parent = source.parent().map_or_else(|| "/".to_owned(), |p| p.display().to_string());
-    let name = source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tar: Vec<String> = strings(vec!["tar", "czf", "-", "-C", &parent, &name]);
-    let archive_args = strings(Session::exec_args(&data.data_service, None, &[], &tar));
+    // The archive holds the data directory relative to `archive-from` (by default `/`: its
+    // full path, `var/solr/…`), which the configuration checked is above it.
+    let from = data.archive_from.trim_end_matches('/');
+    let inside = data.data_path[from.len()..].trim_start_matches('/').to_owned();
+    let from = if from.is_empty() { "/" } else { from };
+    let tar: Vec<String> = strings(vec!["tar", "czf", "-", "-C", from, &inside]);
+    let archive_args = strings(Session::exec_args(&data.data_service, data.user.as_deref(), &[], &tar));
     let archive = PlannedArchive {
         source: data.data_path.clone(),
+        from: from.to_owned(),
         path: data.archive.display().to_string(),
         argv: argv(&archive_args)?,
     };
@@ -183,13 +202,22 @@ pub fn regenerate_data_image(
         wait_until_ready(session, plan, wait, on_event)?;
     }
     for (service, args) in &plan.step_args {
-        let line = args[args.iter().position(|a| a == service).map_or(0, |i| i + 1)..].to_vec();
-        on_event(Event::Note(&format!("data step in `{service}`: {}", line.join(" "))));
-        let code =
-            session.status(&args.iter().map(String::as_str).collect::<Vec<_>>(), Output::Stderr, Signals::Forward)?;
+        let (code, place, line) = match service {
+            Some(service) => {
+                let line = args[args.iter().position(|a| a == service).map_or(0, |i| i + 1)..].to_vec();
+                on_event(Event::Note(&format!("data step in `{service}`: {}", line.join(" "))));
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                (session.status(&args, Output::Stderr, Signals::Forward)?, format!("in service `{service}`"), line)
+            }
+            None => {
+                on_event(Event::Note(&format!("data step on the host: {}", args.join(" "))));
+                let command = session.host_command(args)?;
+                (runner::run(command, Output::Stderr, Signals::Forward)?, "on the host".to_owned(), args.clone())
+            }
+        };
         runner::check_interrupted()?;
         if code != 0 {
-            return Err(PipelineError::StepFailed { service: service.clone(), command: line, code });
+            return Err(PipelineError::StepFailed { place, command: line, code });
         }
     }
     on_event(Event::Note(&format!("archiving `{}` into `{}`", plan.archive.source, plan.archive.path)));
@@ -197,7 +225,7 @@ pub fn regenerate_data_image(
     teardown.finish()?;
 
     on_event(Event::Note(&format!("building stage `{}` as {}", plan.stage, plan.tag)));
-    let inputs = crate::input_digest::stage_digest(p.config, &plan.stage)?;
+    let inputs = crate::input_digest::step_digest(p.config, &plan.stage, &Default::default(), &Default::default())?;
     let mut request = image::build_request(p, &plan.image);
     request.target = Some(plan.stage.clone());
     request.tags = vec![plan.tag.clone()];
@@ -207,6 +235,17 @@ pub fn regenerate_data_image(
     let engine = p.engine()?;
     let outcome = engine.build(&request, &mut |e| on_event(Event::Build(&e)))?;
     runner::check_interrupted()?;
+    // A stage that unpacks the archive elsewhere builds green and holds no data: say so, and
+    // leave no tag on the empty image.
+    if !engine.has_files_under(&plan.tag, &plan.archive.source)? {
+        let _ = engine.remove(&plan.tag);
+        return Err(PipelineError::EmptyDataImage {
+            tag: plan.tag.clone(),
+            path: plan.archive.source.clone(),
+            from: plan.archive.from.clone(),
+            stage: plan.stage.clone(),
+        });
+    }
     let digest = if plan.push {
         on_event(Event::Note(&format!("pushing {}", plan.tag)));
         Some(engine.push(&plan.tag, &mut |e| on_event(Event::Transfer(&e)))?.as_str().to_owned())
@@ -297,12 +336,17 @@ mod tests {
         assert_eq!(tail(&plan.up), "up -d loader data");
         let wait = plan.wait_for.as_ref().unwrap();
         assert_eq!((tail(&wait.argv), wait.attempts), ("exec -T data curl -f http://localhost:8983/".to_owned(), 5));
-        let steps: Vec<String> = plan.steps.iter().map(|s| tail(s)).collect();
+        let steps: Vec<String> = plan.steps.iter().map(|s| tail(&s.argv)).collect();
         assert_eq!(steps, ["exec -T loader ./init.sh --build", "exec -T data solr commit"]);
-        assert_eq!(tail(&plan.archive.argv), "exec -T data tar czf - -C /var solr");
+        assert_eq!(tail(&plan.archive.argv), "exec -T data tar czf - -C / var/solr", "the full path by default");
         assert_eq!(plan.archive.path, "dist/var-solr.tgz");
         assert_eq!(plan.archive_path, dir.path().join("dist/var-solr.tgz"));
         assert_eq!((plan.stage.as_str(), plan.tag.as_str(), plan.push), ("solr", "r.example/app:v1.2.3-solr", true));
         assert_eq!(plan.project, "solrbld");
+
+        let (_other, config) =
+            project("[data-image]\narchive-from = \"/var\"\n[[data-image.steps]]\ncommand = [\"true\"]\n");
+        let plan = plan_data_image(&config, Compose::Standalone, image("release"), env(), "t".into(), false).unwrap();
+        assert_eq!(tail(&plan.archive.argv), "exec -T data tar czf - -C /var solr");
     }
 }

@@ -117,12 +117,12 @@ pub enum PipelineError {
     },
     /// A configured step of the data image failed.
     #[error(
-        "the data step `{}` in service `{service}` failed with exit code {code}: its output is above; the compose project was taken down",
+        "the data step `{}` {place} failed with exit code {code}: its output is above; the compose project was taken down",
         command.join(" ")
     )]
     StepFailed {
-        /// The service it ran in.
-        service: String,
+        /// Where it ran: ``in service `loader` `` or `on the host`.
+        place: String,
         /// The configured command.
         command: Vec<String>,
         /// Its exit code.
@@ -148,6 +148,20 @@ pub enum PipelineError {
         command: Vec<String>,
         /// Its exit code.
         code: i32,
+    },
+    /// The data stage was built but holds nothing under the data path.
+    #[error(
+        "the data image `{tag}` holds no file under `{path}`: stage `{stage}` unpacked the archive elsewhere; the archive holds `{path}` relative to `{from}` (`data-image.archive-from`), so unpack it with `tar xzf ARCHIVE -C {from}`"
+    )]
+    EmptyDataImage {
+        /// The image's tag (removed again).
+        tag: String,
+        /// `data-image.data-path`.
+        path: String,
+        /// `data-image.archive-from`.
+        from: String,
+        /// The data stage.
+        stage: String,
     },
     /// The archive of the data directory could not be written.
     #[error("cannot write the data archive `{}`: {message}", path.display())]

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use hoist_image::{BuildEvent, BuildRequest, Context, OciLabels, TransferEvent};
+use hoist_image::{BuildEvent, BuildRequest, OciLabels, TransferEvent};
 use hoist_naming::Naming;
 use serde::Serialize;
 
@@ -247,27 +247,7 @@ impl ImageOutcome {
 pub fn plan_image(p: &Pipeline<'_>, request: &ImageRequest<'_>) -> Result<ImagePlan, PipelineError> {
     let config = p.config;
     let step = request.step;
-    let dockerfile_path = config.dockerfile_path();
-    let dockerfile = match request.overlay.get(&dockerfile_path) {
-        Some(text) => hoist_dockerfile::parse(text)?,
-        None => hoist_dockerfile::parse_file(&dockerfile_path)?,
-    };
-    let Some(stage) = dockerfile.stage(step) else {
-        return Err(PipelineError::UnknownStage {
-            step: step.to_owned(),
-            dockerfile: config.dockerfile.clone(),
-            stages: dockerfile.stages.iter().map(|s| s.display_name()).collect(),
-        });
-    };
-    let context = Context::new(&config.context_path(), &dockerfile_path)?;
-    let inputs = crate::input_digest::input_digest_with(
-        &dockerfile,
-        stage,
-        &context,
-        &request.build_args,
-        config.platform.as_deref(),
-        request.overlay,
-    )?;
+    let inputs = crate::input_digest::step_digest(config, step, &request.build_args, request.overlay)?;
     let naming = request.naming;
     let cache = naming.cache_refs(step, request.push && request.write_cache);
     let tags = naming.step_image(step).tags;

@@ -162,20 +162,29 @@ pub fn input_digest_with(
     Ok(InputDigest { digest, dockerfile: dockerfile_part, context: context_part, args: args_part, files, bytes })
 }
 
-/// The input digest of the Dockerfile stage `stage` of the project as it is on disk, without
-/// build arguments (the labels of an image a pipeline step builds from its own files).
-pub(crate) fn stage_digest(config: &hoist_config::Config, stage: &str) -> Result<InputDigest, PipelineError> {
+/// The input digest of the project's Dockerfile stage `step`, with `build_args` and the
+/// configured platform, of the tree as `overlay` leaves it (the Dockerfile too, when the
+/// overlay rewrites it).
+pub(crate) fn step_digest(
+    config: &hoist_config::Config,
+    step: &str,
+    build_args: &BTreeMap<String, String>,
+    overlay: &Overlay,
+) -> Result<InputDigest, PipelineError> {
     let path = config.dockerfile_path();
-    let dockerfile = hoist_dockerfile::parse_file(&path)?;
-    let Some(target) = dockerfile.stage(stage) else {
+    let dockerfile = match overlay.get(&path) {
+        Some(text) => hoist_dockerfile::parse(text)?,
+        None => hoist_dockerfile::parse_file(&path)?,
+    };
+    let Some(target) = dockerfile.stage(step) else {
         return Err(PipelineError::UnknownStage {
-            step: stage.to_owned(),
+            step: step.to_owned(),
             dockerfile: config.dockerfile.clone(),
             stages: dockerfile.stages.iter().map(|s| s.display_name()).collect(),
         });
     };
     let context = Context::new(&config.context_path(), &path)?;
-    input_digest(&dockerfile, target, &context, &BTreeMap::new(), config.platform.as_deref())
+    input_digest_with(&dockerfile, target, &context, build_args, config.platform.as_deref(), overlay)
 }
 
 fn push_instruction(text: &mut String, instruction: &Instruction) {

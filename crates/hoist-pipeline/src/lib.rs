@@ -14,6 +14,7 @@ engine (connected on first use, so a plan that needs no engine never connects).
 - [`plan_ci`] / [`execute_ci`]: the whole CI flow, every nested decision made first.
 */
 
+mod check;
 mod ci;
 mod data_image;
 mod error;
@@ -33,7 +34,10 @@ pub use ci::{
     StepResult, TagFound, bump_part, decide_data, detect_context, dump_changed, execute_ci, nothing_since_tag,
     outputs, plan_ci, suite_line,
 };
-pub use data_image::{DataImagePlan, DataImageReport, PlannedArchive, WaitFor, plan_data_image, regenerate_data_image};
+pub use check::{ConfigProblem, check_config};
+pub use data_image::{
+    DataImagePlan, DataImageReport, PlannedArchive, PlannedDataStep, WaitFor, plan_data_image, regenerate_data_image,
+};
 pub use error::PipelineError;
 pub use image::{
     BuildAction, Decision, Event, Found, ImageOutcome, ImagePlan, ImageRequest, Made, Pushed, decide_build,

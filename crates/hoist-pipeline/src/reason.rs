@@ -280,6 +280,7 @@ impl fmt::Display for crate::ci::CiProblem {
                 f,
                 "the deploy to `{environment}` needs `{image}`, which this run does not push and the registry lacks: add its stage to `ci.publish`"
             ),
+            CiProblem::Config { problem } => write!(f, "{problem}"),
             CiProblem::DeployImageUnknown { environment, image, why } => write!(
                 f,
                 "the deploy to `{environment}` needs `{image}`, which this run does not push, and the registry could not be asked: {why}"

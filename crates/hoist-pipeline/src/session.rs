@@ -23,22 +23,54 @@ pub struct ComposeEnv {
     pub tag: String,
     /// `HOIST_IMAGE`: the image the target ensured (the tester image for `test`).
     pub image: String,
+    /// `HOIST_IMAGE_STAGE` for every named stage of the Dockerfile (`HOIST_IMAGE_TESTER`,
+    /// `HOIST_IMAGE_RELEASE`) and for the data image (`HOIST_IMAGE_SOLR`, after its suffix):
+    /// the names this run gives those images, pull-request number included.
+    pub images: std::collections::BTreeMap<String, String>,
 }
 
 impl ComposeEnv {
-    /// The variables for a target that ensured `image`, named by `naming`.
-    pub fn for_image(naming: &hoist_naming::Naming, image: &str) -> ComposeEnv {
-        ComposeEnv { registry: naming.registry().to_owned(), version: naming.version(), tag: naming.tag(), image: image.to_owned() }
+    /// The variables for a target that ensured `image`, named by `naming`: also the name of
+    /// every named stage's image and of the data image (`HOIST_IMAGE_STAGE`).
+    pub fn for_image(
+        config: &Config,
+        naming: &hoist_naming::Naming,
+        image: &str,
+    ) -> Result<ComposeEnv, PipelineError> {
+        let dockerfile = hoist_dockerfile::parse_file(&config.dockerfile_path())?;
+        let mut images = std::collections::BTreeMap::new();
+        for stage in dockerfile.stages.iter().filter_map(|s| s.name.as_deref()) {
+            images.insert(variable(stage), naming.step_image(stage).tags.remove(0));
+        }
+        if !config.data_image.steps.is_empty() {
+            let suffix = &config.data_image.suffix;
+            images.insert(variable(suffix), format!("{}-{suffix}", naming.tag()));
+        }
+        Ok(ComposeEnv {
+            registry: naming.registry().to_owned(),
+            version: naming.version(),
+            tag: naming.tag(),
+            image: image.to_owned(),
+            images,
+        })
     }
 
-    pub(crate) fn pairs(&self) -> [(&'static str, &str); 4] {
-        [
-            ("HOIST_REGISTRY", &self.registry),
-            ("HOIST_VERSION", &self.version),
-            ("HOIST_TAG", &self.tag),
-            ("HOIST_IMAGE", &self.image),
-        ]
+    pub(crate) fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs = vec![
+            ("HOIST_REGISTRY", self.registry.as_str()),
+            ("HOIST_VERSION", self.version.as_str()),
+            ("HOIST_TAG", self.tag.as_str()),
+            ("HOIST_IMAGE", self.image.as_str()),
+        ];
+        pairs.extend(self.images.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        pairs
     }
+}
+
+/// `HOIST_IMAGE_` and `name` in capitals, other characters than letters and digits as `_`.
+fn variable(name: &str) -> String {
+    let tail: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    format!("HOIST_IMAGE_{tail}")
 }
 
 /// A compose project of `hoist.toml`, ready to run commands on.
@@ -85,6 +117,30 @@ impl Session {
             command = command.env(key, value);
         }
         Ok(command.into())
+    }
+
+    /// `command` to run on the host in the project directory, with the `HOIST_*` variables and
+    /// the project's compose command in its environment: `COMPOSE_FILE` and
+    /// `COMPOSE_PROJECT_NAME` (which `docker compose` and `docker-compose` read, so a script's
+    /// own `docker compose exec …` reaches this project) and `HOIST_COMPOSE` (the whole command
+    /// prefix, e.g. `docker-compose -f FILE -p NAME`).
+    pub(crate) fn host_command(&self, command: &[String]) -> Result<std::process::Command, PipelineError> {
+        let (program, rest) = command.split_first().ok_or_else(|| PipelineError::Spawn {
+            command: String::new(),
+            message: "an empty command".into(),
+        })?;
+        let prefix = self.argv(&[])?;
+        let files: Vec<String> = self.project.files.iter().map(|f| self.root.join(f).display().to_string()).collect();
+        let mut process = std::process::Command::new(program);
+        process.args(rest).current_dir(&self.root);
+        for (key, value) in self.env.pairs() {
+            process.env(key, value);
+        }
+        process
+            .env("COMPOSE_FILE", files.join(":"))
+            .env("COMPOSE_PROJECT_NAME", &self.project.project)
+            .env("HOIST_COMPOSE", prefix.join(" "));
+        Ok(process)
     }
 
     /// Runs `args`, output streamed to stderr; returns the exit code.

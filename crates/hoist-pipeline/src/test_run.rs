@@ -206,6 +206,7 @@ pub(crate) mod tests {
             version: "v1.2.3".into(),
             tag: "r.example/app:v1.2.3".into(),
             image: "r.example/app:v1.2.3-tester".into(),
+            images: Default::default(),
         }
     }
 

@@ -100,6 +100,7 @@ impl Ci {
                 version: ctx.current_version()?,
                 plan_bump: &mut plan_bump,
                 allow_dirty: self.allow_dirty,
+                parts: version_parts(ctx),
                 write_cache: !ctx.overrides()?.no_cache_to,
             },
         )?;
@@ -180,6 +181,19 @@ fn github_env() -> anyhow::Result<GithubEnv> {
         head_ref: var("GITHUB_HEAD_REF"),
         head_commit_message,
     })
+}
+
+/// The parts of the project's version configuration, when it can be read (the configuration
+/// check then holds `ci`'s bump parts to them; a configuration that cannot be read is reported
+/// by the bump itself).
+pub(crate) fn version_parts(ctx: &Ctx) -> Option<Vec<String>> {
+    let cwd = working_dir(ctx).ok()?;
+    let sh = xshell::Shell::new().ok()?;
+    sh.change_dir(&cwd);
+    let env = Env { sh: &sh, cwd: &cwd, now: Now::from_env().ok()? };
+    let path = project_config(ctx, &env, None).ok()?;
+    let config = config::load(Some(&path), &Overrides::default(), env.cwd).ok()?;
+    Some(config.parts.iter().map(|(name, _)| name.clone()).collect())
 }
 
 /// The bump of `part` as `hoist bump PART` plans it; the dirty-tree check is `ci`'s own.

@@ -35,7 +35,7 @@ impl RegenSolrImage {
         hoist_pipeline::check_stage(config, &data.image_step, "data-image.image-step")?;
         hoist_pipeline::check_stage(config, &data.stage, "data-image.stage")?;
         let image = hoist_pipeline::plan_image(&pipeline, &ImageRequest::local(&data.image_step, &naming))?;
-        let env = ComposeEnv::for_image(&naming, image.reference());
+        let env = ComposeEnv::for_image(config, &naming, image.reference())?;
         let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
         let tag = format!("{}-{}", naming.tag(), data.suffix);
         let plan = hoist_pipeline::plan_data_image(config, compose, image, env, tag, !self.no_push)?;
@@ -73,7 +73,8 @@ pub(crate) fn write_plan(out: &mut dyn Write, plan: &DataImagePlan) -> std::io::
         writeln!(out, "wait (at most {} attempts, 1 s apart): {}", wait.attempts, wait.argv.join(" "))?;
     }
     for step in &plan.steps {
-        writeln!(out, "step: {}", step.join(" "))?;
+        let place = if step.host { " (on the host)" } else { "" };
+        writeln!(out, "step{place}: {}", step.argv.join(" "))?;
     }
     writeln!(out, "archive `{}` into `{}`: {}", plan.archive.source, plan.archive.path, plan.archive.argv.join(" "))?;
     writeln!(out, "take down (also on failure or Ctrl-C): {}", plan.down.join(" "))?;

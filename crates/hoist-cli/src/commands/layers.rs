@@ -10,6 +10,9 @@ use crate::commands::print_line;
 /// List the Dockerfile's build stages in order, one per line (unnamed ones by index).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Layers {
+    /// The Dockerfile to read (default: the one `hoist.toml` names, else `./Dockerfile`).
+    #[arg(long, short = 'f', value_name = "FILE")]
+    file: Option<std::path::PathBuf>,
     /// Print a JSON array of {index, name, base, base_stage, platform, line} instead.
     #[arg(long)]
     json: bool,
@@ -27,7 +30,18 @@ struct StageJson<'a> {
 
 impl Layers {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-        let dockerfile = hoist_dockerfile::parse_file(&ctx.config()?.dockerfile_path())?;
+        // `layers` needs only a Dockerfile: `-f FILE`, else `hoist.toml`'s, else `./Dockerfile`
+        // of the project directory when there is no `hoist.toml` at all.
+        let path = match (&self.file, ctx.config()) {
+            (Some(file), _) => ctx.start_dir().join(file),
+            (None, Ok(config)) => config.dockerfile_path(),
+            (None, Err(error)) if !ctx.start_dir().join("Dockerfile").is_file() => return Err(error),
+            (None, Err(error)) if error.downcast_ref::<hoist_config::ConfigError>().is_some_and(|e| matches!(e, hoist_config::ConfigError::NotFound { .. })) => {
+                ctx.start_dir().join("Dockerfile")
+            }
+            (None, Err(error)) => return Err(error),
+        };
+        let dockerfile = hoist_dockerfile::parse_file(&path)?;
         if self.json {
             let stages: Vec<StageJson<'_>> = dockerfile
                 .stages

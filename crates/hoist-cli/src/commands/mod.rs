@@ -4,6 +4,7 @@ pub(crate) mod build;
 pub(crate) mod bump;
 pub(crate) mod bump_my_version;
 pub(crate) mod channels;
+pub(crate) mod check;
 pub(crate) mod ci;
 pub(crate) mod completions;
 pub(crate) mod compose;

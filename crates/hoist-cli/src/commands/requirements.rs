@@ -32,7 +32,7 @@ impl RegenRequirements {
         hoist_pipeline::check_stage(config, step, "requirements.step")?;
         let pipeline = ctx.pipeline()?;
         let image = hoist_pipeline::plan_image(&pipeline, &ImageRequest::local(step, &naming))?;
-        let env = ComposeEnv::for_image(&naming, image.reference());
+        let env = ComposeEnv::for_image(config, &naming, image.reference())?;
         let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
         let plan = hoist_pipeline::plan_requirements(config, compose, image, env)?;
         if self.dry_run {

@@ -65,7 +65,7 @@ fn plan(ctx: &Ctx, pipeline: &Pipeline<'_>, naming: &Naming, keep: bool) -> anyh
     let step = &config.test.step;
     hoist_pipeline::check_stage(config, step, "test.step")?;
     let image = hoist_pipeline::plan_image(pipeline, &ImageRequest::local(step, naming))?;
-    let env = ComposeEnv::for_image(naming, image.reference());
+    let env = ComposeEnv::for_image(config, naming, image.reference())?;
     let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
     Ok(hoist_pipeline::plan_test(config, compose, image, env, keep)?)
 }

@@ -381,3 +381,36 @@ fn dirty_trees_and_missing_remotes_are_problems_in_the_plan() {
     assert_eq!(out.code, 1);
     assert!(out.stdout.contains("  - there is no git remote `origin` to push the bump and deploy tags to: add it (`git remote add origin URL`) or name another with `deploy.remote`\n"), "{}", out.stdout);
 }
+
+/// Mistakes in `hoist.toml` that only a run would find are found first: `hoist check` lists
+/// them, and `ci` puts them in its plan and changes nothing.
+#[test]
+fn configuration_mistakes_are_found_before_anything_runs() {
+    let example = Example::new();
+    assert_eq!(example.hoist().args(["check"]).success(), format!("`{}` matches the project\n", example.path("hoist.toml").display()));
+    example.edit_config(|text| {
+        text.replace("data-service = \"data\"", "data-service = \"solr\"")
+            .replace("merged-pr-bump = \"patch\"", "merged-pr-bump = \"patchh\"")
+            + "\n[deploy]\nimages = [\"release\", \"solr-data\"]\n"
+    });
+    example.repo.commit_all("mistakes");
+    let out = example.hoist().args(["check"]).run();
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stdout,
+        "- `deploy.images` in `hoist.toml` names `solr-data`, which is not a stage of `Dockerfile`: name one of `base`, `release`, `tester`, `solr`\n\
+         - `data-image.data-service` in `hoist.toml` names the service `solr`, which the compose files of `[compose.solrbld]` do not define: name one of `data`, `loader`\n\
+         - `ci.merged-pr-bump` in `hoist.toml` is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)\n"
+    );
+    assert_eq!(out.stderr, "error: `hoist.toml` has 3 problem(s): fix them before a target runs on it\n");
+    let json: serde_json::Value = serde_json::from_str(&example.hoist().args(["check", "--json"]).run().stdout).unwrap();
+    assert_eq!(json[1]["kind"], "unknown-service");
+
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--merged-pr"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("  - `ci.merged-pr-bump` in `hoist.toml` is `patchh`"), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: the plan has 3 problem(s) (listed above): nothing was changed\n"), "{}", out.stderr);
+    assert_eq!(example.repo.git(&["log", "-1", "--format=%s"]), "mistakes", "nothing was bumped");
+    assert_eq!(example.registry.tags(&example.name), Vec::<String>::new());
+}

@@ -283,7 +283,8 @@ fn dry_runs_plan_as_json_and_start_nothing() {
         serde_json::json!({"kind": "missing", "tag": format!("{repo}:v0.1.0"), "registry_unknown": null})
     );
     assert_eq!(json["archive"]["path"], "dist/var-solr.tgz");
-    let step: Vec<&str> = json["steps"][0].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(json["steps"][0]["host"], false);
+    let step: Vec<&str> = json["steps"][0]["argv"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     assert_eq!(step[step.len() - 6..], ["exec", "-T", "loader", "sh", "/app/index.sh", "/dumps/documents_latest.csv"]);
     assert_eq!(json["env"]["image"], format!("{repo}:v0.1.0"));
 
@@ -294,6 +295,21 @@ fn dry_runs_plan_as_json_and_start_nothing() {
     assert_eq!(json["suites"][1]["name"], "browser");
     assert_eq!(json["suites"][1]["reported_only"], true);
     assert!(json["down"].as_array().unwrap().iter().any(|a| a == "--volumes"));
+
+    // Compose files can name every image of the run: each named stage and the data image,
+    // with the pull-request number in a pull request.
+    let json: serde_json::Value =
+        serde_json::from_str(&example.hoist().env("prNum", "12").args(["test", "--dry-run", "--json"]).success()).unwrap();
+    assert_eq!(
+        json["env"]["images"],
+        serde_json::json!({
+            "HOIST_IMAGE_BASE": format!("{repo}:v0.1.0-12-base"),
+            "HOIST_IMAGE_RELEASE": format!("{repo}:v0.1.0-12"),
+            "HOIST_IMAGE_SOLR": format!("{repo}:v0.1.0-12-solr"),
+            "HOIST_IMAGE_TESTER": format!("{repo}:v0.1.0-12-tester"),
+        })
+    );
+    assert_eq!(json["env"]["image"], format!("{repo}:v0.1.0-12-tester"));
 
     let plan = example.hoist().args(["regen-requirements", "--dry-run"]).success();
     assert!(plan.ends_with("run --rm --no-deps -T web sh /app/lock.sh /src/requirements.in /src/requirements.txt\nreport: requirements.txt\n"), "{plan}");
@@ -382,4 +398,50 @@ fn ci_reads_the_dump_relative_to_a_project_below_the_repository_top() {
     repo.commit_all("data of another project");
     let reason = data_reason();
     assert_eq!(reason["change"]["kind"], "last-changed-in", "{reason}");
+}
+
+/// A data stage that unpacks the archive somewhere else builds green but holds no data: hoist
+/// refuses the image (no tag left, nothing pushed) and says where the archive's paths start.
+#[test]
+fn a_data_image_without_data_is_refused() {
+    let example = Example::new();
+    let dockerfile = example.path("Dockerfile");
+    let text = std::fs::read_to_string(&dockerfile).unwrap();
+    std::fs::write(&dockerfile, text.replace("tar xzf /tmp/var-solr.tgz -C /", "tar xzf /tmp/var-solr.tgz -C /var")).unwrap();
+    let stderr = example.hoist().args(["regen-solr-image"]).failure();
+    let tag = format!("{}:v0.1.0-solr", example.repository());
+    assert!(
+        stderr.ends_with(&format!("error: the data image `{tag}` holds no file under `/var/solr`: stage `solr` unpacked the archive elsewhere; the archive holds `/var/solr` relative to `/` (`data-image.archive-from`), so unpack it with `tar xzf ARCHIVE -C /`\n")),
+        "{stderr}"
+    );
+    assert!(!example.image_exists("v0.1.0-solr"), "the empty image keeps no tag");
+    assert_eq!(example.registry.tags(&example.name), Vec::<String>::new(), "nothing pushed");
+    assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
+}
+
+/// A host step drives compose itself (as an existing `init.sh` does), with the project's
+/// compose files and name in its environment; exec steps and the archive can run as a user.
+#[test]
+fn host_steps_drive_compose_and_steps_run_as_a_user() {
+    let example = Example::new();
+    example.edit_config(|text| {
+        text.replace(
+            "[[data-image.steps]]\nservice = \"data\"\ncommand = [\"sh\", \"/app/commit.sh\"]",
+            "[[data-image.steps]]\nhost = true\ncommand = [\"sh\", \"-c\", \"test \\\"$COMPOSE_PROJECT_NAME\\\" = \\\"$EXPECTED\\\" && docker-compose exec -T data sh /app/commit.sh && $HOIST_COMPOSE exec -T data test -s /var/solr/index/COMMITTED\"]",
+        )
+        .replace("data-path = \"/var/solr\"", "data-path = \"/var/solr\"\nuser = \"0\"")
+        .replace("command = [\"sh\", \"/app/index.sh\", \"/dumps/documents_latest.csv\"]", "command = [\"sh\", \"/app/index.sh\", \"/dumps/documents_latest.csv\"]\nuser = \"0\"")
+    });
+    let plan = example.hoist().args(["regen-solr-image", "--no-push", "--dry-run"]).success();
+    assert!(plan.contains("\nstep (on the host): sh -c test "), "{plan}");
+    assert!(plan.contains(" exec -T -u 0 loader sh /app/index.sh "), "{plan}");
+    assert!(plan.contains(" exec -T -u 0 data tar czf - -C / var/solr\n"), "{plan}");
+    let out = example.hoist().env("EXPECTED", &example.solr).args(["regen-solr-image", "--no-push", "--progress", "plain"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("data step on the host: sh -c test"), "{}", out.stderr);
+    let sh = Shell::new().unwrap();
+    let tag = format!("{}:v0.1.0-solr", example.repository());
+    let committed = cmd!(sh, "docker run --rm --network none {tag} cat /var/solr/index/COMMITTED").read().unwrap();
+    assert_eq!(committed, "3");
+    assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
 }

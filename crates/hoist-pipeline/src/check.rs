@@ -1,0 +1,204 @@
+//! The configuration checked against the project before anything runs: every service a target
+//! names exists in its compose files, every stage a key names exists in the Dockerfile, every
+//! bump part `ci` uses exists in the version configuration. `hoist check` runs all of it; `ci`
+//! puts what it finds in its plan's problems.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::PathBuf;
+
+use hoist_config::Config;
+use serde::Serialize;
+
+/// One mistake in the configuration, with the key that holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ConfigProblem {
+    /// A key names a service that none of the project's compose files define.
+    UnknownService {
+        /// The key (`test.service`).
+        key: String,
+        /// The service.
+        service: String,
+        /// The `[compose.NAME]` project.
+        project: String,
+        /// The services the files define.
+        known: Vec<String>,
+    },
+    /// A key names a Dockerfile stage that does not exist.
+    UnknownStage {
+        /// The key (`deploy.images`).
+        key: String,
+        /// The stage.
+        stage: String,
+        /// The Dockerfile.
+        dockerfile: PathBuf,
+        /// Its named stages.
+        known: Vec<String>,
+    },
+    /// A `ci` key names a version part the version configuration does not have.
+    UnknownPart {
+        /// The key (`ci.merged-pr-bump`).
+        key: String,
+        /// The part.
+        part: String,
+        /// The parts there are.
+        known: Vec<String>,
+    },
+    /// A compose file or the Dockerfile could not be read.
+    Unreadable {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ticked = |names: &[String]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        match self {
+            ConfigProblem::UnknownService { key, service, project, known } => write!(
+                f,
+                "`{key}` in `hoist.toml` names the service `{service}`, which the compose files of `[compose.{project}]` do not define: name one of {}",
+                ticked(known)
+            ),
+            ConfigProblem::UnknownStage { key, stage, dockerfile, known } => write!(
+                f,
+                "`{key}` in `hoist.toml` names `{stage}`, which is not a stage of `{}`: name one of {}",
+                dockerfile.display(),
+                ticked(known)
+            ),
+            ConfigProblem::UnknownPart { key, part, known } => write!(
+                f,
+                "`{key}` in `hoist.toml` is `{part}`, which is not a part of the version configuration: use one of {} (or `\"\"` for no bump)",
+                ticked(known)
+            ),
+            ConfigProblem::Unreadable { file, message } => write!(f, "cannot read `{}`: {message}", file.display()),
+        }
+    }
+}
+
+/// Checks `config` against the project's files. `parts` are the version configuration's parts,
+/// when it could be read (`None`: the bump parts are not checked).
+pub fn check_config(config: &Config, parts: Option<&[String]>) -> Vec<ConfigProblem> {
+    let mut problems = Vec::new();
+    stages(config, &mut problems);
+    if !config.test.suites.is_empty() {
+        services(config, &config.test.compose, &[("test.service", &config.test.service)], &mut problems);
+    }
+    let data = &config.data_image;
+    if !data.steps.is_empty() {
+        let mut named = vec![("data-image.loader-service", &data.loader_service), ("data-image.data-service", &data.data_service)];
+        named.extend(data.steps.iter().filter(|s| !s.host).map(|s| ("data-image.steps.service", &s.service)));
+        services(config, &data.compose, &named, &mut problems);
+    }
+    let requirements = &config.requirements;
+    if requirements.command.is_some() {
+        services(config, &requirements.compose, &[("requirements.service", &requirements.service)], &mut problems);
+    }
+    if let Some(parts) = parts {
+        for (key, part) in [("ci.merged-pr-bump", &config.ci.merged_pr_bump), ("ci.push-bump", &config.ci.push_bump)] {
+            if let Some(part) = part
+                && !parts.contains(part)
+            {
+                problems.push(ConfigProblem::UnknownPart { key: key.into(), part: part.clone(), known: parts.to_vec() });
+            }
+        }
+    }
+    problems
+}
+
+fn stages(config: &Config, problems: &mut Vec<ConfigProblem>) {
+    let path = config.dockerfile_path();
+    let dockerfile = match hoist_dockerfile::parse_file(&path) {
+        Ok(dockerfile) => dockerfile,
+        Err(error) => return problems.push(ConfigProblem::Unreadable { file: path, message: error.to_string() }),
+    };
+    let known: Vec<String> = dockerfile.stages.iter().filter_map(|s| s.name.clone()).collect();
+    let mut named: Vec<(String, &String)> = vec![("release-step".into(), &config.release_step)];
+    if !config.test.suites.is_empty() {
+        named.push(("test.step".into(), &config.test.step));
+    }
+    if !config.data_image.steps.is_empty() {
+        named.push(("data-image.image-step".into(), &config.data_image.image_step));
+        named.push(("data-image.stage".into(), &config.data_image.stage));
+    }
+    if config.requirements.command.is_some() {
+        named.push(("requirements.step".into(), &config.requirements.step));
+    }
+    named.extend(config.ci.publish.iter().map(|s| ("ci.publish".to_owned(), s)));
+    for (env, environment) in &config.deploy.environments {
+        let key =
+            if environment.images == config.deploy.images { "deploy.images".to_owned() } else { format!("deploy.environments.{env}.images") };
+        named.extend(environment.images.iter().map(|s| (key.clone(), s)));
+    }
+    let mut seen = BTreeSet::new();
+    for (key, stage) in named {
+        if dockerfile.stage(stage).is_none() && seen.insert((key.clone(), stage.clone())) {
+            problems.push(ConfigProblem::UnknownStage {
+                key,
+                stage: stage.clone(),
+                dockerfile: config.dockerfile.clone(),
+                known: known.clone(),
+            });
+        }
+    }
+}
+
+fn services(config: &Config, project: &str, named: &[(&str, &String)], problems: &mut Vec<ConfigProblem>) {
+    // A missing `[compose.NAME]` table is reported by the target that needs it.
+    let Some(compose) = config.compose.get(project) else { return };
+    let mut known = BTreeSet::new();
+    for file in &compose.files {
+        let path = config.root().join(file);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) => return problems.push(ConfigProblem::Unreadable { file: path, message: error.to_string() }),
+        };
+        let value: serde_yaml_ng::Value = match serde_yaml_ng::from_str(&text) {
+            Ok(value) => value,
+            Err(error) => return problems.push(ConfigProblem::Unreadable { file: path, message: error.to_string() }),
+        };
+        if let Some(services) = value.get("services").and_then(|s| s.as_mapping()) {
+            known.extend(services.keys().filter_map(|k| k.as_str().map(str::to_owned)));
+        }
+    }
+    let known: Vec<String> = known.into_iter().collect();
+    for (key, service) in named {
+        if !known.contains(service) {
+            problems.push(ConfigProblem::UnknownService {
+                key: (*key).to_owned(),
+                service: (*service).clone(),
+                project: project.to_owned(),
+                known: known.clone(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_stages_and_parts_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM a AS release\nFROM release AS tester\nFROM release AS solr\n").unwrap();
+        std::fs::write(dir.path().join("ci.yml"), "services:\n  web: {}\n  db: {}\n").unwrap();
+        std::fs::write(dir.path().join("solr.yml"), "services:\n  loader: {}\n  solr: {}\n").unwrap();
+        let text = "registry = \"r.example/app\"\n[compose.ci]\nfiles = [\"ci.yml\"]\n[compose.solrbld]\nfiles = [\"solr.yml\"]\n[test]\nservice = \"app\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"true\"]\n[data-image]\ndata-service = \"solr\"\n[[data-image.steps]]\ncommand = [\"true\"]\n[[data-image.steps]]\nhost = true\ncommand = [\"./init.sh\"]\n[deploy]\nimages = [\"release\", \"solr-data\"]\n[ci]\nmerged-pr-bump = \"patchh\"\n";
+        let config = Config::parse(text, &dir.path().join("hoist.toml")).unwrap();
+        let parts = ["major".to_owned(), "minor".to_owned(), "patch".to_owned()];
+        let problems: Vec<String> = check_config(&config, Some(&parts)).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            [
+                "`deploy.images` in `hoist.toml` names `solr-data`, which is not a stage of `Dockerfile`: name one of `release`, `tester`, `solr`",
+                "`test.service` in `hoist.toml` names the service `app`, which the compose files of `[compose.ci]` do not define: name one of `db`, `web`",
+                "`ci.merged-pr-bump` in `hoist.toml` is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
+                "`ci.push-bump` in `hoist.toml` is `build`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
+            ]
+        );
+    }
+}
