@@ -724,10 +724,8 @@ fn toml_basic_string(s: &str) -> String {
 /// Sets `tool.bumpversion.current_version` (and `project.version` when static) to `new`,
 /// keeping comments, order and whitespace (toml_edit). `None` when there is nothing to set.
 fn update_toml(path: &Path, text: &str, new: &str, pep621: bool) -> Result<Option<String>, VersionError> {
-    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| VersionError::Toml {
-        path: path.to_owned(),
-        message: e.message().to_owned(),
-    })?;
+    let mut doc: toml_edit::DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| VersionError::toml(path, text, &e))?;
     let mut changed = false;
     let mut set = |item: Option<&mut toml_edit::Item>| {
         let Some(value) = item.and_then(|i| i.as_value_mut()) else { return };

@@ -203,7 +203,11 @@ pub struct Overrides {
 /// repository) each parent up to the repository root; in each directory the names of
 /// [`CONFIG_FILE_SEARCH_ORDER`]; only files that hold configuration count; else the nearest
 /// `pyproject.toml` with a static `project.version`.
-pub fn find_config_file(cwd: &Path) -> Option<PathBuf> {
+///
+/// A TOML file on the way that does not parse is an error (bump-my-version skips it, and then
+/// reports no configuration or uses another file): hoist cannot tell whether it holds the
+/// configuration.
+pub fn find_config_file(cwd: &Path) -> Result<Option<PathBuf>, VersionError> {
     let resolved = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     let dirs: Vec<PathBuf> = match crate::scm::find_repo_root(cwd) {
         Some(root) => resolved.ancestors().take_while(|d| d.starts_with(&root)).map(Path::to_path_buf).collect(),
@@ -214,20 +218,22 @@ pub fn find_config_file(cwd: &Path) -> Option<PathBuf> {
         .flat_map(|d| CONFIG_FILE_SEARCH_ORDER.iter().map(move |n| d.join(n)))
         .filter(|p| p.exists())
         .collect();
-    existing
-        .iter()
-        .find(|p| has_bumpversion_config(p))
-        .or_else(|| existing.iter().find(|p| static_pep621_version(p).is_some()))
-        .cloned()
+    for path in &existing {
+        if has_bumpversion_config(path)? {
+            return Ok(Some(path.clone()));
+        }
+    }
+    Ok(existing.iter().find(|p| static_pep621_version(p).is_some()).cloned())
 }
 
-fn has_bumpversion_config(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return false };
+/// Whether `path` holds bump-my-version configuration; `Err` for TOML that does not parse.
+fn has_bumpversion_config(path: &Path) -> Result<bool, VersionError> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(false) };
     if path.extension().is_some_and(|e| e == "toml") {
-        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else { return false };
-        doc.get("tool").and_then(|t| t.get("bumpversion")).is_some_and(|b| b.is_table_like())
+        let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| VersionError::toml(path, &text, &e))?;
+        Ok(doc.get("tool").and_then(|t| t.get("bumpversion")).is_some_and(|b| b.is_table_like()))
     } else {
-        text.contains("bumpversion]")
+        Ok(text.contains("bumpversion]"))
     }
 }
 
@@ -272,10 +278,8 @@ fn value_to_raw(value: &toml_edit::Value) -> Raw {
 
 /// Reads the `[tool.bumpversion]` table of a TOML file (empty when absent).
 fn read_toml(path: &Path, text: &str) -> Result<Raw, VersionError> {
-    let doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| VersionError::Toml {
-        path: path.to_owned(),
-        message: e.message().to_owned(),
-    })?;
+    let doc: toml_edit::DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| VersionError::toml(path, text, &e))?;
     Ok(match doc.get("tool").and_then(|t| t.get("bumpversion")) {
         Some(item) => toml_to_raw(item),
         None => Raw::Table(Vec::new()),

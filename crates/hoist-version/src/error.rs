@@ -66,8 +66,8 @@ pub enum VersionError {
     #[error("`{}` is not UTF-8 text: bump-my-version only edits UTF-8 files", path.display())]
     NotUtf8 { path: PathBuf },
     /// A TOML configuration does not parse.
-    #[error("`{}` is not valid TOML: {message}", path.display())]
-    Toml { path: PathBuf, message: String },
+    #[error("`{}` is not valid TOML at line {line}, column {column}: {message}; fix the syntax there", path.display())]
+    Toml { path: PathBuf, line: usize, column: usize, message: String },
     /// An INI configuration does not parse.
     #[error("`{}` line {line}: {message}", path.display())]
     Ini { path: PathBuf, line: usize, message: String },
@@ -149,6 +149,22 @@ pub enum VersionError {
     /// `--to` combined with a new version or without a part.
     #[error("{message}")]
     Usage { message: String },
+}
+
+impl VersionError {
+    /// The parse error of the TOML `text` of `path`, at its line and column (1-based, the
+    /// column counted in characters).
+    pub(crate) fn toml(path: &std::path::Path, text: &str, error: &toml_edit::TomlError) -> VersionError {
+        let at = error.span().map_or(text.len(), |s| s.start).min(text.len());
+        let at = (0..=at).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        VersionError::Toml {
+            path: path.to_owned(),
+            line: text[..line_start].matches('\n').count() + 1,
+            column: text[line_start..at].chars().count() + 1,
+            message: error.message().trim_end().replace('\n', "; "),
+        }
+    }
 }
 
 pub(crate) fn ticked(names: &[String]) -> String {

@@ -54,7 +54,7 @@ pub struct CurrentVersion {
 /// Reads `current_version` from the bump-my-version configuration found from `dir` (the
 /// discovery of [`config::find_config_file`]).
 pub fn current_version(dir: &Path) -> Result<CurrentVersion, VersionError> {
-    let path = config::find_config_file(dir).ok_or_else(|| VersionError::NoConfig { dir: dir.to_owned() })?;
+    let path = config::find_config_file(dir)?.ok_or_else(|| VersionError::NoConfig { dir: dir.to_owned() })?;
     read_current_version(&path)
 }
 

@@ -280,7 +280,7 @@ fn run_check(ctx: &Ctx, env: &Env<'_>, check: Check) -> anyhow::Result<ExitCode>
 fn run_migrate(env: &Env<'_>, migrate: Migrate) -> anyhow::Result<ExitCode> {
     let from = match migrate.from {
         Some(p) => env.cwd.join(p),
-        None => config::find_config_file(env.cwd).filter(|p| p.extension().is_some_and(|e| e == "cfg")).ok_or_else(
+        None => config::find_config_file(env.cwd)?.filter(|p| p.extension().is_some_and(|e| e == "cfg")).ok_or_else(
             || {
                 anyhow::format_err!(
                     "no `.bumpversion.cfg` or `setup.cfg` with bumpversion sections here: pass `--from PATH`"

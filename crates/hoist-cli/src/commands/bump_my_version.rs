@@ -230,7 +230,7 @@ pub(crate) fn config_path(cwd: &Path, explicit: Option<&Path>) -> anyhow::Result
             }
             Ok(Some(path))
         }
-        None => Ok(config::find_config_file(cwd)),
+        None => Ok(config::find_config_file(cwd)?),
     }
 }
 

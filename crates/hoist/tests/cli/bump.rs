@@ -318,3 +318,26 @@ fn host_triple(cargo: &str) -> String {
         .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
         .expect("rustc -vV names the host")
 }
+
+#[test]
+fn a_toml_syntax_error_in_the_configuration_is_reported_where_it_is() {
+    for name in [".bumpversion.toml", "pyproject.toml"] {
+        let repo = GitRepo::new();
+        repo.write(name, "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\ncommit = tru\n");
+        repo.commit_all("broken");
+        let path = std::fs::canonicalize(repo.path()).unwrap().join(name);
+        let expected = format!("error: `{}` is not valid TOML at line 3, column 10: ", path.display());
+        for args in [&["bump", "patch"][..], &["bump-my-version", "show", "current_version"]] {
+            let err = hoist(&repo).args(args).failure();
+            assert!(err.starts_with(&expected), "{args:?}: {err}");
+            assert!(err.ends_with("; fix the syntax there\n") && err.lines().count() == 1, "{args:?}: {err}");
+        }
+    }
+    // A valid pyproject.toml without `[tool.bumpversion]` is still no configuration.
+    let repo = GitRepo::new();
+    repo.write("pyproject.toml", "[project]\nname = \"x\"\n");
+    repo.commit_all("no table");
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert!(err.starts_with("error: no bump-my-version configuration in "), "{err}");
+    assert_eq!(hoist(&repo).args(["bump-my-version", "show", "current_version"]).success(), "None\n");
+}
