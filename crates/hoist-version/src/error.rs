@@ -23,6 +23,11 @@ pub enum FormatError {
     /// A format spec the value's type does not accept.
     #[error("the format spec `{spec}` does not apply to a {kind} value")]
     BadSpec { spec: String, kind: &'static str },
+    /// A width or precision above [`crate::pyformat::MAX_WIDTH`].
+    #[error(
+        "the format spec `{spec}` asks for a {what} of {value}, more than hoist allows: use a {what} of at most {max}"
+    )]
+    TooWide { spec: String, what: &'static str, value: String, max: usize },
     /// A conversion other than `!s`, `!r`, `!a`.
     #[error("unknown conversion `!{conversion}`: use `!s` or `!r`")]
     UnknownConversion { conversion: char },

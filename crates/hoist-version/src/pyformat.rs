@@ -6,6 +6,11 @@
 use crate::error::FormatError;
 use crate::time::DateTime;
 
+/// The largest width or precision a format spec may ask for (`{patch:0>1000}`). Python allows
+/// any that fits in memory; a version string never needs more than a handful of characters, and
+/// a typo such as `{patch:>99999999999}` would otherwise allocate gigabytes.
+pub const MAX_WIDTH: usize = 1000;
+
 /// A value in a template context, with Python's formatting behaviour.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -322,7 +327,7 @@ fn parse_spec(spec: &str, kind: &'static str) -> Result<Spec, FormatError> {
         i += 1;
     }
     if i > start {
-        s.width = chars[start..i].iter().collect::<String>().parse().map_err(|_| bad())?;
+        s.width = bounded(spec, "width", &chars[start..i])?;
     }
     if i < chars.len() && matches!(chars[i], ',' | '_') {
         s.grouping = Some(chars[i]);
@@ -337,7 +342,7 @@ fn parse_spec(spec: &str, kind: &'static str) -> Result<Spec, FormatError> {
         if i == start {
             return Err(bad());
         }
-        s.precision = Some(chars[start..i].iter().collect::<String>().parse().map_err(|_| bad())?);
+        s.precision = Some(bounded(spec, "precision", &chars[start..i])?);
     }
     if i < chars.len() {
         s.kind = Some(chars[i]);
@@ -347,6 +352,15 @@ fn parse_spec(spec: &str, kind: &'static str) -> Result<Spec, FormatError> {
         return Err(bad());
     }
     Ok(s)
+}
+
+/// A width or precision (ASCII digits), refused above [`MAX_WIDTH`].
+fn bounded(spec: &str, what: &'static str, digits: &[char]) -> Result<usize, FormatError> {
+    let text: String = digits.iter().collect();
+    match text.parse::<usize>() {
+        Ok(n) if n <= MAX_WIDTH => Ok(n),
+        _ => Err(FormatError::TooWide { spec: spec.to_owned(), what, value: text, max: MAX_WIDTH }),
+    }
 }
 
 fn pad(body: String, prefix: &str, spec: &Spec, default_align: char) -> String {
@@ -518,6 +532,36 @@ mod tests {
         for template in ["{missing}", "{", "}", "{}", "{0}", "{name:d}", "{none:02}", "{major!x}", "{name.attr}"] {
             assert!(format(template, &ctx).is_err(), "{template} should fail");
         }
+    }
+
+    #[test]
+    fn widths_and_precisions_are_bounded() {
+        let big = |name: &str| match name {
+            "big" => Some(Value::Str("100000000".into())),
+            other => ctx(other),
+        };
+        for template in [
+            "{major:0>100000000}",
+            "{major:>99999999999}",
+            "{major:099999999999999999999999}",
+            "{name:.1001}",
+            "{major:{big}}",
+            "{distance:_>1001x}",
+        ] {
+            let err = format(template, &big).unwrap_err();
+            assert!(matches!(err, FormatError::TooWide { max: MAX_WIDTH, .. }), "{template}: {err}");
+        }
+        assert_eq!(
+            format("{major:0>100000000}", &ctx).unwrap_err().to_string(),
+            "the format spec `0>100000000` asks for a width of 100000000, more than hoist allows: use a width of at most 1000"
+        );
+        assert_eq!(
+            format("{name:.5000}", &ctx).unwrap_err().to_string(),
+            "the format spec `.5000` asks for a precision of 5000, more than hoist allows: use a precision of at most 1000"
+        );
+        // The bound itself is allowed.
+        assert_eq!(format("{major:0>1000}", &ctx).unwrap().len(), 1000);
+        assert_eq!(format("{name:.1000}", &ctx).unwrap(), "abc");
     }
 
     #[test]

@@ -1,8 +1,48 @@
 //! Inputs bump-my-version crashes, hangs or misbehaves on: each is refused with one sentence
 //! while planning, before anything is written.
 
-use hoist_version::VersionError;
-use hoist_version::config;
+use std::path::Path;
+
+use hoist_version::bump::{self, BumpRequest, Env};
+use hoist_version::config::{self, Overrides};
+use hoist_version::{FormatError, Now, VersionError};
+
+fn now() -> Now {
+    Now::parse_fixed("2024-03-15T10:20:30").unwrap()
+}
+
+/// Plans `bump patch` with the configuration file `name` holding `text`, among `files`.
+fn plan_patch(name: &str, text: &str, files: &[(&str, &str)]) -> (tempfile::TempDir, Result<bump::Plan, VersionError>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    for (file, contents) in files {
+        std::fs::write(dir.path().join(file), contents).unwrap();
+    }
+    let result = plan_in(dir.path());
+    (dir, result)
+}
+
+fn plan_in(dir: &Path) -> Result<bump::Plan, VersionError> {
+    let path = config::find_config_file(dir)?.expect("a configuration file");
+    let config = config::load(Some(&path), &Overrides::default(), dir)?;
+    let sh = xshell::Shell::new().unwrap();
+    sh.change_dir(dir);
+    let env = Env { sh: &sh, cwd: dir, now: now() };
+    bump::plan(&env, &config, &BumpRequest { part: Some("patch".into()), ..BumpRequest::default() })
+}
+
+#[test]
+fn a_huge_format_width_is_refused_not_allocated() {
+    for spec in ["{patch:>99999999999}", "{patch:0>100000000}"] {
+        let toml = format!(
+            "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\nserialize = [\"{{major}}.{{minor}}.{spec}\"]\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n"
+        );
+        let (_dir, result) = plan_patch(".bumpversion.toml", &toml, &[("VERSION", "1.2.3\n")]);
+        let err = result.unwrap_err();
+        assert!(matches!(&err, VersionError::Template { source: FormatError::TooWide { .. }, .. }), "{spec}: {err}");
+        assert!(err.to_string().contains("use a width of at most 1000"), "{err}");
+    }
+}
 
 #[test]
 fn a_toml_syntax_error_is_reported_with_its_line_and_column() {

@@ -320,6 +320,27 @@ fn host_triple(cargo: &str) -> String {
 }
 
 #[test]
+fn a_huge_format_width_is_refused_with_one_sentence() {
+    let repo = project();
+    let config = CONFIG.replace("tag = true\n", "tag = true\nserialize = [\"{major}.{minor}.{patch:>99999999999}\"]\n");
+    repo.write(".bumpversion.toml", &config);
+    repo.commit_all("huge width");
+    let err = hoist(&repo).args(["bump", "patch", "--dry-run"]).failure();
+    assert_eq!(
+        err,
+        "error: cannot render `{major}.{minor}.{patch:>99999999999}`: the format spec `>99999999999` asks for a width of 99999999999, more than hoist allows: use a width of at most 1000\n"
+    );
+    let config = CONFIG.replace("tag = true\n", "tag = true\nserialize = [\"{major}.{minor}.{patch:0>100000000}\"]\n");
+    repo.write(".bumpversion.toml", &config);
+    repo.commit_all("large width");
+    let err = hoist(&repo).args(["bump-my-version", "bump", "patch", "--dry-run"]).failure();
+    assert!(
+        err.ends_with("asks for a width of 100000000, more than hoist allows: use a width of at most 1000\n"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_toml_syntax_error_in_the_configuration_is_reported_where_it_is() {
     for name in [".bumpversion.toml", "pyproject.toml"] {
         let repo = GitRepo::new();
