@@ -42,6 +42,10 @@ impl Now {
             Ok(text) if !text.is_empty() => {
                 Now::parse_fixed(&text).ok_or(crate::VersionError::BadFixedNow { value: text })
             }
+            // Not UTF-8: a bad value, not an unset one.
+            Err(std::env::VarError::NotUnicode(raw)) => {
+                Err(crate::VersionError::BadFixedNow { value: raw.to_string_lossy().into_owned() })
+            }
             _ => Ok(Now::system()),
         }
     }
@@ -85,7 +89,8 @@ fn parse_iso(text: &str) -> Option<(DateTime, Option<i64>)> {
         }
         s.parse().ok()
     };
-    let (date, rest) = if text.len() > 10 { text.split_at(10) } else { (text, "") };
+    // The date is the first ten bytes; a multi-byte character across them is no date.
+    let (date, rest) = if text.len() > 10 { text.split_at_checked(10)? } else { (text, "") };
     let mut parts = date.split('-');
     let year = num(parts.next()?)? as i32;
     let month = num(parts.next()?)?;
@@ -410,6 +415,28 @@ mod tests {
         assert_eq!(now.utc.to_py_str(), "2024-02-29 00:00:00+00:00");
         for bad in ["", "2024-02-30", "2024-13-01", "yesterday", "2024-01-01T25:00"] {
             assert_eq!(Now::parse_fixed(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_multibyte_character_in_the_fixed_clock_is_refused_not_a_panic() {
+        // `é` spans bytes 9 and 10, where the date ends.
+        for bad in [
+            "2024-03-1é:00",
+            "2024-03-1é",
+            "2024-03-15é",
+            "2024-03-15T1é:00",
+            "２０２４-03-15",
+            "2024-03-15T10:20:30+0é",
+        ] {
+            assert_eq!(Now::parse_fixed(bad), None, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_the_fixed_clock_never_panics(text in "\\PC{0,30}", prefix in "(2024-03-1|2024-03-15T|2024-03-15T10:2)?") {
+            let _ = Now::parse_fixed(&format!("{prefix}{text}"));
         }
     }
 

@@ -341,6 +341,18 @@ fn a_huge_format_width_is_refused_with_one_sentence() {
 }
 
 #[test]
+fn a_bad_fixed_clock_is_a_sentence_not_a_panic() {
+    let repo = project();
+    for value in ["2024-03-1é:00", "2024-03-15T10:2é"] {
+        let err = hoist(&repo).env("BMV_FIXED_NOW", value).args(["bump-my-version", "show-bump"]).failure();
+        assert_eq!(
+            err,
+            format!("error: `BMV_FIXED_NOW` is `{value}`, not an ISO 8601 date-time such as `2024-03-15T10:20:30`\n")
+        );
+    }
+}
+
+#[test]
 fn a_toml_syntax_error_in_the_configuration_is_reported_where_it_is() {
     for name in [".bumpversion.toml", "pyproject.toml"] {
         let repo = GitRepo::new();
