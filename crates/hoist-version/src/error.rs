@@ -104,6 +104,11 @@ pub enum VersionError {
         "no `serialize` format in {formats:?} can render the version {version}: add a format that uses these parts"
     )]
     NoSerializeFormat { formats: Vec<String>, version: String },
+    /// The chosen `serialize` format renders the version as empty text.
+    #[error(
+        "the `serialize` format {format:?} renders an empty version: write the version's parts into it, e.g. `{{major}}.{{minor}}.{{patch}}`"
+    )]
+    EmptyVersion { format: String },
     /// A template cannot be rendered.
     #[error("cannot render `{template}`: {source}")]
     Template { template: String, source: FormatError },

@@ -465,11 +465,16 @@ pub fn serialize(version: &Version, formats: &[String], context: &Context) -> Re
             version: version.values().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(", "),
         });
     };
-    pyformat::format(chosen, &|name| match version.component(name) {
+    let rendered = pyformat::format(chosen, &|name| match version.component(name) {
         Some(c) => Some(Value::Part(c.value().to_owned())),
         None => context.get(name),
     })
-    .map_err(|source| VersionError::Template { template: (*chosen).clone(), source })
+    .map_err(|source| VersionError::Template { template: (*chosen).clone(), source })?;
+    // bump-my-version writes an empty version, commits and tags it; nothing is that version.
+    if rendered.is_empty() {
+        return Err(VersionError::EmptyVersion { format: (*chosen).clone() });
+    }
+    Ok(rendered)
 }
 
 #[cfg(test)]
@@ -577,6 +582,23 @@ mod tests {
         let formats: Vec<String> = vec!["{release}.{patch}".into()];
         assert_eq!(check(&spec, &parse, &formats, "2024.02.7", "patch"), "2024.03.0");
         assert_eq!(check(&spec, &parse, &formats, "2024.03.7", "patch"), "2024.03.8");
+    }
+
+    #[test]
+    fn a_format_that_renders_an_empty_version_is_refused() {
+        let (spec, parse, _) = revsys();
+        assert_eq!(
+            check(&spec, &parse, &["".to_owned()], "1.2.3", "patch"),
+            "error: the `serialize` format \"\" renders an empty version: write the version's parts into it, e.g. `{major}.{minor}.{patch}`"
+        );
+        // A format whose fields all render empty is refused too; one that renders text is not.
+        let values = parse_values(&parse, "1.2.3").unwrap();
+        let version = spec.create(&values, Some("1.2.3")).unwrap();
+        let mut ctx = Context::empty();
+        ctx.set_str("nothing", "");
+        let err = serialize(&version, &["{nothing}".to_owned()], &ctx).unwrap_err();
+        assert!(matches!(err, VersionError::EmptyVersion { .. }), "{err}");
+        assert_eq!(serialize(&version, &["{major}{nothing}".to_owned()], &ctx).unwrap(), "1");
     }
 
     #[test]

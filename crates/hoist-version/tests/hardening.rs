@@ -45,6 +45,31 @@ fn a_huge_format_width_is_refused_not_allocated() {
 }
 
 #[test]
+fn an_empty_serialize_format_is_refused_while_planning() {
+    let cases = [
+        (
+            ".bumpversion.toml",
+            "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\nserialize = [\"\"]\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n",
+        ),
+        (".bumpversion.cfg", "[bumpversion]\ncurrent_version = 1.2.3\nserialize =\n\n[bumpversion:file:VERSION]\n"),
+        // A file's own format that renders nothing.
+        (
+            ".bumpversion.toml",
+            "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\nserialize = [\"\"]\n",
+        ),
+    ];
+    for (name, text) in cases {
+        let (_dir, result) = plan_patch(name, text, &[("VERSION", "1.2.3\n")]);
+        let err = result.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the `serialize` format \"\" renders an empty version: write the version's parts into it, e.g. `{major}.{minor}.{patch}`",
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn a_toml_syntax_error_is_reported_with_its_line_and_column() {
     for name in [".bumpversion.toml", "pyproject.toml"] {
         let dir = tempfile::tempdir().unwrap();

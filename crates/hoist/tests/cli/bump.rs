@@ -319,6 +319,15 @@ fn host_triple(cargo: &str) -> String {
         .expect("rustc -vV names the host")
 }
 
+/// The state a refused bump must leave: the files, `HEAD` and the tags as they were.
+fn unchanged(repo: &GitRepo, head: &str, files: &[(&str, &str)]) {
+    for (file, contents) in files {
+        assert_eq!(read(repo, file), *contents, "{file}");
+    }
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+}
+
 #[test]
 fn a_huge_format_width_is_refused_with_one_sentence() {
     let repo = project();
@@ -350,6 +359,28 @@ fn a_bad_fixed_clock_is_a_sentence_not_a_panic() {
             format!("error: `BMV_FIXED_NOW` is `{value}`, not an ISO 8601 date-time such as `2024-03-15T10:20:30`\n")
         );
     }
+}
+
+#[test]
+fn an_empty_serialize_format_is_refused_and_nothing_is_written() {
+    let repo = project();
+    let toml = CONFIG.replace("tag = true\n", "tag = true\nserialize = [\"\"]\n");
+    repo.write(".bumpversion.toml", &toml);
+    repo.commit_all("empty serialize");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let expected = "error: the `serialize` format \"\" renders an empty version: write the version's parts into it, e.g. `{major}.{minor}.{patch}`\n";
+    for args in [&["bump", "patch"][..], &["bump-my-version", "bump", "patch"]] {
+        assert_eq!(hoist(&repo).args(args).failure(), expected, "{args:?}");
+        unchanged(&repo, &head, &[(".bumpversion.toml", &toml), ("VERSION", "1.2.3\n")]);
+    }
+    let repo = GitRepo::new();
+    let ini = "[bumpversion]\ncurrent_version = 1.2.3\ncommit = True\ntag = True\nserialize =\n\n[bumpversion:file:VERSION]\n";
+    repo.write(".bumpversion.cfg", ini);
+    repo.write("VERSION", "1.2.3\n");
+    repo.commit_all("empty INI serialize");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(hoist(&repo).args(["bump-my-version", "bump", "patch"]).failure(), expected);
+    unchanged(&repo, &head, &[(".bumpversion.cfg", ini), ("VERSION", "1.2.3\n")]);
 }
 
 #[test]
