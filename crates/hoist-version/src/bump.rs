@@ -367,7 +367,7 @@ fn plan_inner(
         let name = entry.filename.clone().unwrap_or_default();
         configured_names.push(name.clone());
         let path = absolute(env.cwd, &name);
-        if !path.is_file() {
+        if !crate::text::regular_file(&path, Path::new(&name))? {
             if entry.ignore_missing_file {
                 continue;
             }

@@ -206,7 +206,7 @@ pub struct Overrides {
 ///
 /// A TOML file on the way that does not parse is an error (bump-my-version skips it, and then
 /// reports no configuration or uses another file): hoist cannot tell whether it holds the
-/// configuration.
+/// configuration. Only regular files are read (a FIFO is never opened).
 pub fn find_config_file(cwd: &Path) -> Result<Option<PathBuf>, VersionError> {
     let resolved = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
     let dirs: Vec<PathBuf> = match crate::scm::find_repo_root(cwd) {
@@ -216,7 +216,7 @@ pub fn find_config_file(cwd: &Path) -> Result<Option<PathBuf>, VersionError> {
     let existing: Vec<PathBuf> = dirs
         .iter()
         .flat_map(|d| CONFIG_FILE_SEARCH_ORDER.iter().map(move |n| d.join(n)))
-        .filter(|p| p.exists())
+        .filter(|p| p.is_file())
         .collect();
     for path in &existing {
         if has_bumpversion_config(path)? {
@@ -343,6 +343,10 @@ fn read_ini(path: &Path, text: &str) -> Result<Raw, VersionError> {
 
 /// Reads the raw bumpversion table of `path`.
 pub fn read_raw(path: &Path) -> Result<(Raw, ConfigKind), VersionError> {
+    // A FIFO given as `--config-file` would block the read.
+    if !crate::text::regular_file(path, path)? {
+        return Err(VersionError::MissingConfigFile { path: path.to_owned() });
+    }
     let bytes =
         std::fs::read(path).map_err(|source| VersionError::Io { action: "read", path: path.to_owned(), source })?;
     let text = String::from_utf8(bytes).map_err(|_| VersionError::NotUtf8 { path: path.to_owned() })?;

@@ -121,6 +121,15 @@ pub enum VersionError {
         path.display()
     )]
     MissingFile { path: PathBuf },
+    /// A configured file is a directory.
+    #[error("the file `{}` is a directory: name a file in it, or match its files with a `glob` entry", path.display())]
+    FileIsDirectory { path: PathBuf },
+    /// A configured file is a FIFO, a socket or a device.
+    #[error(
+        "the file `{}` is {what}, not a regular file: name a regular file; hoist reads no FIFOs, sockets or devices",
+        path.display()
+    )]
+    NotRegularFile { path: PathBuf, what: &'static str },
     /// A glob matches nothing.
     #[error("the glob `{glob}` matches no file: fix the pattern, or set `ignore_missing_file = true` for it")]
     GlobMatchesNothing { glob: String },

@@ -105,6 +105,8 @@ pub fn check(env: &Env<'_>, config: &Config) -> Result<Vec<Drift>, VersionError>
             Ok(_) => {}
             Err(
                 e @ (VersionError::MissingFile { .. }
+                | VersionError::FileIsDirectory { .. }
+                | VersionError::NotRegularFile { .. }
                 | VersionError::VersionNotFound { .. }
                 | VersionError::GlobMatchesNothing { .. }
                 | VersionError::NotUtf8 { .. }),

@@ -64,6 +64,41 @@ impl Text {
     }
 }
 
+/// Whether `path` is a regular file (symbolic links followed), told by its metadata alone, so
+/// that a FIFO is never opened: `Ok(false)` when it does not exist, an error naming what it is
+/// when it is a directory, a FIFO, a socket or a device.
+pub fn regular_file(path: &Path, name: &Path) -> Result<bool, VersionError> {
+    use std::io::ErrorKind;
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return Ok(false),
+        Err(source) => return Err(VersionError::Io { action: "inspect", path: name.to_owned(), source }),
+    };
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(true);
+    }
+    if kind.is_dir() {
+        return Err(VersionError::FileIsDirectory { path: name.to_owned() });
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_block_device() || kind.is_char_device() {
+            "a device"
+        } else {
+            "a special file"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = "a special file";
+    Err(VersionError::NotRegularFile { path: name.to_owned(), what })
+}
+
 /// POSIX `shlex.split`: whitespace separates words; quotes and backslashes as in a shell.
 pub fn shlex_split(text: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
@@ -154,6 +189,31 @@ mod tests {
             assert_eq!((text.contents.as_str(), text.newline), (contents, newline), "{raw:?}");
         }
         assert_eq!(Text::from_raw("a\r\n").encode("x\ny\n"), "x\r\ny\r\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn directories_and_fifos_are_told_apart_without_opening_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("VERSION");
+        std::fs::write(&file, "1.2.3\n").unwrap();
+        assert!(regular_file(&file, Path::new("VERSION")).unwrap());
+        assert!(!regular_file(&dir.path().join("missing"), Path::new("missing")).unwrap());
+        assert!(!regular_file(&file.join("below-a-file"), Path::new("VERSION/below-a-file")).unwrap());
+        let err = regular_file(dir.path(), Path::new("sub")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the file `sub` is a directory: name a file in it, or match its files with a `glob` entry"
+        );
+        let fifo = dir.path().join("fifo");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(status.success());
+        // Opening the FIFO would block: no writer ever comes.
+        let err = regular_file(&fifo, Path::new("fifo")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the file `fifo` is a FIFO, not a regular file: name a regular file; hoist reads no FIFOs, sockets or devices"
+        );
     }
 
     #[test]

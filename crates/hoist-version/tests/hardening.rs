@@ -2,6 +2,7 @@
 //! while planning, before anything is written.
 
 use std::path::Path;
+use std::time::Duration;
 
 use hoist_version::bump::{self, BumpRequest, Env};
 use hoist_version::config::{self, Overrides};
@@ -103,4 +104,56 @@ fn a_pyproject_without_a_bumpversion_table_is_still_no_configuration() {
     // With a static version it is the last resort, as before.
     std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = \"x\"\nversion = \"1.0\"\n").unwrap();
     assert_eq!(config::find_config_file(dir.path()).unwrap(), Some(dir.path().join("pyproject.toml")));
+}
+
+const WITH_ENTRY: &str = "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\n[[tool.bumpversion.files]]\nfilename = \"ENTRY\"\nignore_missing_file = true\n";
+
+#[test]
+fn a_directory_as_filename_is_called_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".bumpversion.toml"), WITH_ENTRY).unwrap();
+    std::fs::create_dir(dir.path().join("ENTRY")).unwrap();
+    let err = plan_in(dir.path()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the file `ENTRY` is a directory: name a file in it, or match its files with a `glob` entry"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_filename_or_config_file_is_refused_without_opening_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".bumpversion.toml"), WITH_ENTRY).unwrap();
+    let fifo = dir.path().join("ENTRY");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // Opening the FIFO for reading blocks until a writer comes, which never happens: the
+    // planning runs in a thread so that a hang fails the test instead of stalling it.
+    let (send, receive) = std::sync::mpsc::channel();
+    let cwd = dir.path().to_owned();
+    std::thread::spawn(move || {
+        let planned = plan_in(&cwd).map(|_| ()).map_err(|e| e.to_string());
+        let loaded =
+            config::load(Some(&cwd.join("ENTRY")), &Overrides::default(), &cwd).map(|_| ()).map_err(|e| e.to_string());
+        let _ = send.send((planned, loaded));
+    });
+    let (planned, loaded) = receive.recv_timeout(Duration::from_secs(20)).expect("planning hung on the FIFO");
+    let expected = |name: &str| {
+        format!(
+            "the file `{name}` is a FIFO, not a regular file: name a regular file; hoist reads no FIFOs, sockets or devices"
+        )
+    };
+    assert_eq!(planned.unwrap_err(), expected("ENTRY"));
+    assert_eq!(loaded.unwrap_err(), expected(&fifo.display().to_string()));
+    // A FIFO named like a configuration file is passed over by the discovery.
+    let other = tempfile::tempdir().unwrap();
+    assert!(
+        std::process::Command::new("mkfifo").arg(other.path().join(".bumpversion.toml")).status().unwrap().success()
+    );
+    let (send, receive) = std::sync::mpsc::channel();
+    let cwd = other.path().to_owned();
+    std::thread::spawn(move || {
+        let _ = send.send(config::find_config_file(&cwd).map_err(|e| e.to_string()));
+    });
+    assert_eq!(receive.recv_timeout(Duration::from_secs(20)).expect("discovery hung on the FIFO"), Ok(None));
 }

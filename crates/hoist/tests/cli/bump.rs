@@ -405,3 +405,18 @@ fn a_toml_syntax_error_in_the_configuration_is_reported_where_it_is() {
     assert!(err.starts_with("error: no bump-my-version configuration in "), "{err}");
     assert_eq!(hoist(&repo).args(["bump-my-version", "show", "current_version"]).success(), "None\n");
 }
+
+#[test]
+fn a_directory_as_a_bump_file_is_called_a_directory() {
+    let repo = project();
+    std::fs::remove_file(repo.path().join("VERSION")).unwrap();
+    repo.write("VERSION/keep", "");
+    repo.commit_all("VERSION is a directory");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert_eq!(
+        err,
+        "error: the file `VERSION` is a directory: name a file in it, or match its files with a `glob` entry\n"
+    );
+    unchanged(&repo, &head, &[(".bumpversion.toml", CONFIG)]);
+}
