@@ -92,13 +92,13 @@ impl Context {
     /// Renders `template` against this context.
     pub fn render(&self, template: &str) -> Result<String, crate::VersionError> {
         pyformat::format(template, &|k| self.get(k))
-            .map_err(|source| crate::VersionError::Template { template: template.to_owned(), source })
+            .map_err(|error| crate::VersionError::Template { template: template.to_owned(), error })
     }
 
     /// Renders `template` with every value passed through `re.escape` first (regex search).
     pub fn render_escaped(&self, template: &str) -> Result<String, crate::VersionError> {
         pyformat::format(template, &|k| self.get(k).map(|v| Value::Str(crate::pyregex::escape(&v.to_py_str()))))
-            .map_err(|source| crate::VersionError::Template { template: template.to_owned(), source })
+            .map_err(|error| crate::VersionError::Template { template: template.to_owned(), error })
     }
 }
 

@@ -109,9 +109,10 @@ pub enum VersionError {
         "the `serialize` format {format:?} renders an empty version: write the version's parts into it, e.g. `{{major}}.{{minor}}.{{patch}}`"
     )]
     EmptyVersion { format: String },
-    /// A template cannot be rendered.
-    #[error("cannot render `{template}`: {source}")]
-    Template { template: String, source: FormatError },
+    /// A template cannot be rendered. The cause is part of the message (and not the error's
+    /// `source()`), so that a printer of the cause chain says it once.
+    #[error("cannot render `{template}`: {error}")]
+    Template { template: String, error: FormatError },
     /// A search pattern or replacement does not compile.
     #[error("in `{}`, the search or replace is invalid: {source}", path.display())]
     Regex { path: PathBuf, source: RegexError },

@@ -469,7 +469,7 @@ pub fn serialize(version: &Version, formats: &[String], context: &Context) -> Re
         Some(c) => Some(Value::Part(c.value().to_owned())),
         None => context.get(name),
     })
-    .map_err(|source| VersionError::Template { template: (*chosen).clone(), source })?;
+    .map_err(|error| VersionError::Template { template: (*chosen).clone(), error })?;
     // bump-my-version writes an empty version, commits and tags it; nothing is that version.
     if rendered.is_empty() {
         return Err(VersionError::EmptyVersion { format: (*chosen).clone() });
