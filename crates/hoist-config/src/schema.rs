@@ -72,6 +72,8 @@ pub struct Ci {
     /// The Dockerfile stages whose images a run on the main branch pushes (`publish`, default:
     /// the release step), in order.
     pub publish: Vec<String>,
+    /// How many steps may run at the same time (`jobs`, 1 to 16; default: the machine's cores).
+    pub jobs: Option<usize>,
 }
 
 /// How `test` runs the test suites in a compose project.
@@ -309,6 +311,7 @@ struct RawCi {
     push_bump: Option<String>,
     deploy: Option<bool>,
     publish: Option<Vec<String>>,
+    jobs: Option<usize>,
 }
 
 impl RawCi {
@@ -336,6 +339,11 @@ impl RawCi {
             push_bump: part("ci.push-bump", self.push_bump, "build")?,
             deploy: self.deploy.unwrap_or(true),
             publish,
+            jobs: match self.jobs {
+                Some(n @ 1..=16) => Some(n),
+                Some(n) => return Err(invalid("ci.jobs", format!("{n} is out of range: use 1 to 16 steps at once"))),
+                None => None,
+            },
             main_branch,
         })
     }

@@ -577,6 +577,9 @@ pub struct CiStep {
     pub action: StepAction,
     /// Why.
     pub reason: CiReason,
+    /// The steps that must have succeeded before this one starts; steps that do not need each
+    /// other run at the same time.
+    pub needs: Vec<String>,
 }
 
 /// The whole run, decided before anything runs.
@@ -596,8 +599,11 @@ pub struct CiPlan {
     pub dirty: Vec<String>,
     /// What forbids the run, each with its fix; a real run refuses while any remain.
     pub problems: Vec<CiProblem>,
-    /// The steps, executed in this order; the run stops at the first failure.
+    /// The steps, in order: each starts once the steps it `needs` succeeded, at most `jobs` at
+    /// once; the first failure stops the others (they tear down what they started).
     pub steps: Vec<CiStep>,
+    /// How many steps may run at the same time.
+    pub jobs: usize,
 }
 
 impl CiPlan {
@@ -724,13 +730,46 @@ pub struct CiInputs<'a> {
     pub write_cache: bool,
     /// The version configuration's parts, for the configuration check (`None`: unread).
     pub parts: Option<Vec<String>>,
+    /// How many steps may run at the same time (at least 1).
+    pub jobs: usize,
 }
 
 /// Plans the whole run: git first (the rerun check costs no engine or registry call), then the
-/// bump with its new file contents, then every image decision for the post-bump tree.
+/// bump with its new file contents, then every image decision for the post-bump tree, then
+/// which step needs which.
 pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiPlan, PipelineError> {
+    let jobs = inputs.jobs.clamp(1, runner::SLOTS);
+    let mut plan = plan_steps(p, repo, inputs)?;
+    link(&mut plan.steps);
+    plan.jobs = jobs;
+    Ok(plan)
+}
+
+/// What each step needs: the data image and the tests need the bump (their images are named
+/// for the new version) and not each other; the pushes need everything that prepares them
+/// (tests passed, images made); the deploy needs the pushes. A skipped step needs nothing.
+fn link(steps: &mut [CiStep]) {
+    let named = |steps: &[CiStep], pick: fn(&StepAction) -> bool| -> Vec<String> {
+        steps.iter().filter(|s| pick(&s.action)).map(|s| s.name.clone()).collect()
+    };
+    let bump = named(steps, |a| matches!(a, StepAction::Bump(_)));
+    let prepare = named(steps, |a| {
+        matches!(a, StepAction::Bump(_) | StepAction::RegenerateData(_) | StepAction::RetagData(_) | StepAction::Test(_))
+    });
+    let publish = named(steps, |a| matches!(a, StepAction::PushGit(_) | StepAction::PushImage(_)));
+    for step in steps.iter_mut() {
+        step.needs = match step.action {
+            StepAction::Skip | StepAction::Bump(_) => Vec::new(),
+            StepAction::RegenerateData(_) | StepAction::RetagData(_) | StepAction::Test(_) => bump.clone(),
+            StepAction::PushGit(_) | StepAction::PushImage(_) => prepare.clone(),
+            StepAction::Deploy(_) => publish.clone(),
+        };
+    }
+}
+
+fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiPlan, PipelineError> {
     let config = p.config;
-    let CiInputs { context, naming, version, plan_bump, allow_dirty, write_cache, parts } = inputs;
+    let CiInputs { context, naming, version, plan_bump, allow_dirty, write_cache, parts, jobs: _ } = inputs;
     let mut plan = CiPlan {
         schema_version: SCHEMA_VERSION,
         context: context.clone(),
@@ -740,6 +779,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
         dirty: Vec::new(),
         problems: Vec::new(),
         steps: Vec::new(),
+        jobs: 1,
     };
     let remote = &config.deploy.remote;
     if context.on_main {
@@ -801,6 +841,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
             None => StepAction::Skip,
         },
         reason: bump_reason,
+        needs: Vec::new(),
     });
 
     let mut made = Made::new();
@@ -852,7 +893,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
                 StepAction::RetagData(RetagStep { source, digest, tag, push, in_registry: push })
             }
         };
-        plan.steps.push(CiStep { name: "data-image".into(), action, reason });
+        plan.steps.push(CiStep { name: "data-image".into(), action, reason, needs: Vec::new() });
     }
 
     // The tests.
@@ -866,6 +907,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
         name: "test".into(),
         action: StepAction::Test(Box::new(test)),
         reason: CiReason::EveryRunTests { step: test_step.clone() },
+        needs: Vec::new(),
     });
 
     if !context.on_main {
@@ -874,7 +916,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
             CiEvent::Push => CiReason::NotMainPushesNothing { main: config.ci.main_branch.clone() },
         };
         for name in ["push-git", "push-images", "deploy"] {
-            plan.steps.push(CiStep { name: name.into(), action: StepAction::Skip, reason: reason.clone() });
+            plan.steps.push(CiStep { name: name.into(), action: StepAction::Skip, reason: reason.clone(), needs: Vec::new() });
         }
         return Ok(plan);
     }
@@ -900,7 +942,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
     if !has_remote && (pushes_git || config.ci.deploy) {
         plan.problems.push(CiProblem::NoRemote { remote: remote.clone() });
     }
-    plan.steps.push(CiStep { name: "push-git".into(), action, reason });
+    plan.steps.push(CiStep { name: "push-git".into(), action, reason, needs: Vec::new() });
     for step in &config.ci.publish {
         crate::check_stage(config, step, "ci.publish")?;
         let image = request(step, true, &made)?;
@@ -908,6 +950,7 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
             name: format!("push-{step}"),
             action: StepAction::PushImage(Box::new(image)),
             reason: CiReason::Publish { step: step.clone(), version: new_version.clone() },
+            needs: Vec::new(),
         });
     }
     if config.ci.deploy {
@@ -935,9 +978,10 @@ pub fn plan_ci(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<Ci
             name: "deploy".into(),
             action: StepAction::Deploy(DeployStep { environment: environment.clone(), version: new_version, images, deferred: true }),
             reason: CiReason::DeployMain { environment },
+            needs: Vec::new(),
         });
     } else {
-        plan.steps.push(CiStep { name: "deploy".into(), action: StepAction::Skip, reason: CiReason::DeployOff });
+        plan.steps.push(CiStep { name: "deploy".into(), action: StepAction::Skip, reason: CiReason::DeployOff, needs: Vec::new() });
     }
     Ok(plan)
 }
@@ -987,39 +1031,93 @@ pub struct Done {
     pub result: StepResult,
 }
 
-/// Runs the plan's steps in order; the first failure ends the run, named by its step. A plan
-/// with problems runs nothing.
+/// Runs the plan: each step starts once the steps it needs succeeded, at most `plan.jobs` at
+/// once, each on a thread of its own; the executor decides nothing else. The first failure
+/// stops the steps still running (their children get SIGTERM, they tear down what they
+/// started) and starts no other; it is the error returned, named by its step. `done` gets the
+/// steps that succeeded, in the plan's order. A plan with problems runs nothing.
 pub fn execute_ci(
     p: &Pipeline<'_>,
-    repo: &Repo,
     plan: &CiPlan,
     done: &mut Vec<Done>,
-    on_event: &mut dyn FnMut(Event<'_>),
+    on_event: &mut (dyn FnMut(Event<'_>) + Send),
 ) -> Result<(), PipelineError> {
     if !plan.problems.is_empty() {
         return Err(PipelineError::Blocked { problems: plan.problems.iter().map(ToString::to_string).collect() });
     }
     runner::install_interrupt_handler();
-    for step in &plan.steps {
-        if matches!(step.action, StepAction::Skip) {
-            done.push(Done { step: step.name.clone(), result: StepResult::Skipped });
-            continue;
+    runner::clear_stop();
+    let events = std::sync::Mutex::new(on_event);
+    let steps = &plan.steps;
+    let index = |name: &str| steps.iter().position(|s| s.name == name);
+    let mut results: Vec<Option<StepResult>> = steps.iter().map(|_| None).collect();
+    let mut started = vec![false; steps.len()];
+    let mut first: Option<PipelineError> = None;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<StepResult, PipelineError>)>();
+        let mut running = 0;
+        loop {
+            while first.is_none() && running < plan.jobs.max(1) {
+                let ready = (0..steps.len()).find(|&i| {
+                    !started[i]
+                        && steps[i].needs.iter().all(|n| index(n).is_none_or(|d| results[d].is_some()))
+                });
+                let Some(i) = ready else { break };
+                started[i] = true;
+                let step = &steps[i];
+                if matches!(step.action, StepAction::Skip) {
+                    results[i] = Some(StepResult::Skipped);
+                    continue;
+                }
+                running += 1;
+                let (tx, events) = (tx.clone(), &events);
+                scope.spawn(move || {
+                    let mut emit = |event: Event<'_>| {
+                        let mut on_event = events.lock().unwrap_or_else(|e| e.into_inner());
+                        on_event(Event::Step { step: &step.name, event: &event });
+                    };
+                    emit(Event::Note(&step.reason.to_string()));
+                    let run = std::panic::AssertUnwindSafe(|| run_step(p, step, &mut emit));
+                    let result = std::panic::catch_unwind(run)
+                        .unwrap_or_else(|_| Err(PipelineError::Panicked { step: step.name.clone() }))
+                        .and_then(|r| runner::check_interrupted().map(|()| r));
+                    let _ = tx.send((i, result));
+                });
+            }
+            if running == 0 {
+                break;
+            }
+            let Ok((i, result)) = rx.recv() else { break };
+            running -= 1;
+            match result {
+                Ok(result) => results[i] = Some(result),
+                // The first failure is the run's; the others are what stopping them did.
+                Err(error) if first.is_none() => {
+                    runner::stop_others();
+                    first = Some(match error {
+                        PipelineError::Interrupted { signal } => PipelineError::Interrupted { signal },
+                        other => PipelineError::CiStep { step: steps[i].name.clone(), source: Box::new(other) },
+                    });
+                }
+                Err(_) => {}
+            }
         }
-        on_event(Event::Note(&format!("{}: {}", step.name, step.reason)));
-        let result = run_step(p, repo, step, on_event)
-            .map_err(|source| PipelineError::CiStep { step: step.name.clone(), source: Box::new(source) })?;
-        done.push(Done { step: step.name.clone(), result });
-        runner::check_interrupted()?;
+    });
+    runner::clear_stop();
+    for (step, result) in steps.iter().zip(results) {
+        if let Some(result) = result {
+            done.push(Done { step: step.name.clone(), result });
+        }
     }
-    Ok(())
+    match first {
+        Some(error) => Err(error),
+        None => runner::check_interrupted(),
+    }
 }
 
-fn run_step(
-    p: &Pipeline<'_>,
-    repo: &Repo,
-    step: &CiStep,
-    on_event: &mut dyn FnMut(Event<'_>),
-) -> Result<StepResult, PipelineError> {
+fn run_step(p: &Pipeline<'_>, step: &CiStep, on_event: &mut dyn FnMut(Event<'_>)) -> Result<StepResult, PipelineError> {
+    // Each step opens the repository itself: steps run on threads of their own.
+    let repo = || Repo::open(p.config.root()).map_err(PipelineError::from);
     match &step.action {
         StepAction::Skip => Ok(StepResult::Skipped),
         StepAction::Bump(bump) => {
@@ -1069,7 +1167,7 @@ fn run_step(
             if let Some(tag_ref) = &tag_ref {
                 args.push(tag_ref);
             }
-            repo.git(&args)?;
+            repo()?.git(&args)?;
             Ok(StepResult::PushedGit(push.clone()))
         }
         StepAction::PushImage(image) => {
@@ -1080,11 +1178,12 @@ fn run_step(
             let mut lookup = |reference: &str| {
                 registry.exists(reference).map(|d| d.map(|d| d.as_str().to_owned())).map_err(|e| e.to_string())
             };
-            let gate = hoist_deploy::plan_deploy(repo, p.config, &deploy.environment, &deploy.version, &mut lookup)?;
+            let repo = repo()?;
+            let gate = hoist_deploy::plan_deploy(&repo, p.config, &deploy.environment, &deploy.version, &mut lookup)?;
             if !gate.problems.is_empty() {
                 return Err(PipelineError::Blocked { problems: gate.problems });
             }
-            hoist_deploy::execute(repo, &gate)?;
+            hoist_deploy::execute(&repo, &gate)?;
             Ok(StepResult::Deployed(Box::new(gate)))
         }
     }

@@ -72,7 +72,7 @@ pub enum PipelineError {
         problems: Vec<String>,
     },
     /// A step of a `ci` run failed.
-    #[error("the `ci` step `{step}` failed; the steps after it did not run: {source}")]
+    #[error("the `ci` step `{step}` failed; the steps after it did not run, and those running beside it were stopped: {source}")]
     CiStep {
         /// The step.
         step: String,
@@ -188,6 +188,15 @@ pub enum PipelineError {
     /// A git command `ci` needs failed.
     #[error(transparent)]
     Git(#[from] hoist_git::GitError),
+    /// A step's thread panicked (a bug in hoist); the other steps were stopped.
+    #[error("the step `{step}` crashed: this is a bug in hoist; please report it with the `ci --dry-run` output")]
+    Panicked {
+        /// The step.
+        step: String,
+    },
+    /// Another step of the run failed, so this one was stopped; what it started was torn down.
+    #[error("stopped because another step failed; what it started was taken down")]
+    Stopped,
     /// The user pressed Ctrl-C (or the process got SIGTERM); what was started was torn down.
     #[error("interrupted by {}: the compose project was taken down", signal_name(*signal))]
     Interrupted {

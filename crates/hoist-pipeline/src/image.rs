@@ -318,6 +318,13 @@ pub enum Event<'a> {
     Transfer(&'a TransferEvent),
     /// A line of warning.
     Warning(&'a str),
+    /// An event of one step of a run whose steps can run at the same time.
+    Step {
+        /// The step (`test`, `data-image`).
+        step: &'a str,
+        /// What happened in it.
+        event: &'a Event<'a>,
+    },
 }
 
 /// The build request an [`ImagePlan`] describes (the Dockerfile, context, target, tags, input

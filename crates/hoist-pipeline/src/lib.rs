@@ -26,7 +26,7 @@ mod runner;
 mod session;
 mod test_run;
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 pub use ci::{
     BumpStep, CiContext, CiEvent, CiFlags, CiInputs, CiPlan, CiProblem, CiReason, CiStep, DataDecision, DataPush, DeployStep,
@@ -61,13 +61,13 @@ pub struct Pipeline<'a> {
     pub config: &'a hoist_config::Config,
     /// The registry client (credentials from the Docker config).
     pub registry: &'a hoist_image::RegistryClient,
-    engine: OnceCell<hoist_image::Engine>,
+    engine: OnceLock<hoist_image::Engine>,
 }
 
 impl<'a> Pipeline<'a> {
     /// A pipeline for `config`, asking the registry through `registry`.
     pub fn new(config: &'a hoist_config::Config, registry: &'a hoist_image::RegistryClient) -> Pipeline<'a> {
-        Pipeline { config, registry, engine: OnceCell::new() }
+        Pipeline { config, registry, engine: OnceLock::new() }
     }
 
     /// The builder `hoist.toml` chooses.

@@ -5,30 +5,57 @@
 //! exactly once. When the child has ended, the executor sees [`interrupted`], tears down what
 //! it started and fails with [`PipelineError::Interrupted`] (exit status 130). Teardown
 //! commands are not passed signals: a second Ctrl-C does not leave a project half down.
+//!
+//! Steps that run at the same time each have their child in a slot of [`CHILD_GROUPS`]; a
+//! signal reaches all of them. When one step fails, [`stop_others`] stops the rest the same
+//! way, so they tear down what they started and end with [`PipelineError::Stopped`].
 
 use std::fs::File;
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
 use std::sync::Once;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use crate::error::PipelineError;
 
 /// The signal received (0: none).
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
-/// The process group of the running interruptible child (0: none).
-static CHILD_GROUP: AtomicI32 = AtomicI32::new(0);
+/// Set when a step failed and the others are asked to stop.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// The process groups of the running interruptible children (0: a free slot), one per step
+/// that runs at the same time.
+static CHILD_GROUPS: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
+/// How many children can be signalled at once: the most steps that may run together.
+pub(crate) const SLOTS: usize = 16;
 
 extern "C" fn on_signal(signal: libc::c_int) {
     // Only async-signal-safe calls here: atomics and kill(2).
     SIGNAL.store(signal, Ordering::SeqCst);
-    let group = CHILD_GROUP.load(Ordering::SeqCst);
-    if group > 0 {
-        // SAFETY: kill(2) is async-signal-safe; a stale group id at worst signals nothing.
-        unsafe {
-            libc::kill(-group, signal);
+    signal_children(signal);
+}
+
+fn signal_children(signal: libc::c_int) {
+    for slot in &CHILD_GROUPS {
+        let group = slot.load(Ordering::SeqCst);
+        if group > 0 {
+            // SAFETY: kill(2) is async-signal-safe; a stale group id at worst signals nothing.
+            unsafe {
+                libc::kill(-group, signal);
+            }
         }
     }
+}
+
+/// Asks every running step to stop (another one failed): their children get SIGTERM, and
+/// [`check_interrupted`] fails from now on with [`PipelineError::Stopped`].
+pub(crate) fn stop_others() {
+    STOP.store(true, Ordering::SeqCst);
+    signal_children(libc::SIGTERM);
+}
+
+/// Forgets an earlier [`stop_others`] (a new run starts).
+pub(crate) fn clear_stop() {
+    STOP.store(false, Ordering::SeqCst);
 }
 
 /// Installs the SIGINT and SIGTERM handler (once per process). Until it is installed, a
@@ -62,6 +89,7 @@ pub fn interrupted() -> Option<i32> {
 pub(crate) fn check_interrupted() -> Result<(), PipelineError> {
     match interrupted() {
         Some(signal) => Err(PipelineError::Interrupted { signal }),
+        None if STOP.load(Ordering::SeqCst) => Err(PipelineError::Stopped),
         None => Ok(()),
     }
 }
@@ -108,18 +136,24 @@ pub(crate) fn run(mut command: Command, output: Output, signals: Signals) -> Res
     let mut child =
         command.spawn().map_err(|e| PipelineError::Spawn { command: line.clone(), message: e.to_string() })?;
     let group = i32::try_from(child.id()).unwrap_or(0);
-    if signals == Signals::Forward {
-        CHILD_GROUP.store(group, Ordering::SeqCst);
-        // A signal that arrived between spawn and store has not been passed on yet.
-        if let Some(signal) = interrupted() {
+    let slot = if signals == Signals::Forward {
+        let slot = CHILD_GROUPS.iter().find(|s| s.compare_exchange(0, group, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+        // A signal (or a stop) that came between spawn and store has not been passed on yet.
+        let pending = interrupted().or_else(|| STOP.load(Ordering::SeqCst).then_some(libc::SIGTERM));
+        if let Some(signal) = pending {
             // SAFETY: kill(2) on the child's own process group.
             unsafe {
                 libc::kill(-group, signal);
             }
         }
-    }
+        slot
+    } else {
+        None
+    };
     let status = child.wait();
-    CHILD_GROUP.store(0, Ordering::SeqCst);
+    if let Some(slot) = slot {
+        slot.store(0, Ordering::SeqCst);
+    }
     let status = status.map_err(|e| PipelineError::Spawn { command: line, message: e.to_string() })?;
     Ok(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(9)))
 }

@@ -48,6 +48,9 @@ pub(crate) struct Ci {
     /// Bump even though the working tree has uncommitted changes.
     #[arg(long)]
     allow_dirty: bool,
+    /// How many steps may run at the same time (default: `ci.jobs`, else the machine's cores).
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
+    jobs: Option<u16>,
     /// How to show image build, pull and push progress.
     #[arg(long, value_enum, default_value = "auto")]
     progress: Progress,
@@ -101,6 +104,9 @@ impl Ci {
                 plan_bump: &mut plan_bump,
                 allow_dirty: self.allow_dirty,
                 parts: version_parts(ctx),
+                jobs: self.jobs.map(usize::from).or(config.ci.jobs).unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+                }),
                 write_cache: !ctx.overrides()?.no_cache_to,
             },
         )?;
@@ -133,7 +139,7 @@ impl Ci {
         ctx.prepare_summary()?;
         let mut done = Vec::new();
         let mut draw = Drawer::new(self.progress, "ci");
-        let outcome = hoist_pipeline::execute_ci(&pipeline, &repo, &plan, &mut done, &mut |e| draw.event(e));
+        let outcome = hoist_pipeline::execute_ci(&pipeline, &plan, &mut done, &mut |e| draw.event(e));
         draw.finish();
         ctx.summary(&summary(&plan, &done, outcome.as_ref().err()))?;
         if outcome.is_ok() {
@@ -241,9 +247,15 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std
     if !plan.dirty.is_empty() {
         writeln!(out, "  note: uncommitted changes in {}", plan.dirty.join(", "))?;
     }
+    if plan.steps.iter().any(|s| !s.needs.is_empty()) {
+        writeln!(out, "  each step starts when the steps it runs after succeeded, at most {} at once", plan.jobs)?;
+    }
     for step in &plan.steps {
         writeln!(out, "  {:<12} {} — {}", step.name, action_text(step), step.reason)?;
         let mut nested = Vec::new();
+        if !step.needs.is_empty() {
+            writeln!(nested, "after {}", step.needs.join(", "))?;
+        }
         match &step.action {
             StepAction::RegenerateData(data) => {
                 write_image(&mut nested, &data.image)?;

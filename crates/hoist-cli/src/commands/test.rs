@@ -140,15 +140,32 @@ pub(crate) struct Drawer {
     mode: ProgressMode,
     prefix: String,
     view: Option<ProgressView>,
+    /// One drawer per step of a run whose steps run at the same time, prefixed `ci/STEP`.
+    steps: std::collections::BTreeMap<String, Drawer>,
 }
 
 impl Drawer {
     pub(crate) fn new(progress: Progress, prefix: &str) -> Drawer {
-        Drawer { mode: progress.mode(), prefix: prefix.to_owned(), view: None }
+        Drawer { mode: progress.mode(), prefix: prefix.to_owned(), view: None, steps: Default::default() }
     }
 
     pub(crate) fn event(&mut self, event: Event<'_>) {
-        match event {
+        if let Event::Step { step, event } = event {
+            let (mode, prefix) = (self.mode, format!("{}/{step}", self.prefix));
+            let drawer = self.steps.entry(step.to_owned()).or_insert_with(|| Drawer {
+                mode,
+                prefix,
+                view: None,
+                steps: Default::default(),
+            });
+            return drawer.event_ref(event);
+        }
+        self.event_ref(&event);
+    }
+
+    fn event_ref(&mut self, event: &Event<'_>) {
+        match *event {
+            Event::Step { step, event } => self.event(Event::Step { step, event }),
             Event::Note(note) => {
                 self.finish();
                 if self.mode != ProgressMode::Quiet {
@@ -172,6 +189,9 @@ impl Drawer {
     pub(crate) fn finish(&mut self) {
         if let Some(mut view) = self.view.take() {
             view.finish();
+        }
+        for drawer in self.steps.values_mut() {
+            drawer.finish();
         }
     }
 }

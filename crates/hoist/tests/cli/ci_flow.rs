@@ -414,3 +414,33 @@ fn configuration_mistakes_are_found_before_anything_runs() {
     assert_eq!(example.repo.git(&["log", "-1", "--format=%s"]), "mistakes", "nothing was bumped");
     assert_eq!(example.registry.tags(&example.name), Vec::<String>::new());
 }
+
+/// The data image and the tests run at the same time; when the tests fail, the data step is
+/// stopped and tears its compose project down, nothing is pushed, and the failure named is the
+/// tests'.
+#[test]
+fn a_failing_step_stops_the_others_and_everything_is_taken_down() {
+    let example = Example::new();
+    example.edit_config(|text| {
+        text.replace("command = [\"sh\", \"/app/tests/run.sh\"]", "command = [\"sh\", \"-c\", \"echo the suite fails; exit 3\"]")
+            .replace("wait-for = [\"test\", \"-e\", \"/tmp/ready\"]", "wait-for = [\"sh\", \"-c\", \"sleep 120\"]")
+    });
+    example.repo.commit_all("a failing suite (#5)");
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    let refs = example.repo.remote_git(&["for-each-ref", "--format=%(refname) %(objectname)"]);
+    let plan = example.hoist().args(["ci", "--dry-run", "--event", "push", "--branch", "main", "--jobs", "2"]).success();
+    assert!(plan.contains("  each step starts when the steps it runs after succeeded, at most 2 at once\n"), "{plan}");
+    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--jobs", "2", "--progress", "plain"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("ci/data-image: waiting for the data service"), "the data step ran: {}", out.stderr);
+    assert!(out.stderr.contains("the suite fails"), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with("error: the `ci` step `test` failed; the steps after it did not run, and those running beside it were stopped: the tests failed (exit code 3): failed  code (exit code 3); not run browser (reported only)\n"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(example.leftovers(&example.solr), Vec::<String>::new(), "the stopped data step took its project down");
+    assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
+    assert_eq!(example.registry.tags(&example.name), Vec::<String>::new(), "nothing pushed");
+    assert_eq!(example.repo.remote_git(&["for-each-ref", "--format=%(refname) %(objectname)"]), refs, "the remote is untouched");
+}
