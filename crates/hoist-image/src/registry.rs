@@ -166,17 +166,37 @@ impl RegistryClient {
                 message: format!("`{source}` is in another registry: a retag copies within one registry"),
             });
         }
-        let (from_ref, to_ref) = (oci_reference(&from)?, oci_reference(&to)?);
-        // Not the open-registry shortcut: a push needs the registry's own auth flow.
+        // An open registry takes the copy with the empty bearer token, as `exists` asks it: no
+        // ping, no token. One that wants credentials answers 401: then its own auth flow.
+        let host = self.host_client(&from, true)?;
+        if host.open {
+            match self.copy_manifest(&host, (&from, source), (&to, target), false) {
+                Err(ImageError::Unauthorized { .. }) => {}
+                done => return done,
+            }
+        }
         let host = self.host_client(&from, false)?;
-        let fail = |reference: &Reference, text: &str, error| self.error(reference, text, &host, error);
+        self.copy_manifest(&host, (&from, source), (&to, target), true)
+    }
+
+    fn copy_manifest(
+        &self,
+        host: &HostClient,
+        (from, source): (&Reference, &str),
+        (to, target): (&Reference, &str),
+        authenticate: bool,
+    ) -> Result<Digest, ImageError> {
+        let (from_ref, to_ref) = (oci_reference(from)?, oci_reference(to)?);
+        let fail = |reference: &Reference, text: &str, error| self.error(reference, text, host, error);
         let client = &host.client;
         self.rt.block_on(async {
-            client.auth(&to_ref, &host.auth, RegistryOperation::Push).await.map_err(|e| fail(&to, target, e))?;
+            if authenticate {
+                client.auth(&to_ref, &host.auth, RegistryOperation::Push).await.map_err(|e| fail(to, target, e))?;
+            }
             let (body, digest) = client
                 .pull_manifest_raw(&from_ref, &host.auth, MANIFEST_TYPES)
                 .await
-                .map_err(|e| fail(&from, source, e))?;
+                .map_err(|e| fail(from, source, e))?;
             let manifest: serde_json::Value = serde_json::from_slice(&body).map_err(|e| ImageError::Registry {
                 registry: from.registry().to_owned(),
                 reference: source.to_owned(),
@@ -203,7 +223,7 @@ impl RegistryClient {
                     .chain(manifest.get("config"))
                     .filter_map(|b| b.get("digest").and_then(|d| d.as_str()));
                 for blob in blobs {
-                    client.mount_blob(&to_ref, &from_ref, blob).await.map_err(|e| fail(&to, target, e))?;
+                    client.mount_blob(&to_ref, &from_ref, blob).await.map_err(|e| fail(to, target, e))?;
                 }
             }
             let content_type = reqwest_header(&media_type).map_err(|message| ImageError::Registry {
@@ -211,7 +231,7 @@ impl RegistryClient {
                 reference: source.to_owned(),
                 message,
             })?;
-            client.push_manifest_raw(&to_ref, body, content_type).await.map_err(|e| fail(&to, target, e))?;
+            client.push_manifest_raw(&to_ref, body, content_type).await.map_err(|e| fail(to, target, e))?;
             Digest::parse(&digest).ok_or_else(|| ImageError::Registry {
                 registry: to.registry().to_owned(),
                 reference: target.to_owned(),

@@ -873,10 +873,7 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
         let source_digest = if change.as_ref().is_some_and(DumpChange::is_new) {
             Ok(None)
         } else {
-            match p.registry.exists(&source) {
-                Ok(digest) => Ok(digest.map(|d| d.as_str().to_owned())),
-                Err(error) => Err(hoist_git::first_error_line(&error.to_string())),
-            }
+            p.remote(&source).map(|image| image.and_then(|i| i.digest).map(|d| d.as_str().to_owned()))
         };
         let (decision, push, reason) = decide_data(&context, change, &source, source_digest);
         let action = match decision {
@@ -961,16 +958,16 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
             if pushed.contains(image) {
                 continue;
             }
-            match p.registry.exists(image) {
+            match p.remote(image) {
                 Ok(Some(_)) => {}
                 Ok(None) => plan.problems.push(CiProblem::DeployImageMissing {
                     environment: environment.clone(),
                     image: image.clone(),
                 }),
-                Err(error) => plan.problems.push(CiProblem::DeployImageUnknown {
+                Err(why) => plan.problems.push(CiProblem::DeployImageUnknown {
                     environment: environment.clone(),
                     image: image.clone(),
-                    why: hoist_git::first_error_line(&error.to_string()),
+                    why,
                 }),
             }
         }

@@ -262,10 +262,10 @@ pub fn plan_image(p: &Pipeline<'_>, request: &ImageRequest<'_>) -> Result<ImageP
     let (remote, remote_digest, remote_unknown) = if local_is_current && !request.push {
         (None, None, None)
     } else {
-        match p.registry.labels(&primary) {
+        match p.remote(&primary) {
             Ok(Some(image)) => (Some(image.labels), image.digest.map(|d| d.as_str().to_owned()), None),
             Ok(None) => (None, None, None),
-            Err(error) => (None, None, Some(hoist_git::first_error_line(&error.to_string()))),
+            Err(why) => (None, None, Some(why)),
         }
     };
     let decision = decide_build(

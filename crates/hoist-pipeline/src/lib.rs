@@ -62,12 +62,15 @@ pub struct Pipeline<'a> {
     /// The registry client (credentials from the Docker config).
     pub registry: &'a hoist_image::RegistryClient,
     engine: OnceLock<hoist_image::Engine>,
+    /// What the registry answered while planning, by reference: one question per image per
+    /// run. Executors (the deploy gate after the pushes) ask the registry itself.
+    asked: std::sync::Mutex<std::collections::HashMap<String, Result<Option<hoist_image::RemoteImage>, String>>>,
 }
 
 impl<'a> Pipeline<'a> {
     /// A pipeline for `config`, asking the registry through `registry`.
     pub fn new(config: &'a hoist_config::Config, registry: &'a hoist_image::RegistryClient) -> Pipeline<'a> {
-        Pipeline { config, registry, engine: OnceLock::new() }
+        Pipeline { config, registry, engine: OnceLock::new(), asked: Default::default() }
     }
 
     /// The builder `hoist.toml` chooses.
@@ -77,6 +80,18 @@ impl<'a> Pipeline<'a> {
             hoist_config::Builder::Classic => hoist_image::Builder::Classic,
             hoist_config::Builder::Buildx => hoist_image::Builder::Buildx,
         }
+    }
+
+    /// The digest and labels of `reference` in its registry, as planners see it: asked once per
+    /// run, the answer kept (`Err`: why the registry could not be asked, in a line).
+    pub fn remote(&self, reference: &str) -> Result<Option<hoist_image::RemoteImage>, String> {
+        let mut asked = self.asked.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(answer) = asked.get(reference) {
+            return answer.clone();
+        }
+        let answer = self.registry.labels(reference).map_err(|e| hoist_git::first_error_line(&e.to_string()));
+        asked.insert(reference.to_owned(), answer.clone());
+        answer
     }
 
     /// The engine, connected on first use.

@@ -444,3 +444,52 @@ fn a_failing_step_stops_the_others_and_everything_is_taken_down() {
     assert_eq!(example.registry.tags(&example.name), Vec::<String>::new(), "nothing pushed");
     assert_eq!(example.repo.remote_git(&["for-each-ref", "--format=%(refname) %(objectname)"]), refs, "the remote is untouched");
 }
+
+/// hoist's own requests to the registry (oci-client's, in its access log), as `tag → count`
+/// of manifest reads, and the number of `/v2/` pings.
+fn hoist_requests(log: &str) -> (BTreeMap<String, usize>, usize) {
+    let mut manifests = BTreeMap::new();
+    let mut pings = 0;
+    for line in log.lines().filter(|l| l.contains("oci-client/")) {
+        let Some(request) = line.split('"').nth(1) else { continue };
+        let mut words = request.split(' ');
+        let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+        if path == "/v2/" {
+            pings += 1;
+        } else if matches!(method, "GET" | "HEAD")
+            && let Some((_, tag)) = path.split_once("/manifests/")
+        {
+            *manifests.entry(tag.to_owned()).or_insert(0) += 1;
+        }
+    }
+    (manifests, pings)
+}
+
+/// One manifest check per image per run: planning asks the registry once for each image it
+/// decides on, and an open registry is never pinged.
+#[test]
+fn planning_asks_the_registry_once_per_image() {
+    let example = Example::new();
+    example.edit_config(|text| text.replace("push-bump = \"patch\"", "push-bump = \"patch\"\npublish = [\"release\", \"tester\"]"));
+    example.repo.commit_all("CI configuration");
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    let before = example.registry.log().len();
+    example.hoist().args(["ci", "--dry-run", "--event", "push", "--branch", "main"]).success();
+    let (manifests, pings) = hoist_requests(&example.registry.log()[before..]);
+    assert_eq!(
+        manifests,
+        BTreeMap::from([("v0.1.0-solr".to_owned(), 1), ("v0.1.1".to_owned(), 1), ("v0.1.1-tester".to_owned(), 1)]),
+        "the data image's source, the loader (= the release image pushed later) and the tester (= the tester pushed later)"
+    );
+    assert_eq!(pings, 0);
+
+    let before = example.registry.log().len();
+    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--progress", "quiet"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (manifests, pings) = hoist_requests(&example.registry.log()[before..]);
+    assert_eq!(pings, 0, "{manifests:?}");
+    // Planning once each; then the copy of `v0.1.1` to `last` reads it, and the deploy gate
+    // checks it after the push.
+    assert_eq!(manifests.get("v0.1.1-tester"), Some(&1), "{manifests:?}");
+    assert_eq!(manifests.get("v0.1.1"), Some(&3), "{manifests:?}");
+}
