@@ -35,9 +35,15 @@ impl Example {
         copy_dir(&source, &repo.path());
         let (ci, solr) = (format!("{name}-ci"), format!("{name}-solrbld"));
         let example = Example {
+            // Every name a test's run can give the example's images: the version, the next one
+            // (a `ci` run bumps it), their steps, and a pull request's.
             _images: ImageGuard::new(
-                ["v0.1.0", "last", "v0.1.0-tester", "v0.1.0-solr"]
-                    .map(|t| format!("{}:{t}", registry.repository(&name))),
+                [
+                    "v0.1.0", "last", "v0.1.0-tester", "v0.1.0-solr", "v0.1.0-base", "v0.1.1", "v0.1.1-tester",
+                    "v0.1.1-solr", "v0.1.0-12", "v0.1.0-12-tester", "v0.1.0-12-solr", "v0.1.0-7", "v0.1.0-7-tester",
+                    "v0.1.0-7-solr",
+                ]
+                .map(|t| format!("{}:{t}", registry.repository(&name))),
             ),
             repo,
             registry,
