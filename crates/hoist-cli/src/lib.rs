@@ -79,8 +79,17 @@ fn report(error: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {}", message(error));
+    let _ = writeln!(stderr, "error: {}", escape_controls(&message(error)));
     if error.downcast_ref::<help::UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
+}
+
+/// `text` with every control character but the line break and the tab written as an escape
+/// (`\u{1b}`): a value from the input (a stage name, a file's line) can never move the cursor,
+/// rewrite the terminal's title or clear the screen when hoist echoes it.
+pub(crate) fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' && c != '\t' { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
 }
 
 /// The error and its causes in one line, each cause said once: a cause whose words the message
@@ -203,8 +212,19 @@ mod tests {
         }
         let io = std::io::Error::other("stream did not contain valid UTF-8");
         let error = anyhow::Error::new(Wrapped(io)).context("`hoist.toml` is unusable");
-        assert_eq!(super::message(&error), "`hoist.toml` is unusable: cannot read `x`: stream did not contain valid UTF-8");
+        assert_eq!(
+            super::message(&error),
+            "`hoist.toml` is unusable: cannot read `x`: stream did not contain valid UTF-8"
+        );
         let plain = anyhow::anyhow!("one").context("two");
         assert_eq!(super::message(&plain), "two: one");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(
+            super::escape_controls("stage `\u{1b}]0;pwned\u{7}\u{1b}[2J` is odd\n"),
+            "stage `\\u{1b}]0;pwned\\u{7}\\u{1b}[2J` is odd\n"
+        );
     }
 }

@@ -101,7 +101,12 @@ pub struct BuildRequest {
 impl BuildRequest {
     /// A request for the Dockerfile `Dockerfile` in `context`, labelled with `oci`.
     pub fn new(context: impl Into<PathBuf>, oci: OciLabels) -> BuildRequest {
-        BuildRequest { context: context.into(), dockerfile: PathBuf::from("Dockerfile"), oci, ..BuildRequest::default() }
+        BuildRequest {
+            context: context.into(),
+            dockerfile: PathBuf::from("Dockerfile"),
+            oci,
+            ..BuildRequest::default()
+        }
     }
 
     /// All labels the image gets: the extra ones, then the OCI ones (which win).

@@ -232,7 +232,12 @@ pub enum EntryKind {
     },
 }
 
-fn append_file<W: Write>(builder: &mut tar::Builder<W>, path: &Path, name: &str, meta: &Metadata) -> Result<(), ImageError> {
+fn append_file<W: Write>(
+    builder: &mut tar::Builder<W>,
+    path: &Path,
+    name: &str,
+    meta: &Metadata,
+) -> Result<(), ImageError> {
     let read_error = |source| ImageError::ContextRead { path: path.to_owned(), source };
     let file = File::open(path).map_err(read_error)?;
     let size = meta.len();

@@ -217,7 +217,9 @@ impl Engine {
                             return Ok(true);
                         }
                     }
-                    Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => return Ok(false),
+                    Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => {
+                        return Ok(false);
+                    }
                     Err(e) => return Err(e),
                 }
             }
@@ -555,7 +557,8 @@ mod tar_scan_tests {
             (&format!("solr/{long}"), tar::EntryType::Directory, b""),
             ("solr/data/x", tar::EntryType::Regular, &[7; 1000]),
         ]);
-        let only_dirs = tar(&[("solr/", tar::EntryType::Directory, b""), ("solr/data/", tar::EntryType::Directory, b"")]);
+        let only_dirs =
+            tar(&[("solr/", tar::EntryType::Directory, b""), ("solr/data/", tar::EntryType::Directory, b"")]);
         for chunk in [1, 100, 511, 512, 513, 4096] {
             let mut scan = TarScan::default();
             assert!(with_file.chunks(chunk).any(|c| scan.feed(c)), "chunks of {chunk}");

@@ -16,9 +16,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use oci_client::Client;
+use oci_client::RegistryOperation;
 use oci_client::client::{ClientConfig, ClientProtocol};
 use oci_client::errors::{OciDistributionError, OciErrorCode};
-use oci_client::RegistryOperation;
 use oci_client::secrets::RegistryAuth;
 
 use crate::credentials::{Credentials, DockerConfig};
@@ -275,21 +275,61 @@ impl RegistryClient {
 
     fn error(&self, reference: &Reference, text: &str, host: &HostClient, error: OciDistributionError) -> ImageError {
         let registry = reference.registry().to_owned();
+        // What the registry sent back is shown scrubbed: a server that echoes the request's
+        // `Authorization` header must not put the credentials in the log.
+        let secrets: Vec<String> = match &host.auth {
+            RegistryAuth::Basic(user, password) => {
+                use base64::Engine as _;
+                vec![password.clone(), base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))]
+            }
+            RegistryAuth::Bearer(token) => vec![token.clone()],
+            RegistryAuth::Anonymous => Vec::new(),
+        };
+        let scrub = |text: String| scrub_credentials(&text, &secrets);
         match classify(&error) {
             Class::Unauthorized => {
                 ImageError::Unauthorized { registry, reference: text.to_owned(), had_credentials: host.has_credentials }
             }
             Class::Forbidden => ImageError::Forbidden { registry, reference: text.to_owned() },
             Class::PlainHttp if !host.plain_http => ImageError::RegistryPlainHttp { registry },
-            Class::Unreachable(reason) => ImageError::RegistryUnreachable { registry, reason },
+            Class::Unreachable(reason) => ImageError::RegistryUnreachable { registry, reason: scrub(reason) },
             Class::PlainHttp => {
                 ImageError::RegistryUnreachable { registry, reason: "it answered neither HTTP nor TLS".to_owned() }
             }
             Class::Missing => ImageError::NotInRegistry { registry, reference: text.to_owned() },
-            Class::Other => ImageError::Registry { registry, reference: text.to_owned(), message: error.to_string() },
+            Class::Other => {
+                ImageError::Registry { registry, reference: text.to_owned(), message: scrub(error.to_string()) }
+            }
         }
     }
 }
+
+/// `text` without the credentials it may echo: each of `secrets` (a password, a token, the
+/// base64 of `user:password`) and whatever follows `Basic ` or `Bearer ` (an `Authorization`
+/// value) become `***`.
+pub(crate) fn scrub_credentials(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        text = text.replace(secret.as_str(), "***");
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) =
+        ["Basic ", "Bearer ", "basic ", "bearer "].iter().filter_map(|k| rest.find(k).map(|i| (i, k.len()))).min()
+    {
+        let (index, len) = at;
+        out.push_str(&rest[..index + len]);
+        rest = &rest[index + len..];
+        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '}')).unwrap_or(rest.len());
+        if end > 0 {
+            out.push_str("***");
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 
 enum Class {
     Missing,
@@ -394,4 +434,20 @@ fn oci_reference(reference: &Reference) -> Result<oci_client::Reference, ImageEr
         (None, Some(digest)) => oci_client::Reference::with_digest(registry, repository, digest.as_str().to_owned()),
         (None, None) => oci_client::Reference::with_tag(registry, repository, "latest".to_owned()),
     })
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use super::scrub_credentials;
+
+    #[test]
+    fn credentials_echoed_by_a_server_are_scrubbed() {
+        let secrets = ["pa+ss/word".to_owned(), "dXNlcjpwYStzcy93b3Jk".to_owned()];
+        let body = r#"500: {"headers": {"Authorization": "Basic dXNlcjpwYStzcy93b3Jk", "X": "Bearer eyJhbGciOi.x.y"}, "echo": "pa+ss/word"}"#;
+        assert_eq!(
+            scrub_credentials(body, &secrets),
+            r#"500: {"headers": {"Authorization": "Basic ***", "X": "Bearer ***"}, "echo": "***"}"#
+        );
+        assert_eq!(scrub_credentials("connection refused", &secrets), "connection refused");
+    }
 }

@@ -237,7 +237,11 @@ mod tests {
         assert_eq!(n.step_image("tester").tags, ["registry.example.com/nuremberg:v0.5.146-tester"]);
         let pr = n.with_pr(Some("7")).unwrap();
         assert_eq!(pr.step_image("tester").tags, ["registry.example.com/nuremberg:v0.5.146-7-tester"]);
-        assert_eq!(pr.step_image("release").tags, ["registry.example.com/nuremberg:v0.5.146-7"], "no `last`, not main's tag");
+        assert_eq!(
+            pr.step_image("release").tags,
+            ["registry.example.com/nuremberg:v0.5.146-7"],
+            "no `last`, not main's tag"
+        );
     }
 
     #[test]

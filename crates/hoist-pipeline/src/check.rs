@@ -89,7 +89,8 @@ pub fn check_config(config: &Config, parts: Option<&[String]>) -> Vec<ConfigProb
     }
     let data = &config.data_image;
     if !data.steps.is_empty() {
-        let mut named = vec![("data-image.loader-service", &data.loader_service), ("data-image.data-service", &data.data_service)];
+        let mut named =
+            vec![("data-image.loader-service", &data.loader_service), ("data-image.data-service", &data.data_service)];
         named.extend(data.steps.iter().filter(|s| !s.host).map(|s| ("data-image.steps.service", &s.service)));
         services(config, &data.compose, &named, &mut problems);
     }
@@ -102,7 +103,11 @@ pub fn check_config(config: &Config, parts: Option<&[String]>) -> Vec<ConfigProb
             if let Some(part) = part
                 && !parts.contains(part)
             {
-                problems.push(ConfigProblem::UnknownPart { key: key.into(), part: part.clone(), known: parts.to_vec() });
+                problems.push(ConfigProblem::UnknownPart {
+                    key: key.into(),
+                    part: part.clone(),
+                    known: parts.to_vec(),
+                });
             }
         }
     }
@@ -129,8 +134,11 @@ fn stages(config: &Config, problems: &mut Vec<ConfigProblem>) {
     }
     named.extend(config.ci.publish.iter().map(|s| ("ci.publish".to_owned(), s)));
     for (env, environment) in &config.deploy.environments {
-        let key =
-            if environment.images == config.deploy.images { "deploy.images".to_owned() } else { format!("deploy.environments.{env}.images") };
+        let key = if environment.images == config.deploy.images {
+            "deploy.images".to_owned()
+        } else {
+            format!("deploy.environments.{env}.images")
+        };
         named.extend(environment.images.iter().map(|s| (key.clone(), s)));
     }
     let mut seen = BTreeSet::new();
@@ -184,7 +192,11 @@ mod tests {
     #[test]
     fn services_stages_and_parts_are_checked() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("Dockerfile"), "FROM a AS release\nFROM release AS tester\nFROM release AS solr\n").unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            "FROM a AS release\nFROM release AS tester\nFROM release AS solr\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("ci.yml"), "services:\n  web: {}\n  db: {}\n").unwrap();
         std::fs::write(dir.path().join("solr.yml"), "services:\n  loader: {}\n  solr: {}\n").unwrap();
         let text = "registry = \"r.example/app\"\n[compose.ci]\nfiles = [\"ci.yml\"]\n[compose.solrbld]\nfiles = [\"solr.yml\"]\n[test]\nservice = \"app\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"true\"]\n[data-image]\ndata-service = \"solr\"\n[[data-image.steps]]\ncommand = [\"true\"]\n[[data-image.steps]]\nhost = true\ncommand = [\"./init.sh\"]\n[deploy]\nimages = [\"release\", \"solr-data\"]\n[ci]\nmerged-pr-bump = \"patchh\"\n";

@@ -290,7 +290,11 @@ pub fn dump_changed(
         Some(base) => {
             let range = format!("{base}..HEAD");
             let commits = repo.git(&["rev-list", &range, "--", &pathspec])?.lines().count();
-            Ok(if commits > 0 { DumpChange::InRange { dump, range, commits } } else { DumpChange::NotInRange { dump, range } })
+            Ok(if commits > 0 {
+                DumpChange::InRange { dump, range, commits }
+            } else {
+                DumpChange::NotInRange { dump, range }
+            })
         }
         None => {
             let head = repo.head()?;
@@ -635,11 +639,8 @@ pub fn bump_part(context: &CiContext, ci: &hoist_config::Ci) -> (Option<String>,
         };
         return (None, why);
     }
-    let (part, key) = if context.merged_pr {
-        (&ci.merged_pr_bump, "ci.merged-pr-bump")
-    } else {
-        (&ci.push_bump, "ci.push-bump")
-    };
+    let (part, key) =
+        if context.merged_pr { (&ci.merged_pr_bump, "ci.merged-pr-bump") } else { (&ci.push_bump, "ci.push-bump") };
     match part {
         Some(part) => (
             Some(part.clone()),
@@ -699,8 +700,7 @@ pub fn decide_data(
         }
         missing => {
             let push = if context.on_main { DataPush::MainBranch } else { DataPush::Kept };
-            let reason =
-                CiReason::MissingData { change, source: source.to_owned(), unknown: missing.err(), push };
+            let reason = CiReason::MissingData { change, source: source.to_owned(), unknown: missing.err(), push };
             (DataDecision::Regenerate, push != DataPush::Kept, reason)
         }
     }
@@ -754,7 +754,10 @@ fn link(steps: &mut [CiStep]) {
     };
     let bump = named(steps, |a| matches!(a, StepAction::Bump(_)));
     let prepare = named(steps, |a| {
-        matches!(a, StepAction::Bump(_) | StepAction::RegenerateData(_) | StepAction::RetagData(_) | StepAction::Test(_))
+        matches!(
+            a,
+            StepAction::Bump(_) | StepAction::RegenerateData(_) | StepAction::RetagData(_) | StepAction::Test(_)
+        )
     });
     let publish = named(steps, |a| matches!(a, StepAction::PushGit(_) | StepAction::PushImage(_)));
     for step in steps.iter_mut() {
@@ -799,7 +802,8 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
     }
 
     // Past the rerun check: compose (a program to ask) is needed for the test and data plans.
-    let sh = xshell::Shell::new().map_err(|e| PipelineError::Spawn { command: "docker compose version".into(), message: e.to_string() })?;
+    let sh = xshell::Shell::new()
+        .map_err(|e| PipelineError::Spawn { command: "docker compose version".into(), message: e.to_string() })?;
     let compose = hoist_compose::Compose::detect(&sh)?;
 
     // The bump, with every file's new content: the overlay the image decisions see.
@@ -913,7 +917,12 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
             CiEvent::Push => CiReason::NotMainPushesNothing { main: config.ci.main_branch.clone() },
         };
         for name in ["push-git", "push-images", "deploy"] {
-            plan.steps.push(CiStep { name: name.into(), action: StepAction::Skip, reason: reason.clone(), needs: Vec::new() });
+            plan.steps.push(CiStep {
+                name: name.into(),
+                action: StepAction::Skip,
+                reason: reason.clone(),
+                needs: Vec::new(),
+            });
         }
         return Ok(plan);
     }
@@ -930,7 +939,11 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
             CiReason::PublishBump { tag: Some(tag.clone()) },
         ),
         None if !matches!(plan.steps[0].action, StepAction::Skip) => (
-            StepAction::PushGit(PushGitStep { remote: remote.clone(), branch: config.ci.main_branch.clone(), tag: None }),
+            StepAction::PushGit(PushGitStep {
+                remote: remote.clone(),
+                branch: config.ci.main_branch.clone(),
+                tag: None,
+            }),
             CiReason::PublishBump { tag: None },
         ),
         None => (StepAction::Skip, CiReason::NoBumpNothingToPush),
@@ -960,10 +973,9 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
             }
             match p.remote(image) {
                 Ok(Some(_)) => {}
-                Ok(None) => plan.problems.push(CiProblem::DeployImageMissing {
-                    environment: environment.clone(),
-                    image: image.clone(),
-                }),
+                Ok(None) => plan
+                    .problems
+                    .push(CiProblem::DeployImageMissing { environment: environment.clone(), image: image.clone() }),
                 Err(why) => plan.problems.push(CiProblem::DeployImageUnknown {
                     environment: environment.clone(),
                     image: image.clone(),
@@ -973,12 +985,22 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
         }
         plan.steps.push(CiStep {
             name: "deploy".into(),
-            action: StepAction::Deploy(DeployStep { environment: environment.clone(), version: new_version, images, deferred: true }),
+            action: StepAction::Deploy(DeployStep {
+                environment: environment.clone(),
+                version: new_version,
+                images,
+                deferred: true,
+            }),
             reason: CiReason::DeployMain { environment },
             needs: Vec::new(),
         });
     } else {
-        plan.steps.push(CiStep { name: "deploy".into(), action: StepAction::Skip, reason: CiReason::DeployOff, needs: Vec::new() });
+        plan.steps.push(CiStep {
+            name: "deploy".into(),
+            action: StepAction::Skip,
+            reason: CiReason::DeployOff,
+            needs: Vec::new(),
+        });
     }
     Ok(plan)
 }
@@ -1056,8 +1078,7 @@ pub fn execute_ci(
         loop {
             while first.is_none() && running < plan.jobs.max(1) {
                 let ready = (0..steps.len()).find(|&i| {
-                    !started[i]
-                        && steps[i].needs.iter().all(|n| index(n).is_none_or(|d| results[d].is_some()))
+                    !started[i] && steps[i].needs.iter().all(|n| index(n).is_none_or(|d| results[d].is_some()))
                 });
                 let Some(i) = ready else { break };
                 started[i] = true;
@@ -1145,7 +1166,12 @@ fn run_step(p: &Pipeline<'_>, step: &CiStep, on_event: &mut dyn FnMut(Event<'_>)
             } else {
                 None
             };
-            Ok(StepResult::Retagged { source: retag.source.clone(), tag: retag.tag.clone(), digest, in_registry: false })
+            Ok(StepResult::Retagged {
+                source: retag.source.clone(),
+                tag: retag.tag.clone(),
+                digest,
+                in_registry: false,
+            })
         }
         StepAction::Test(test) => {
             let report = crate::test_run::run_tests(p, test, on_event)?;

@@ -72,7 +72,9 @@ pub enum PipelineError {
         problems: Vec<String>,
     },
     /// A step of a `ci` run failed.
-    #[error("the `ci` step `{step}` failed; the steps after it did not run, and those running beside it were stopped: {source}")]
+    #[error(
+        "the `ci` step `{step}` failed; the steps after it did not run, and those running beside it were stopped: {source}"
+    )]
     CiStep {
         /// The step.
         step: String,

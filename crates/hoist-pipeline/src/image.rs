@@ -56,7 +56,14 @@ pub struct Found<'a> {
 }
 
 /// Decides what to do for `step`, whose primary tag is `tag`, given what is `found`.
-pub fn decide_build(step: &str, tag: &str, inputs: &InputDigest, found: Found<'_>, push: bool, force: bool) -> Decision {
+pub fn decide_build(
+    step: &str,
+    tag: &str,
+    inputs: &InputDigest,
+    found: Found<'_>,
+    push: bool,
+    force: bool,
+) -> Decision {
     let Found { local, remote, remote_unknown, made } = found;
     let same = |labels: Option<&BTreeMap<String, String>>| labels.and_then(|l| l.get(LABEL)) == Some(&inputs.digest);
     let made_same = made.filter(|(_, digest)| *digest == inputs.digest).map(|(by, _)| by.to_owned());
@@ -79,7 +86,10 @@ pub fn decide_build(step: &str, tag: &str, inputs: &InputDigest, found: Found<'_
                 (None, Some(why)) => crate::reason::RegistryHas::Unknown { why: why.to_owned() },
                 (None, None) => crate::reason::RegistryHas::Nothing,
             };
-            decision(BuildAction::Push, ImageReason::PushWithoutBuilding { tag, inputs: digest, registry, made_by: made_same })
+            decision(
+                BuildAction::Push,
+                ImageReason::PushWithoutBuilding { tag, inputs: digest, registry, made_by: made_same },
+            )
         }
         (false, false, _) => {
             let reason = match remote.or(local) {
@@ -408,7 +418,14 @@ pub fn execute_image(
         }
     }
     crate::runner::check_interrupted()?;
-    Ok(ImageOutcome { plan: plan.clone(), image_id, steps, cached_steps, pushed, in_registry: plan.in_registry.clone() })
+    Ok(ImageOutcome {
+        plan: plan.clone(),
+        image_id,
+        steps,
+        cached_steps,
+        pushed,
+        in_registry: plan.in_registry.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -496,7 +513,10 @@ mod tests {
             "pushed without building: `t` made by step `test` with input digest sha256:dca000000000 (same) and the registry lacks it"
         );
         let d = decide_build("tester", "t", &now, made, false, false);
-        assert_eq!((d.action, d.reason.to_string().as_str()), (BuildAction::Skip, "skipped: `t` is made by step `test` with input digest sha256:dca000000000 (same)"));
+        assert_eq!(
+            (d.action, d.reason.to_string().as_str()),
+            (BuildAction::Skip, "skipped: `t` is made by step `test` with input digest sha256:dca000000000 (same)")
+        );
         let other = Found { made: Some(("test", "sha256:other")), ..Found::default() };
         assert_eq!(decide_build("tester", "t", &now, other, true, false).action, BuildAction::Build);
     }

@@ -101,7 +101,8 @@ impl Overlay {
             .iter()
             .filter_map(|(path, text)| {
                 let relative = path.strip_prefix(&dir).ok()?;
-                let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                let parts: Vec<String> =
+                    relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
                 Some((parts.join("/"), text.as_str()))
             })
             .collect()
@@ -420,7 +421,12 @@ mod tests {
 
     #[test]
     fn an_overlay_gives_the_digest_the_written_tree_will_have() {
-        let dir = project(&[("requirements.txt", "a==1\n"), ("lock.json", "{}"), ("app/main.py", "v1\n"), ("docs/index.md", "v1\n")]);
+        let dir = project(&[
+            ("requirements.txt", "a==1\n"),
+            ("lock.json", "{}"),
+            ("app/main.py", "v1\n"),
+            ("docs/index.md", "v1\n"),
+        ]);
         let file = hoist_dockerfile::parse(DOCKERFILE).unwrap();
         let stage = file.stage("release").unwrap();
         let ctx = context(dir.path(), DOCKERFILE, "");
@@ -428,8 +434,7 @@ mod tests {
             (dir.path().join("app/main.py"), "v2\n".to_owned()),
             (dir.path().join("docs/index.md"), "v2\n".to_owned()),
         ]);
-        let planned =
-            input_digest_with(&file, stage, &ctx, &BTreeMap::new(), None, &overlay).unwrap();
+        let planned = input_digest_with(&file, stage, &ctx, &BTreeMap::new(), None, &overlay).unwrap();
         let now = input_digest(&file, stage, &ctx, &BTreeMap::new(), None).unwrap();
         assert_ne!(planned.digest, now.digest, "the overlaid file counts with its new content");
         fs::write(dir.path().join("app/main.py"), "v2\n").unwrap();

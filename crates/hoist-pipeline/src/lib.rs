@@ -28,13 +28,13 @@ mod test_run;
 
 use std::sync::OnceLock;
 
-pub use ci::{
-    BumpStep, CiContext, CiEvent, CiFlags, CiInputs, CiPlan, CiProblem, CiReason, CiStep, DataDecision, DataPush, DeployStep,
-    Done, DumpChange, GitHead, GithubEnv, MergedFrom, PlannedBump, PushGitStep, RetagStep, SCHEMA_VERSION, StepAction,
-    StepResult, TagFound, bump_part, decide_data, detect_context, dump_changed, execute_ci, nothing_since_tag,
-    outputs, plan_ci, suite_line,
-};
 pub use check::{ConfigProblem, check_config};
+pub use ci::{
+    BumpStep, CiContext, CiEvent, CiFlags, CiInputs, CiPlan, CiProblem, CiReason, CiStep, DataDecision, DataPush,
+    DeployStep, Done, DumpChange, GitHead, GithubEnv, MergedFrom, PlannedBump, PushGitStep, RetagStep, SCHEMA_VERSION,
+    StepAction, StepResult, TagFound, bump_part, decide_data, detect_context, dump_changed, execute_ci,
+    nothing_since_tag, outputs, plan_ci, suite_line,
+};
 pub use data_image::{
     DataImagePlan, DataImageReport, PlannedArchive, PlannedDataStep, WaitFor, plan_data_image, regenerate_data_image,
 };

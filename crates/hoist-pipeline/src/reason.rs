@@ -181,7 +181,9 @@ impl fmt::Display for crate::ci::DumpChange {
             DumpChange::HeadTouches { dump } => write!(f, "HEAD touches `{dump}`"),
             DumpChange::NeverTouched { dump } => write!(f, "no commit touches `{dump}`"),
             DumpChange::LastChangedIn { dump, commit } => write!(f, "`{dump}` last changed in {commit}, not HEAD"),
-            DumpChange::InRange { dump, range, commits } => write!(f, "{commits} commit(s) in `{range}` touch `{dump}`"),
+            DumpChange::InRange { dump, range, commits } => {
+                write!(f, "{commits} commit(s) in `{range}` touch `{dump}`")
+            }
             DumpChange::NotInRange { dump, range } => write!(f, "no commit in `{range}` touches `{dump}`"),
         }
     }
@@ -210,11 +212,9 @@ impl fmt::Display for crate::ci::CiReason {
                 write!(f, "nothing to do: HEAD is `{tag}`{place}, no commit came after the latest version")
             }
             CiReason::PullRequestNeverBumps => f.write_str("a pull request never bumps"),
-            CiReason::NotMainBranch { branch, main } => write!(
-                f,
-                "a push to `{}`, not to the main branch `{main}`",
-                branch.as_deref().unwrap_or("(no branch)")
-            ),
+            CiReason::NotMainBranch { branch, main } => {
+                write!(f, "a push to `{}`, not to the main branch `{main}`", branch.as_deref().unwrap_or("(no branch)"))
+            }
             CiReason::Bump { merged, part, key, main } => {
                 let what = match merged {
                     None => "a direct push",

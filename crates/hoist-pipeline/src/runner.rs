@@ -137,7 +137,8 @@ pub(crate) fn run(mut command: Command, output: Output, signals: Signals) -> Res
         command.spawn().map_err(|e| PipelineError::Spawn { command: line.clone(), message: e.to_string() })?;
     let group = i32::try_from(child.id()).unwrap_or(0);
     let slot = if signals == Signals::Forward {
-        let slot = CHILD_GROUPS.iter().find(|s| s.compare_exchange(0, group, Ordering::SeqCst, Ordering::SeqCst).is_ok());
+        let slot =
+            CHILD_GROUPS.iter().find(|s| s.compare_exchange(0, group, Ordering::SeqCst, Ordering::SeqCst).is_ok());
         // A signal (or a stop) that came between spawn and store has not been passed on yet.
         let pending = interrupted().or_else(|| STOP.load(Ordering::SeqCst).then_some(libc::SIGTERM));
         if let Some(signal) = pending {

@@ -32,11 +32,7 @@ pub struct ComposeEnv {
 impl ComposeEnv {
     /// The variables for a target that ensured `image`, named by `naming`: also the name of
     /// every named stage's image and of the data image (`HOIST_IMAGE_STAGE`).
-    pub fn for_image(
-        config: &Config,
-        naming: &hoist_naming::Naming,
-        image: &str,
-    ) -> Result<ComposeEnv, PipelineError> {
+    pub fn for_image(config: &Config, naming: &hoist_naming::Naming, image: &str) -> Result<ComposeEnv, PipelineError> {
         let dockerfile = hoist_dockerfile::parse_file(&config.dockerfile_path())?;
         let mut images = std::collections::BTreeMap::new();
         for stage in dockerfile.stages.iter().filter_map(|s| s.name.as_deref()) {
@@ -69,7 +65,8 @@ impl ComposeEnv {
 
 /// `HOIST_IMAGE_` and `name` in capitals, other characters than letters and digits as `_`.
 fn variable(name: &str) -> String {
-    let tail: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    let tail: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
     format!("HOIST_IMAGE_{tail}")
 }
 
@@ -125,10 +122,9 @@ impl Session {
     /// own `docker compose exec …` reaches this project) and `HOIST_COMPOSE` (the whole command
     /// prefix, e.g. `docker-compose -f FILE -p NAME`).
     pub(crate) fn host_command(&self, command: &[String]) -> Result<std::process::Command, PipelineError> {
-        let (program, rest) = command.split_first().ok_or_else(|| PipelineError::Spawn {
-            command: String::new(),
-            message: "an empty command".into(),
-        })?;
+        let (program, rest) = command
+            .split_first()
+            .ok_or_else(|| PipelineError::Spawn { command: String::new(), message: "an empty command".into() })?;
         let prefix = self.argv(&[])?;
         let files: Vec<String> = self.project.files.iter().map(|f| self.root.join(f).display().to_string()).collect();
         let mut process = std::process::Command::new(program);

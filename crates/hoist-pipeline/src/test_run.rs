@@ -5,9 +5,9 @@ use hoist_compose::Compose;
 use hoist_config::Config;
 use serde::Serialize;
 
+use crate::Pipeline;
 use crate::error::PipelineError;
 use crate::image::{self, Event, ImagePlan};
-use crate::Pipeline;
 use crate::runner::{self, Output, Signals};
 use crate::session::{self, ComposeEnv, Session, Teardown};
 

@@ -137,7 +137,8 @@ pub fn tags(sh: &Shell) -> Result<Vec<String>, VersionError> {
 /// `HEAD` and every tag name, in one call (`git show-ref --head --tags`).
 pub fn head_and_tags(sh: &Shell) -> Result<(Option<String>, Vec<String>), VersionError> {
     // `show-ref` fails in a repository without commits or tags: that answers "none".
-    let output = hoist_git::output(sh, &["show-ref", "--head", "--tags"]).map_err(|e| git_error("show-ref --head --tags", e))?;
+    let output =
+        hoist_git::output(sh, &["show-ref", "--head", "--tags"]).map_err(|e| git_error("show-ref --head --tags", e))?;
     let out = String::from_utf8_lossy(&output.stdout);
     let mut head = None;
     let mut tags = Vec::new();

@@ -104,9 +104,11 @@ impl Ci {
                 plan_bump: &mut plan_bump,
                 allow_dirty: self.allow_dirty,
                 parts: version_parts(ctx),
-                jobs: self.jobs.map(usize::from).or(config.ci.jobs).unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-                }),
+                jobs: self
+                    .jobs
+                    .map(usize::from)
+                    .or(config.ci.jobs)
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)),
                 write_cache: !ctx.overrides()?.no_cache_to,
             },
         )?;
@@ -130,10 +132,7 @@ impl Ci {
             write_plan(&mut std::io::stderr().lock(), &plan, config.root())?;
         }
         if !plan.problems.is_empty() {
-            anyhow::bail!(
-                "the plan has {} problem(s) (listed above): nothing was changed",
-                plan.problems.len()
-            );
+            anyhow::bail!("the plan has {} problem(s) (listed above): nothing was changed", plan.problems.len());
         }
         // Before anything runs: a compose file that bind-mounts the summary must find a file.
         ctx.prepare_summary()?;
@@ -227,7 +226,8 @@ fn plan_bump(ctx: &Ctx, part: &str) -> Result<PlannedBump, PipelineError> {
 /// project directory left out of their file paths (`--json` has them whole).
 fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std::io::Result<()> {
     let prefix = format!("{}/", root.display());
-    let line = |argv: &[String]| argv.iter().map(|a| a.strip_prefix(&prefix).unwrap_or(a)).collect::<Vec<_>>().join(" ");
+    let line =
+        |argv: &[String]| argv.iter().map(|a| a.strip_prefix(&prefix).unwrap_or(a)).collect::<Vec<_>>().join(" ");
     let c = &plan.context;
     let event = match c.event {
         CiEvent::Push => format!("push to `{}`", c.branch.as_deref().unwrap_or("(no branch)")),
@@ -260,7 +260,11 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std
             StepAction::RegenerateData(data) => {
                 write_image(&mut nested, &data.image)?;
                 writeln!(nested, "compose project `{}`: {}", data.project, line(&data.up))?;
-                writeln!(nested, "archive `{}` into `{}`, build stage `{}`", data.archive.source, data.archive.path, data.stage)?;
+                writeln!(
+                    nested,
+                    "archive `{}` into `{}`, build stage `{}`",
+                    data.archive.source, data.archive.path, data.stage
+                )?;
                 writeln!(nested, "then, also on failure or Ctrl-C: {}", line(&data.down))?;
             }
             StepAction::Test(test) => {
@@ -297,7 +301,9 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std
 
 fn action_text(step: &CiStep) -> String {
     match &step.action {
-        StepAction::Bump(bump) => format!("bump {}: {} → {} ({})", bump.part, bump.from, bump.to, bump.files.join(", ")),
+        StepAction::Bump(bump) => {
+            format!("bump {}: {} → {} ({})", bump.part, bump.from, bump.to, bump.files.join(", "))
+        }
         StepAction::RegenerateData(data) => {
             format!("regenerate {}{}", data.tag, if data.push { " and push it" } else { "" })
         }
@@ -336,7 +342,9 @@ fn result_text(result: &StepResult) -> String {
         StepResult::Retagged { source, tag, digest: Some(digest), in_registry: true } => {
             format!("copied {source} to {tag} in the registry, {digest}")
         }
-        StepResult::Retagged { source, tag, digest: Some(digest), .. } => format!("pulled {source}, pushed {tag} {digest}"),
+        StepResult::Retagged { source, tag, digest: Some(digest), .. } => {
+            format!("pulled {source}, pushed {tag} {digest}")
+        }
         StepResult::Retagged { source, tag, digest: None, .. } => format!("pulled {source}, tagged {tag}"),
         StepResult::Tested(report) => {
             report.suites.iter().map(hoist_pipeline::suite_line).collect::<Vec<_>>().join("; ")
@@ -363,7 +371,9 @@ fn result_text(result: &StepResult) -> String {
                 let moves: Vec<String> = deploy
                     .moves
                     .iter()
-                    .map(|m| format!("{} {} → {}", m.tag, m.from.as_ref().map_or("(none)", |o| o.short()), m.to.short()))
+                    .map(|m| {
+                        format!("{} {} → {}", m.tag, m.from.as_ref().map_or("(none)", |o| o.short()), m.to.short())
+                    })
                     .collect();
                 format!("deployed {version} to `{}`: {}", deploy.environment, moves.join(", "))
             }

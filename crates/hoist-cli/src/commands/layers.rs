@@ -36,7 +36,11 @@ impl Layers {
             (Some(file), _) => ctx.start_dir().join(file),
             (None, Ok(config)) => config.dockerfile_path(),
             (None, Err(error)) if !ctx.start_dir().join("Dockerfile").is_file() => return Err(error),
-            (None, Err(error)) if error.downcast_ref::<hoist_config::ConfigError>().is_some_and(|e| matches!(e, hoist_config::ConfigError::NotFound { .. })) => {
+            (None, Err(error))
+                if error
+                    .downcast_ref::<hoist_config::ConfigError>()
+                    .is_some_and(|e| matches!(e, hoist_config::ConfigError::NotFound { .. })) =>
+            {
                 ctx.start_dir().join("Dockerfile")
             }
             (None, Err(error)) => return Err(error),

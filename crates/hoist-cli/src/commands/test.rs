@@ -86,7 +86,8 @@ fn write_plan(out: &mut dyn Write, plan: &TestPlan) -> std::io::Result<()> {
 fn summary(report: &TestReport) -> String {
     let mut md = format!(
         "### Tests in `{}` ({})\n\n| suite | result |\n|---|---|\n",
-        report.plan.project, report.plan.image.reference()
+        report.plan.project,
+        report.plan.image.reference()
     );
     for suite in &report.suites {
         let result = match (suite.outcome, suite.code) {
@@ -169,12 +170,12 @@ impl Drawer {
             Event::Note(note) => {
                 self.finish();
                 if self.mode != ProgressMode::Quiet {
-                    eprintln!("{}: {note}", self.prefix);
+                    eprintln!("{}: {}", self.prefix, crate::escape_controls(note));
                 }
             }
             Event::Warning(warning) => {
                 self.finish();
-                eprintln!("warning: {warning}");
+                eprintln!("warning: {}", crate::escape_controls(warning));
             }
             Event::Build(e) => self.view().build_event(e),
             Event::Transfer(e) => self.view().transfer_event(e),

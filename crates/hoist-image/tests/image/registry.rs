@@ -206,10 +206,10 @@ fn retag_copies_the_manifest_inside_the_registry() {
     for registry in [Registry::start(), Registry::start_with_auth()] {
         let name = unique_name("retag");
         let digest = registry.push_local_image(hoist_test_support::engine::base_image(), &name, "v1-solr");
-        let credentials =
-            if registry.has_auth() { auth_config(&registry) } else { DockerConfig::empty() };
+        let credentials = if registry.has_auth() { auth_config(&registry) } else { DockerConfig::empty() };
         let client = client(credentials);
-        let (source, target) = (format!("{}:v1-solr", registry.repository(&name)), format!("{}:v2-solr", registry.repository(&name)));
+        let (source, target) =
+            (format!("{}:v1-solr", registry.repository(&name)), format!("{}:v2-solr", registry.repository(&name)));
         let copied = client.retag(&source, &target).unwrap();
         assert_eq!(copied.as_str(), digest);
         assert_eq!(registry.manifest_digest(&name, "v2-solr").as_deref(), Some(digest.as_str()));

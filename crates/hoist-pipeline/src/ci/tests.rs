@@ -58,8 +58,9 @@ fn context_detection() {
 
 #[test]
 fn context_errors() {
-    let err =
-        |flags: &CiFlags, env: &GithubEnv| detect_context(flags, env, &GitHead::default(), "main", None).unwrap_err().to_string();
+    let err = |flags: &CiFlags, env: &GithubEnv| {
+        detect_context(flags, env, &GitHead::default(), "main", None).unwrap_err().to_string()
+    };
     assert_eq!(
         err(&CiFlags::default(), &gh("schedule", "", "", "")),
         "`GITHUB_EVENT_NAME=schedule` is neither a push nor a pull request: pass `--event push` or `--event pull-request`"
@@ -84,8 +85,9 @@ fn a_merged_pull_request_is_known_from_git_on_any_ci() {
     assert!(c.merged_pr);
     let c = detect_context(&push, &GithubEnv::default(), &git("Bump version: 0.1.0 → 0.1.1"), "main", None).unwrap();
     assert!(!c.merged_pr);
-    let c = detect_context(&CiFlags::default(), &gh("push", "main", "", "A direct push"), &git("Fix (#3)"), "main", None)
-        .unwrap();
+    let c =
+        detect_context(&CiFlags::default(), &gh("push", "main", "", "A direct push"), &git("Fix (#3)"), "main", None)
+            .unwrap();
     assert!(!c.merged_pr, "the event payload wins over git");
 }
 
@@ -123,7 +125,10 @@ fn bump_parts_and_their_reasons() {
         "build — a direct push to `main` bumps `build` (`ci.push-bump`)"
     );
     let quiet = ci("[ci]\npush-bump = \"\"\n");
-    assert_eq!(reason(context(CiEvent::Push, false, true), &quiet), "- — a direct push: `ci.push-bump` is empty, no bump");
+    assert_eq!(
+        reason(context(CiEvent::Push, false, true), &quiet),
+        "- — a direct push: `ci.push-bump` is empty, no bump"
+    );
 }
 
 /// New data regenerates; otherwise the previous image is reused when the registry has it. A

@@ -300,7 +300,11 @@ fn this_repository_bumps_every_versioned_file_and_stays_locked() {
     };
     let refused = run(true);
     assert!(!refused.status.success(), "a manifest the lock file does not cover passed `--locked`");
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("--locked"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--locked"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     let unlocked = run(false);
     assert!(unlocked.status.success(), "{}", String::from_utf8_lossy(&unlocked.stderr));
 }

@@ -58,8 +58,18 @@ impl Flow {
         let mut flow = Flow { example, runner, dir: tempfile::tempdir().unwrap(), runs: 0 };
         let repository = flow.example.repository();
         for tag in [
-            "v0.1.1", "v0.1.1-tester", "v0.1.1-solr", "v0.2.0", "v0.2.0-tester", "v0.2.0-solr", "v0.2.1",
-            "v0.2.1-tester", "v0.2.1-solr", "v0.2.1-7", "v0.2.1-7-tester", "v0.2.1-7-solr",
+            "v0.1.1",
+            "v0.1.1-tester",
+            "v0.1.1-solr",
+            "v0.2.0",
+            "v0.2.0-tester",
+            "v0.2.0-solr",
+            "v0.2.1",
+            "v0.2.1-tester",
+            "v0.2.1-solr",
+            "v0.2.1-7",
+            "v0.2.1-7-tester",
+            "v0.2.1-7-solr",
         ] {
             flow.example._images.add(format!("{repository}:{tag}"));
         }
@@ -163,7 +173,10 @@ fn five_events(runner: Runner) {
     let main = |refs: &BTreeMap<String, String>| refs["refs/heads/main"].clone();
 
     // 1. A squash-merged pull request with new data.
-    repo.write("dumps/documents_latest.csv", "id,title\n3,Ministries case\n1,Trial of the major war criminals\n2,Medical case\n4,Krupp case\n");
+    repo.write(
+        "dumps/documents_latest.csv",
+        "id,title\n3,Ministries case\n1,Trial of the major war criminals\n2,Medical case\n4,Krupp case\n",
+    );
     repo.commit_all("Add the Krupp case (#1)");
     repo.git(&["push", "--quiet", "origin", "main"]);
     let out = flow.ci(Event::Push { message: "Add the Krupp case (#1)" });
@@ -186,7 +199,13 @@ fn five_events(runner: Runner) {
     assert!(flow.in_image("v0.1.1-tester", "cat /app/tests/run.sh").contains("search finds a title"));
     if runner == Runner::Github {
         let outputs = flow.outputs();
-        assert!(outputs.starts_with(&format!("version=v0.1.1\ntag={}:v0.1.1\ndata-image-rebuilt=true\n", flow.example.repository())), "{outputs}");
+        assert!(
+            outputs.starts_with(&format!(
+                "version=v0.1.1\ntag={}:v0.1.1\ndata-image-rebuilt=true\n",
+                flow.example.repository()
+            )),
+            "{outputs}"
+        );
     }
 
     // 2. A direct push, no new data: `ci.push-bump`, and the data image is reused by digest.
@@ -237,7 +256,10 @@ fn five_events(runner: Runner) {
     let head = flow.head();
     assert_eq!(flow.example.repo.git(&["log", "-1", "--format=%s"]), "Bump version: 0.2.0 → 0.2.1");
     let refs = flow.remote_refs();
-    assert_eq!((main(&refs), refs["refs/tags/v0.2.1"].clone(), refs["refs/tags/dev/deploy"].clone()), (head.clone(), head.clone(), head));
+    assert_eq!(
+        (main(&refs), refs["refs/tags/v0.2.1"].clone(), refs["refs/tags/dev/deploy"].clone()),
+        (head.clone(), head.clone(), head)
+    );
     assert_eq!(refs["refs/tags/last/dev/deploy"], refs["refs/tags/v0.2.0"]);
     assert_eq!(refs.len(), 6, "{refs:?}");
     let images = flow.registry();
@@ -297,7 +319,10 @@ fn the_dry_run_holds_every_decision_the_run_takes() {
     };
     let (kind, bump, _) = step("bump");
     assert_eq!(kind, "bump");
-    assert_eq!((bump["from"].as_str(), bump["to"].as_str(), bump["tag"].as_str()), (Some("0.1.0"), Some("0.1.1"), Some("v0.1.1")));
+    assert_eq!(
+        (bump["from"].as_str(), bump["to"].as_str(), bump["tag"].as_str()),
+        (Some("0.1.0"), Some("0.1.1"), Some("v0.1.1"))
+    );
     assert_eq!(bump["files"].as_array().unwrap().len(), 5, "{bump}");
     let (kind, data, reason) = step("data-image");
     assert_eq!((kind.as_str(), reason["kind"].as_str()), ("regenerate-data", Some("new-data")));
@@ -328,10 +353,7 @@ fn the_dry_run_holds_every_decision_the_run_takes() {
     let sh = Shell::new().unwrap();
     let tester = format!("{repository}:v0.1.1-tester");
     let format = "{{index .Config.Labels \"dev.hoist.inputs\"}}";
-    let label = cmd!(sh, "docker image inspect --format {format} {tester}")
-        .quiet()
-        .read()
-        .unwrap();
+    let label = cmd!(sh, "docker image inspect --format {format} {tester}").quiet().read().unwrap();
     assert_eq!(label, planned_tester);
     // The OCI labels come from git through hoist-git: the bump commit the image was built from.
     let format = "{{index .Config.Labels \"org.opencontainers.image.revision\"}}";
@@ -348,9 +370,16 @@ fn a_changed_suite_rebuilds_the_tester_image() {
     example.hoist().args(["test"]).success();
     let run = example.path("tests/run.sh");
     let text = std::fs::read_to_string(&run).unwrap();
-    std::fs::write(&run, text.replace("rm -f \"$fixture\"", "echo \"ok   the new check\"\nrm -f \"$fixture\"")).unwrap();
+    std::fs::write(&run, text.replace("rm -f \"$fixture\"", "echo \"ok   the new check\"\nrm -f \"$fixture\""))
+        .unwrap();
     let plan = example.hoist().args(["test", "--dry-run"]).success();
-    assert!(plan.starts_with(&format!("image {}:v0.1.0-tester: build (built: context files it copies changed)\n", example.repository())), "{plan}");
+    assert!(
+        plan.starts_with(&format!(
+            "image {}:v0.1.0-tester: build (built: context files it copies changed)\n",
+            example.repository()
+        )),
+        "{plan}"
+    );
     let out = example.hoist().args(["test", "--progress", "plain"]).run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("the new check"), "the new suite ran: {}", out.stderr);
@@ -387,7 +416,10 @@ fn dirty_trees_and_missing_remotes_are_problems_in_the_plan() {
 #[test]
 fn configuration_mistakes_are_found_before_anything_runs() {
     let example = Example::new();
-    assert_eq!(example.hoist().args(["check"]).success(), format!("`{}` matches the project\n", example.path("hoist.toml").display()));
+    assert_eq!(
+        example.hoist().args(["check"]).success(),
+        format!("`{}` matches the project\n", example.path("hoist.toml").display())
+    );
     example.edit_config(|text| {
         text.replace("data-service = \"data\"", "data-service = \"solr\"")
             .replace("merged-pr-bump = \"patch\"", "merged-pr-bump = \"patchh\"")
@@ -403,14 +435,19 @@ fn configuration_mistakes_are_found_before_anything_runs() {
          - `ci.merged-pr-bump` in `hoist.toml` is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)\n"
     );
     assert_eq!(out.stderr, "error: `hoist.toml` has 3 problem(s): fix them before a target runs on it\n");
-    let json: serde_json::Value = serde_json::from_str(&example.hoist().args(["check", "--json"]).run().stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&example.hoist().args(["check", "--json"]).run().stdout).unwrap();
     assert_eq!(json[1]["kind"], "unknown-service");
 
     example.repo.git(&["push", "--quiet", "origin", "main"]);
     let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--merged-pr"]).run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("  - `ci.merged-pr-bump` in `hoist.toml` is `patchh`"), "{}", out.stderr);
-    assert!(out.stderr.ends_with("error: the plan has 3 problem(s) (listed above): nothing was changed\n"), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with("error: the plan has 3 problem(s) (listed above): nothing was changed\n"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(example.repo.git(&["log", "-1", "--format=%s"]), "mistakes", "nothing was bumped");
     assert_eq!(example.registry.tags(&example.name), Vec::<String>::new());
 }
@@ -422,15 +459,20 @@ fn configuration_mistakes_are_found_before_anything_runs() {
 fn a_failing_step_stops_the_others_and_everything_is_taken_down() {
     let example = Example::new();
     example.edit_config(|text| {
-        text.replace("command = [\"sh\", \"/app/tests/run.sh\"]", "command = [\"sh\", \"-c\", \"echo the suite fails; exit 3\"]")
-            .replace("wait-for = [\"test\", \"-e\", \"/tmp/ready\"]", "wait-for = [\"sh\", \"-c\", \"sleep 120\"]")
+        text.replace(
+            "command = [\"sh\", \"/app/tests/run.sh\"]",
+            "command = [\"sh\", \"-c\", \"echo the suite fails; exit 3\"]",
+        )
+        .replace("wait-for = [\"test\", \"-e\", \"/tmp/ready\"]", "wait-for = [\"sh\", \"-c\", \"sleep 120\"]")
     });
     example.repo.commit_all("a failing suite (#5)");
     example.repo.git(&["push", "--quiet", "origin", "main"]);
     let refs = example.repo.remote_git(&["for-each-ref", "--format=%(refname) %(objectname)"]);
-    let plan = example.hoist().args(["ci", "--dry-run", "--event", "push", "--branch", "main", "--jobs", "2"]).success();
+    let plan =
+        example.hoist().args(["ci", "--dry-run", "--event", "push", "--branch", "main", "--jobs", "2"]).success();
     assert!(plan.contains("  each step starts when the steps it runs after succeeded, at most 2 at once\n"), "{plan}");
-    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--jobs", "2", "--progress", "plain"]).run();
+    let out =
+        example.hoist().args(["ci", "--event", "push", "--branch", "main", "--jobs", "2", "--progress", "plain"]).run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("ci/data-image: waiting for the data service"), "the data step ran: {}", out.stderr);
     assert!(out.stderr.contains("the suite fails"), "{}", out.stderr);
@@ -442,7 +484,11 @@ fn a_failing_step_stops_the_others_and_everything_is_taken_down() {
     assert_eq!(example.leftovers(&example.solr), Vec::<String>::new(), "the stopped data step took its project down");
     assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
     assert_eq!(example.registry.tags(&example.name), Vec::<String>::new(), "nothing pushed");
-    assert_eq!(example.repo.remote_git(&["for-each-ref", "--format=%(refname) %(objectname)"]), refs, "the remote is untouched");
+    assert_eq!(
+        example.repo.remote_git(&["for-each-ref", "--format=%(refname) %(objectname)"]),
+        refs,
+        "the remote is untouched"
+    );
 }
 
 /// hoist's own requests to the registry (oci-client's, in its access log), as `tag → count`
@@ -470,7 +516,9 @@ fn hoist_requests(log: &str) -> (BTreeMap<String, usize>, usize) {
 #[test]
 fn planning_asks_the_registry_once_per_image() {
     let example = Example::new();
-    example.edit_config(|text| text.replace("push-bump = \"patch\"", "push-bump = \"patch\"\npublish = [\"release\", \"tester\"]"));
+    example.edit_config(|text| {
+        text.replace("push-bump = \"patch\"", "push-bump = \"patch\"\npublish = [\"release\", \"tester\"]")
+    });
     example.repo.commit_all("CI configuration");
     example.repo.git(&["push", "--quiet", "origin", "main"]);
     let before = example.registry.log().len();

@@ -106,3 +106,17 @@ fn unknown_target_is_a_usage_error() {
     assert_eq!(out.code, 2);
     assert_eq!(out.stderr, "error: unknown target `frobnicate`: `hoist --help` lists the targets\n");
 }
+
+/// A value from the input that holds terminal control sequences is echoed escaped: it cannot
+/// rewrite the terminal's title or clear the screen.
+#[test]
+fn control_characters_from_the_input_are_escaped_in_messages() {
+    let project = Project::with_files(&[
+        ("hoist.toml", "registry = \"r.example/app\"\n"),
+        (".bumpversion.toml", BUMPVERSION),
+        ("Dockerfile", "FROM a AS x\u{1b}]0;pwned\u{7}\u{1b}[2J\n"),
+    ]);
+    let stderr = hoist(project.path()).args(["build", "release", "--dry-run"]).failure();
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}'), "{stderr:?}");
+    assert!(stderr.contains("invalid stage name `x\\u{1b}]0;pwned\\u{7}\\u{1b}[2j`"), "{stderr:?}");
+}

@@ -39,8 +39,19 @@ impl Example {
             // (a `ci` run bumps it), their steps, and a pull request's.
             _images: ImageGuard::new(
                 [
-                    "v0.1.0", "last", "v0.1.0-tester", "v0.1.0-solr", "v0.1.0-base", "v0.1.1", "v0.1.1-tester",
-                    "v0.1.1-solr", "v0.1.0-12", "v0.1.0-12-tester", "v0.1.0-12-solr", "v0.1.0-7", "v0.1.0-7-tester",
+                    "v0.1.0",
+                    "last",
+                    "v0.1.0-tester",
+                    "v0.1.0-solr",
+                    "v0.1.0-base",
+                    "v0.1.1",
+                    "v0.1.1-tester",
+                    "v0.1.1-solr",
+                    "v0.1.0-12",
+                    "v0.1.0-12-tester",
+                    "v0.1.0-12-solr",
+                    "v0.1.0-7",
+                    "v0.1.0-7-tester",
                     "v0.1.0-7-solr",
                 ]
                 .map(|t| format!("{}:{t}", registry.repository(&name))),
@@ -305,7 +316,8 @@ fn dry_runs_plan_as_json_and_start_nothing() {
     // Compose files can name every image of the run: each named stage and the data image,
     // with the pull-request number in a pull request.
     let json: serde_json::Value =
-        serde_json::from_str(&example.hoist().env("prNum", "12").args(["test", "--dry-run", "--json"]).success()).unwrap();
+        serde_json::from_str(&example.hoist().env("prNum", "12").args(["test", "--dry-run", "--json"]).success())
+            .unwrap();
     assert_eq!(
         json["env"]["images"],
         serde_json::json!({
@@ -413,7 +425,8 @@ fn a_data_image_without_data_is_refused() {
     let example = Example::new();
     let dockerfile = example.path("Dockerfile");
     let text = std::fs::read_to_string(&dockerfile).unwrap();
-    std::fs::write(&dockerfile, text.replace("tar xzf /tmp/var-solr.tgz -C /", "tar xzf /tmp/var-solr.tgz -C /var")).unwrap();
+    std::fs::write(&dockerfile, text.replace("tar xzf /tmp/var-solr.tgz -C /", "tar xzf /tmp/var-solr.tgz -C /var"))
+        .unwrap();
     let stderr = example.hoist().args(["regen-solr-image"]).failure();
     let tag = format!("{}:v0.1.0-solr", example.repository());
     assert!(
@@ -442,7 +455,11 @@ fn host_steps_drive_compose_and_steps_run_as_a_user() {
     assert!(plan.contains("\nstep (on the host): sh -c test "), "{plan}");
     assert!(plan.contains(" exec -T -u 0 loader sh /app/index.sh "), "{plan}");
     assert!(plan.contains(" exec -T -u 0 data tar czf - -C / var/solr\n"), "{plan}");
-    let out = example.hoist().env("EXPECTED", &example.solr).args(["regen-solr-image", "--no-push", "--progress", "plain"]).run();
+    let out = example
+        .hoist()
+        .env("EXPECTED", &example.solr)
+        .args(["regen-solr-image", "--no-push", "--progress", "plain"])
+        .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("data step on the host: sh -c test"), "{}", out.stderr);
     let sh = Shell::new().unwrap();

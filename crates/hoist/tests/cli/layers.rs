@@ -40,10 +40,16 @@ fn layers_needs_no_version() {
 
 #[test]
 fn layers_needs_no_hoist_toml_only_a_dockerfile() {
-    let project = Project::with_files(&[("Dockerfile", "FROM a AS one\nFROM one AS two\n"), ("other.Dockerfile", "FROM b AS three\n")]);
+    let project = Project::with_files(&[
+        ("Dockerfile", "FROM a AS one\nFROM one AS two\n"),
+        ("other.Dockerfile", "FROM b AS three\n"),
+    ]);
     assert_eq!(hoist(project.path()).args(["layers"]).success(), "one\ntwo\n");
     assert_eq!(hoist(project.path()).args(["layers", "-f", "other.Dockerfile"]).success(), "three\n");
     let empty = Project::new();
     let error = hoist(empty.path()).args(["layers"]).failure();
-    assert!(error.starts_with("error: no `hoist.toml` in "), "without a Dockerfile the missing `hoist.toml` is the error: {error}");
+    assert!(
+        error.starts_with("error: no `hoist.toml` in "),
+        "without a Dockerfile the missing `hoist.toml` is the error: {error}"
+    );
 }
