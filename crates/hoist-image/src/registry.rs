@@ -330,7 +330,6 @@ pub(crate) fn scrub_credentials(text: &str, secrets: &[String]) -> String {
     out
 }
 
-
 enum Class {
     Missing,
     Unauthorized,

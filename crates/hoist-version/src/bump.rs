@@ -492,6 +492,9 @@ fn plan_inner(
         }
         if config.tag {
             let name = ctx.render(&config.tag_name)?;
+            if let Some(why) = hoist_git::bad_tag_name(&name) {
+                return Err(VersionError::BadTagName { key: "tag_name", tag: name, why });
+            }
             let message = ctx.render(&config.tag_message)?;
             let facts = clean.wait()?;
             if facts.tags.contains(&name) {
@@ -500,7 +503,11 @@ fn plan_inner(
             plan.head = facts.head.clone();
             plan.tag = Some(TagPlan { name, message, sign: config.sign_tags, push: config.push_tag });
             for template in &config.moveable_tags {
-                plan.moveable_tags.push(ctx.render(template)?);
+                let name = ctx.render(template)?;
+                if let Some(why) = hoist_git::bad_tag_name(&name) {
+                    return Err(VersionError::BadTagName { key: "moveable_tags", tag: name, why });
+                }
+                plan.moveable_tags.push(name);
             }
         }
     }

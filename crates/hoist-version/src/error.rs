@@ -151,6 +151,16 @@ pub enum VersionError {
         "the tag `{tag}` exists already: nothing was changed; delete it (`git tag -d {tag}`) or bump to another version"
     )]
     TagExists { tag: String },
+    /// A tag the bump would make or move is not a valid git tag name.
+    #[error("`{key}` gives the tag `{tag}`, which git refuses ({why}): fix `{key}`; nothing was changed")]
+    BadTagName {
+        /// The key (`tag_name`, `moveable_tags`).
+        key: &'static str,
+        /// The rendered name.
+        tag: String,
+        /// Git's rule it breaks.
+        why: &'static str,
+    },
     /// A git command failed.
     #[error("`git {command}` failed: {message}")]
     Git { command: String, message: String },

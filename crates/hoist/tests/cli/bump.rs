@@ -424,3 +424,20 @@ fn a_directory_as_a_bump_file_is_called_a_directory() {
     );
     unchanged(&repo, &head, &[(".bumpversion.toml", CONFIG)]);
 }
+
+/// A moveable tag or tag name that git refuses is refused while planning, by the dry run too,
+/// and the real run changes nothing (bump-my-version commits and tags, then fails on it).
+#[test]
+fn a_tag_name_git_refuses_is_refused_before_anything_is_written() {
+    let repo = project();
+    let config = read(&repo, ".bumpversion.toml");
+    repo.write(".bumpversion.toml", &config.replace("tag = true\n", "tag = true\nmoveable_tags = [\"a..b\"]\n"));
+    repo.commit_all("a moveable tag git refuses");
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let expected = "error: `moveable_tags` gives the tag `a..b`, which git refuses (it holds `..`): fix `moveable_tags`; nothing was changed\n";
+    assert_eq!(hoist(&repo).args(["bump", "patch", "--dry-run"]).failure(), expected);
+    assert_eq!(hoist(&repo).args(["bump", "patch"]).failure(), expected);
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+    assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(repo.git(&["tag", "--list"]), "");
+}
