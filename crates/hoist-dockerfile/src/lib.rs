@@ -40,8 +40,14 @@ pub fn parse(text: &str) -> Result<Dockerfile, DockerfileError> {
     stage::build(lexed)
 }
 
-/// Reads and parses the Dockerfile at `path`.
+/// Reads and parses the Dockerfile at `path`. Bytes that are not UTF-8 (a Latin-1 comment)
+/// are read as U+FFFD, as BuildKit reads such a file rather than refusing it.
 pub fn parse_file(path: &std::path::Path) -> Result<Dockerfile, DockerfileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DockerfileError::Io { path: path.to_owned(), source })?;
-    parse(&text).map_err(|e| e.in_file(path))
+    let io = |source| DockerfileError::Io { path: path.to_owned(), source };
+    // Only a regular file is read: a FIFO would block hoist forever.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(io(std::io::Error::other("it is not a regular file")));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    parse(&String::from_utf8_lossy(&bytes)).map_err(|e| e.in_file(path))
 }

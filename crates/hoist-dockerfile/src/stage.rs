@@ -109,10 +109,16 @@ pub(crate) fn build(lexed: Lexed) -> Result<Dockerfile, DockerfileError> {
     if lexed.instructions.is_empty() {
         return Err(DockerfileError::Empty { file: None });
     }
+    // Stage names seen so far, to their index: one lookup per `FROM`, not a scan of every
+    // earlier stage (a file with tens of thousands of stages parses in linear time).
+    let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for raw in lexed.instructions {
         let instruction = Instruction::from_raw(raw);
         if instruction.keyword == "from" {
-            let stage = parse_from(&instruction, &file.stages)?;
+            let stage = parse_from(&instruction, &file.stages, &names)?;
+            if let Some(name) = &stage.name {
+                names.insert(name.clone(), stage.index);
+            }
             file.stages.push(stage);
         } else if let Some(stage) = file.stages.last_mut() {
             stage.instructions.push(instruction);
@@ -131,7 +137,11 @@ pub(crate) fn build(lexed: Lexed) -> Result<Dockerfile, DockerfileError> {
     Ok(file)
 }
 
-fn parse_from(from: &Instruction, earlier: &[Stage]) -> Result<Stage, DockerfileError> {
+fn parse_from(
+    from: &Instruction,
+    earlier: &[Stage],
+    names: &std::collections::HashMap<String, usize>,
+) -> Result<Stage, DockerfileError> {
     let err = |kind| DockerfileError::at(from.line, kind);
     let mut words = from.args.split_whitespace().peekable();
     let mut platform = None;
@@ -149,15 +159,15 @@ fn parse_from(from: &Instruction, earlier: &[Stage]) -> Result<Stage, Dockerfile
             if !is_valid_stage_name(&name) {
                 return Err(err(ErrorKind::InvalidStageName((*name).to_owned())));
             }
-            if let Some(first) = earlier.iter().find(|s| s.name.as_deref() == Some(&name)) {
-                return Err(err(ErrorKind::DuplicateStageName { name, first_line: first.line }));
+            if let Some(&first) = names.get(&name) {
+                return Err(err(ErrorKind::DuplicateStageName { name, first_line: earlier[first].line }));
             }
             Some(name)
         }
         _ => return Err(err(ErrorKind::MalformedFrom(from.args.clone()))),
     };
     let lowered = base.to_ascii_lowercase();
-    let base_stage = earlier.iter().find(|s| s.name.as_deref() == Some(lowered.as_str())).map(|s| s.index);
+    let base_stage = names.get(&lowered).copied();
     Ok(Stage { index: earlier.len(), name, base, base_stage, platform, line: from.line, instructions: Vec::new() })
 }
 

@@ -126,3 +126,42 @@ fn file_errors_name_the_file() {
     let error = hoist_dockerfile::parse_file(&missing).unwrap_err().to_string();
     assert!(error.starts_with(&format!("cannot read the Dockerfile `{}`", missing.display())), "{error}");
 }
+
+/// A comment that is not UTF-8 (Latin-1) does not stop the file from being read, as BuildKit
+/// reads it.
+#[test]
+fn a_dockerfile_that_is_not_utf8_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(&path, b"# caf\xe9 au lait\nFROM a AS one\nRUN echo \xe9\nFROM one AS two\n").unwrap();
+    let file = hoist_dockerfile::parse_file(&path).unwrap();
+    assert_eq!(file.stages.iter().map(|s| s.display_name()).collect::<Vec<_>>(), ["one", "two"]);
+}
+
+/// A FIFO (or any file that is not a regular one) is refused without being opened, so hoist
+/// cannot block on it.
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    let status = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(status.success());
+    let error = hoist_dockerfile::parse_file(&path).unwrap_err().to_string();
+    assert!(error.contains("it is not a regular file"), "{error}");
+    let error = hoist_dockerfile::parse_file(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("it is not a regular file"), "{error}");
+}
+
+/// Tens of thousands of stages, each built on the one before: every `FROM` finds its base
+/// stage by name in one lookup, so the file is read in linear time.
+#[test]
+fn many_stages_are_read() {
+    let mut text = String::from("FROM scratch AS s0\n");
+    for i in 1..30_000 {
+        text.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+    }
+    let file = hoist_dockerfile::parse(&text).unwrap();
+    assert_eq!(file.stages.len(), 30_000);
+    assert_eq!(file.stages[29_999].base_stage, Some(29_998));
+    assert!(hoist_dockerfile::parse("FROM a AS x\nFROM b AS x\n").is_err(), "a duplicate name is still refused");
+}

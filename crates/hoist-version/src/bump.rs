@@ -1027,7 +1027,16 @@ pub fn execute(sh: &Shell, plan: &Plan) -> Result<Report, VersionError> {
             scm::move_tag(sh, name)?;
         }
     }
-    run_hooks(sh, "post-commit", &plan.post_commit_hooks)?;
+    // After the commit and the tag: a failing post-commit hook cannot undo them (bump-my-version
+    // behaves the same), and says so.
+    run_hooks(sh, "post-commit", &plan.post_commit_hooks).map_err(|error| match error {
+        VersionError::Hook { kind, hook, message } => VersionError::Hook {
+            kind,
+            hook,
+            message: format!("{message}; the bump's commit and tag stay, as post-commit hooks run after them"),
+        },
+        other => other,
+    })?;
     Ok(report)
 }
 

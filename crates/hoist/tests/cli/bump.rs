@@ -441,3 +441,18 @@ fn a_tag_name_git_refuses_is_refused_before_anything_is_written() {
     assert_eq!(repo.git(&["rev-parse", "HEAD"]), head);
     assert_eq!(repo.git(&["tag", "--list"]), "");
 }
+
+/// A failing post-commit hook cannot undo the commit and the tag it runs after; the message
+/// says they stay.
+#[test]
+fn a_failing_post_commit_hook_says_the_commit_and_tag_stay() {
+    let repo = project();
+    let config = read(&repo, ".bumpversion.toml");
+    repo.write(".bumpversion.toml", &config.replace("tag = true\n", "tag = true\npost_commit_hooks = [\"false\"]\n"));
+    repo.commit_all("a failing post-commit hook");
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert!(err.starts_with("error: the post-commit hook `false` failed: it exited with exit status: 1"), "{err}");
+    assert!(err.ends_with("; the bump's commit and tag stay, as post-commit hooks run after them\n"), "{err}");
+    assert_eq!(repo.git(&["tag", "--list"]), "v1.2.4");
+    assert_eq!(read(&repo, "VERSION"), "1.2.4\n");
+}
