@@ -47,6 +47,9 @@ pub struct ImageCheck {
     pub reference: String,
     /// Its digest in the registry; `None` when it is missing or could not be checked.
     pub digest: Option<String>,
+    /// Why the registry could not be asked, when it could not: the image is then unknown,
+    /// not missing.
+    pub unknown: Option<String>,
 }
 
 /// One tag move.
@@ -97,18 +100,18 @@ pub(crate) fn check_images(
     references
         .into_iter()
         .map(|reference| {
-            let digest = match lookup.digest(&reference) {
-                Ok(Some(digest)) => Some(digest),
+            let (digest, unknown) = match lookup.digest(&reference) {
+                Ok(Some(digest)) => (Some(digest), None),
                 Ok(None) => {
                     problems.push(format!("image `{reference}` is not in the registry: build and push it first"));
-                    None
+                    (None, None)
                 }
                 Err(why) => {
                     problems.push(format!("cannot check image `{reference}`: {why}"));
-                    None
+                    (None, Some(why))
                 }
             };
-            ImageCheck { reference, digest }
+            ImageCheck { reference, digest, unknown }
         })
         .collect()
 }

@@ -84,6 +84,21 @@ impl Status {
                 write_status(&mut out, env)?;
             }
         }
+        out.flush()?;
+        // A status that could not ask the registry is not a status: say so, and fail.
+        let unknown: Vec<&str> = report
+            .iter()
+            .flat_map(|env| [&env.current, &env.previous])
+            .flatten()
+            .flat_map(|d| &d.images)
+            .filter_map(|i| i.unknown.as_deref())
+            .collect();
+        if let Some(why) = unknown.first() {
+            anyhow::bail!(
+                "{} image(s) could not be checked ({why}): the status above is incomplete; check the registry and the credentials, then run `status` again",
+                unknown.len()
+            );
+        }
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -138,9 +153,12 @@ fn write_plan(out: &mut impl Write, plan: &Plan) -> std::io::Result<()> {
         }
     }
     for image in &plan.images {
-        match &image.digest {
-            Some(digest) => writeln!(out, "  image    {}  {digest}", image.reference)?,
-            None => writeln!(out, "  image    {}  MISSING", image.reference)?,
+        match (&image.digest, &image.unknown) {
+            (Some(digest), _) => writeln!(out, "  image    {}  {digest}", image.reference)?,
+            (None, Some(_)) => {
+                writeln!(out, "  image    {}  UNKNOWN (the registry could not be asked)", image.reference)?
+            }
+            (None, None) => writeln!(out, "  image    {}  MISSING", image.reference)?,
         }
     }
     for m in &plan.moves {
@@ -163,9 +181,12 @@ fn write_status(out: &mut impl Write, env: &EnvironmentStatus) -> std::io::Resul
             None => writeln!(out, "  {label}  (none)")?,
             Some(d) => {
                 let version = d.version.as_deref().unwrap_or("(no version tag)");
-                let missing = d.images.iter().filter(|i| i.digest.is_none()).count();
+                let unknown = d.images.iter().filter(|i| i.unknown.is_some()).count();
+                let missing = d.images.iter().filter(|i| i.digest.is_none() && i.unknown.is_none()).count();
                 let images = if d.images.is_empty() {
                     String::new()
+                } else if unknown > 0 {
+                    format!("  {unknown} of {} images UNKNOWN (the registry could not be asked)", d.images.len())
                 } else if missing == 0 {
                     format!("  images present ({})", d.images.len())
                 } else {

@@ -154,3 +154,35 @@ fn hoist_registry_applies_to_the_deploy_gate_and_status() {
         "error: `HOIST_REGISTRY=Not/Valid` is not an image repository such as `registry.example.com/app` (lowercase, no tag)\n"
     );
 }
+
+/// A registry that cannot be asked makes an image unknown, never missing: the dry run says so,
+/// and `status` fails instead of reporting a status it could not check.
+#[test]
+fn an_unreachable_registry_makes_images_unknown_not_missing() {
+    let f = fixture(&["v0.1.0", "v0.2.0"]);
+    hoist(&f.git.path()).args(["deploy"]).success();
+    let down = "127.0.0.1:9/app";
+    let out = hoist(&f.git.path()).env("HOIST_REGISTRY", down).args(["deploy", "--dry-run"]).run();
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("  image    127.0.0.1:9/app:v0.2.0  UNKNOWN (the registry could not be asked)\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("MISSING"), "{}", out.stdout);
+    let out = hoist(&f.git.path()).env("HOIST_REGISTRY", down).args(["status"]).run();
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("images UNKNOWN (the registry could not be asked)"), "{}", out.stdout);
+    assert!(out.stderr.starts_with("error: 1 image(s) could not be checked ("), "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(
+            "): the status above is incomplete; check the registry and the credentials, then run `status` again\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&hoist(&f.git.path()).env("HOIST_REGISTRY", down).args(["status", "--json"]).run().stdout)
+            .unwrap();
+    assert!(json[0]["current"]["images"][0]["unknown"].is_string(), "{json}");
+}
