@@ -41,7 +41,7 @@ pub use error::ConfigError;
 pub use overrides::Overrides;
 pub use schema::{
     Builder, Channels, Ci, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Requirements,
-    ServiceCommand, Suite, Test,
+    ServiceCommand, Setup, Suite, Test,
 };
 pub use suggest::closest;
 

@@ -88,6 +88,21 @@ pub struct Test {
     pub step: String,
     /// The suites, in order (`[[test.suites]]`).
     pub suites: Vec<Suite>,
+    /// Commands run in the service once the project is up, before the suites (`[[test.setup]]`,
+    /// e.g. a `chown` as root); a failing one fails the target.
+    pub setup: Vec<Setup>,
+}
+
+/// One setup command of `test`: `compose exec -T [-u USER] [-e K=V] SERVICE COMMAND…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Setup {
+    /// The command, one argument per element (`command`, required).
+    pub command: Vec<String>,
+    /// The user it runs as (`user`); `None`: the service's user.
+    pub user: Option<String>,
+    /// Extra environment variables (`env`).
+    pub env: BTreeMap<String, String>,
 }
 
 /// One test suite: a command run with `compose exec -T SERVICE COMMAND…`.
@@ -357,6 +372,17 @@ struct RawTest {
     step: Option<String>,
     #[serde(default)]
     suites: Vec<RawSuite>,
+    #[serde(default)]
+    setup: Vec<RawSetup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSetup {
+    command: Vec<String>,
+    user: Option<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -722,11 +748,17 @@ impl RawTest {
                 env: raw.env,
             });
         }
+        let mut setup = Vec::new();
+        for raw in self.setup {
+            check_command("test.setup", &raw.command, invalid)?;
+            setup.push(Setup { command: raw.command, user: raw.user.filter(|u| !u.is_empty()), env: raw.env });
+        }
         Ok(Test {
             compose: self.compose.unwrap_or_else(|| "ci".into()),
             service: self.service.unwrap_or_else(|| "web".into()),
             step: self.step.unwrap_or_else(|| "tester".into()),
             suites,
+            setup,
         })
     }
 }

@@ -137,7 +137,8 @@ pub fn plan_data_image(
             steps.push(PlannedDataStep { host: true, argv: step.command.clone() });
             step_args.push((None, step.command.clone()));
         } else {
-            let args = strings(Session::exec_args(&step.service, step.user.as_deref(), &[], &step.command));
+            let user = step.user.as_deref().map(|u| session::expand(u, "data-image.steps.user")).transpose()?;
+            let args = strings(Session::exec_args(&step.service, user.as_deref(), &[], &step.command));
             steps.push(PlannedDataStep { host: false, argv: argv(&args)? });
             step_args.push((Some(step.service.clone()), args));
         }
@@ -148,7 +149,8 @@ pub fn plan_data_image(
     let inside = data.data_path[from.len()..].trim_start_matches('/').to_owned();
     let from = if from.is_empty() { "/" } else { from };
     let tar: Vec<String> = strings(vec!["tar", "czf", "-", "-C", from, &inside]);
-    let archive_args = strings(Session::exec_args(&data.data_service, data.user.as_deref(), &[], &tar));
+    let user = data.user.as_deref().map(|u| session::expand(u, "data-image.user")).transpose()?;
+    let archive_args = strings(Session::exec_args(&data.data_service, user.as_deref(), &[], &tar));
     let archive = PlannedArchive {
         source: data.data_path.clone(),
         from: from.to_owned(),

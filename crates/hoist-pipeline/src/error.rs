@@ -190,6 +190,25 @@ pub enum PipelineError {
     /// A git command `ci` needs failed.
     #[error(transparent)]
     Git(#[from] hoist_git::GitError),
+    /// A value names an environment variable that is not set.
+    #[error("`{key}` names the environment variable `{name}`, which is not set: set it, or write the value itself")]
+    UnsetVariable {
+        /// The key (`test.suites.user`).
+        key: String,
+        /// The variable.
+        name: String,
+    },
+    /// A setup command of `test` failed.
+    #[error(
+        "the setup command `{}` failed with exit code {code}: its output is above; the suites did not run and the compose project was taken down",
+        command.join(" ")
+    )]
+    SetupFailed {
+        /// The configured command.
+        command: Vec<String>,
+        /// Its exit code.
+        code: i32,
+    },
     /// A step's thread panicked (a bug in hoist); the other steps were stopped.
     #[error("the step `{step}` crashed: this is a bug in hoist; please report it with the `ci --dry-run` output")]
     Panicked {

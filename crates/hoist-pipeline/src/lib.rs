@@ -52,7 +52,7 @@ pub use requirements::{
 };
 pub use runner::{install_interrupt_handler, interrupted};
 pub use session::{ComposeEnv, Session};
-pub use test_run::{PlannedSuite, SuiteOutcome, SuiteResult, TestPlan, TestReport, plan_test, run_tests};
+pub use test_run::{PlannedSetup, PlannedSuite, SuiteOutcome, SuiteResult, TestPlan, TestReport, plan_test, run_tests};
 
 /// What every pipeline target runs against: one configuration, one registry client, one
 /// engine connection (made on first use), passed down to every planner and executor.

@@ -83,7 +83,7 @@ pub fn plan_requirements(
     let session = Session::new(compose, config.root(), project, env);
     let mut args: Vec<String> = ["run", "--rm", "--no-deps", "-T"].map(str::to_owned).to_vec();
     if let Some(user) = &req.user {
-        args.extend(["-u".to_owned(), user.clone()]);
+        args.extend(["-u".to_owned(), session::expand(user, "requirements.user")?]);
     }
     args.push(req.service.clone());
     args.extend(command.iter().cloned());

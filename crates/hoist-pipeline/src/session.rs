@@ -63,6 +63,50 @@ impl ComposeEnv {
     }
 }
 
+/// `value` with `$NAME` and `${NAME}` replaced by the environment variable's value (`$$` is a
+/// `$`): how `user` values such as `"${UID}"` are read. `UID` and `GID`, which shells set but
+/// do not export, fall back to hoist's own user and group ids. A variable that is not set is an
+/// error naming `key`.
+pub(crate) fn expand(value: &str, key: &str) -> Result<String, PipelineError> {
+    let lookup = |name: &str| -> Result<String, PipelineError> {
+        if let Some(found) = std::env::var_os(name) {
+            return Ok(found.to_string_lossy().into_owned());
+        }
+        // SAFETY: getuid(2) and getgid(2) always succeed and touch no memory.
+        match name {
+            "UID" => Ok(unsafe { libc::getuid() }.to_string()),
+            "GID" => Ok(unsafe { libc::getgid() }.to_string()),
+            _ => Err(PipelineError::UnsetVariable { key: key.to_owned(), name: name.to_owned() }),
+        }
+    };
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix('$') {
+            out.push('$');
+            rest = after;
+        } else if let Some(inner) = rest.strip_prefix('{') {
+            let end = inner
+                .find('}')
+                .ok_or_else(|| PipelineError::UnsetVariable { key: key.to_owned(), name: format!("{{{inner}") })?;
+            out.push_str(&lookup(&inner[..end])?);
+            rest = &inner[end + 1..];
+        } else {
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            if end == 0 {
+                out.push('$');
+            } else {
+                out.push_str(&lookup(&rest[..end])?);
+            }
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 /// `HOIST_IMAGE_` and `name` in capitals, other characters than letters and digits as `_`.
 fn variable(name: &str) -> String {
     let tail: String =

@@ -26,12 +26,25 @@ pub struct TestPlan {
     pub env: ComposeEnv,
     /// `compose … up -d`.
     pub up: Vec<String>,
+    /// The setup commands, run before the suites.
+    pub setup: Vec<PlannedSetup>,
     /// The suites, in order.
     pub suites: Vec<PlannedSuite>,
     /// `compose … down …`, or `None` with `--keep`.
     pub down: Option<Vec<String>>,
     #[serde(skip)]
     session: Session,
+}
+
+/// One setup command as it will run.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedSetup {
+    /// The command as configured.
+    pub command: Vec<String>,
+    /// The full command line.
+    pub argv: Vec<String>,
+    #[serde(skip)]
+    args: Vec<String>,
 }
 
 /// One suite as it will run.
@@ -102,14 +115,25 @@ pub fn plan_test(
     let project = session::project(config, &test.compose, "test.compose")?;
     let session = Session::new(compose, config.root(), project, env.clone());
     let mut suites = Vec::new();
+    let planned =
+        |command: &[String], user: Option<&str>, env: &std::collections::BTreeMap<String, String>, key: &str| {
+            let user = user.map(|u| session::expand(u, key)).transpose()?;
+            let env_pairs: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let args: Vec<String> = Session::exec_args(&test.service, user.as_deref(), &env_pairs, command)
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            let argv = session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
+            Ok::<_, PipelineError>((argv, args))
+        };
     for suite in &test.suites {
-        let env_pairs: Vec<String> = suite.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let args: Vec<String> = Session::exec_args(&test.service, suite.user.as_deref(), &env_pairs, &suite.command)
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
-        let argv = session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
+        let (argv, args) = planned(&suite.command, suite.user.as_deref(), &suite.env, "test.suites.user")?;
         suites.push(PlannedSuite { name: suite.name.clone(), reported_only: suite.reported_only, argv, args });
+    }
+    let mut setup = Vec::new();
+    for step in &test.setup {
+        let (argv, args) = planned(&step.command, step.user.as_deref(), &step.env, "test.setup.user")?;
+        setup.push(PlannedSetup { command: step.command.clone(), argv, args });
     }
     Ok(TestPlan {
         image,
@@ -118,6 +142,7 @@ pub fn plan_test(
         service: test.service.clone(),
         env,
         up: session.argv(&["up", "-d"])?,
+        setup,
         suites,
         down: if keep { None } else { Some(session.argv(&["down", "--volumes", "--remove-orphans"])?) },
         session,
@@ -138,6 +163,15 @@ pub fn run_tests(
     let teardown = Teardown::new(session);
     on_event(Event::Note(&format!("starting compose project `{}`", session.name())));
     session.check(&["up", "-d"])?;
+    for step in &plan.setup {
+        on_event(Event::Note(&format!("setup: {}", step.argv.join(" "))));
+        let args: Vec<&str> = step.args.iter().map(String::as_str).collect();
+        let code = session.status(&args, Output::Stderr, Signals::Forward)?;
+        runner::check_interrupted()?;
+        if code != 0 {
+            return Err(PipelineError::SetupFailed { command: step.command.clone(), code });
+        }
+    }
     let mut results = Vec::new();
     let mut exit_code = 0;
     for suite in &plan.suites {
@@ -263,6 +297,26 @@ pub(crate) mod tests {
         let kept = plan_test(&config, Compose::Plugin, image("tester"), env(), true).unwrap();
         assert_eq!(kept.down, None);
         assert_eq!(kept.up[..2], ["docker", "compose"]);
+    }
+
+    #[test]
+    fn users_are_expanded_and_setup_runs_first() {
+        let (_dir, config) = project(
+            "[test]\nservice = \"app\"\n[[test.setup]]\ncommand = [\"chown\", \"-R\", \"app\", \"/src\"]\nuser = \"0\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\"]\nuser = \"${UID}:$$x\"\n",
+        );
+        let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap();
+        assert_eq!(tail(&plan.setup[0].argv), "exec -T -u 0 app chown -R app /src");
+        let uid = unsafe { libc::getuid() };
+        let expected = std::env::var("UID").unwrap_or_else(|_| uid.to_string());
+        assert_eq!(tail(&plan.suites[0].argv), format!("exec -T -u {expected}:$x app pytest"));
+        let (_dir, config) = project(
+            "[test]\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\"]\nuser = \"${HOIST_TEST_NEVER_SET}\"\n",
+        );
+        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`test.suites.user` names the environment variable `HOIST_TEST_NEVER_SET`, which is not set: set it, or write the value itself"
+        );
     }
 
     #[test]

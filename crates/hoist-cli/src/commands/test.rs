@@ -73,6 +73,9 @@ fn plan(ctx: &Ctx, pipeline: &Pipeline<'_>, naming: &Naming, keep: bool) -> anyh
 fn write_plan(out: &mut dyn Write, plan: &TestPlan) -> std::io::Result<()> {
     write_image(out, &plan.image)?;
     writeln!(out, "compose project `{}` ({}): {}", plan.project, plan.compose, plan.up.join(" "))?;
+    for step in &plan.setup {
+        writeln!(out, "setup: {}", step.argv.join(" "))?;
+    }
     for suite in &plan.suites {
         let counted = if suite.reported_only { " (reported only, never fails the target)" } else { "" };
         writeln!(out, "suite `{}`{counted}: {}", suite.name, suite.argv.join(" "))?;

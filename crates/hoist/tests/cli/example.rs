@@ -468,3 +468,28 @@ fn host_steps_drive_compose_and_steps_run_as_a_user() {
     assert_eq!(committed, "3");
     assert_eq!(example.leftovers(&example.solr), Vec::<String>::new());
 }
+
+/// Setup commands run in the service once the project is up, before the suites, with `user`
+/// expanded from the environment; a failing one stops the target before any suite.
+#[test]
+fn setup_runs_before_the_suites_and_users_are_expanded() {
+    let example = Example::new();
+    example.edit_config(|text| {
+        text.replace(
+            "[[test.suites]]\nname = \"code\"",
+            "[[test.setup]]\ncommand = [\"sh\", \"-c\", \"id -u > /tmp/setup-ran\"]\nuser = \"${UID}\"\n\n[[test.suites]]\nname = \"setup-ran\"\ncommand = [\"test\", \"-s\", \"/tmp/setup-ran\"]\n\n[[test.suites]]\nname = \"code\"",
+        )
+    });
+    let sh = Shell::new().unwrap();
+    let uid = cmd!(sh, "id -u").read().unwrap();
+    let plan = example.hoist().args(["test", "--dry-run"]).success();
+    assert!(plan.contains(&format!(" exec -T -u {uid} web sh -c id -u > /tmp/setup-ran\n")), "{plan}");
+    let out = example.hoist().args(["test"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("passed  setup-ran\npassed  code\n"), "{}", out.stdout);
+
+    example.edit_config(|text| text.replace("id -u > /tmp/setup-ran", "exit 5"));
+    let stderr = example.hoist().args(["test"]).failure();
+    assert!(stderr.ends_with("error: the setup command `sh -c exit 5` failed with exit code 5: its output is above; the suites did not run and the compose project was taken down\n"), "{stderr}");
+    assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
+}
