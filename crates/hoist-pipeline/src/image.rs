@@ -239,16 +239,15 @@ pub struct ImageOutcome {
     pub steps: usize,
     /// Of those, the ones served from the cache.
     pub cached_steps: usize,
-    /// The tags pushed, with the registry's digests.
+    /// The tags pushed, with the registry's digests (a skipped push reports what the registry
+    /// has in `plan.in_registry`).
     pub pushed: Vec<Pushed>,
-    /// The tags the registry already had (a skipped push).
-    pub in_registry: Vec<Pushed>,
 }
 
 impl ImageOutcome {
     /// The registry digest of `tag`, pushed or already there.
     pub fn digest(&self, tag: &str) -> Option<&str> {
-        self.pushed.iter().chain(&self.in_registry).find(|p| p.tag == tag).map(|p| p.digest.as_str())
+        self.pushed.iter().chain(&self.plan.in_registry).find(|p| p.tag == tag).map(|p| p.digest.as_str())
     }
 }
 
@@ -418,14 +417,7 @@ pub fn execute_image(
         }
     }
     crate::runner::check_interrupted()?;
-    Ok(ImageOutcome {
-        plan: plan.clone(),
-        image_id,
-        steps,
-        cached_steps,
-        pushed,
-        in_registry: plan.in_registry.clone(),
-    })
+    Ok(ImageOutcome { plan: plan.clone(), image_id, steps, cached_steps, pushed })
 }
 
 #[cfg(test)]

@@ -171,7 +171,7 @@ pub(crate) fn image_line(result: &ImageOutcome, tag: &str) -> String {
         return format!("pushed {tag} {}", p.digest);
     }
     let verb = verb(result.plan.action);
-    match result.in_registry.iter().find(|p| p.tag == tag) {
+    match result.plan.in_registry.iter().find(|p| p.tag == tag) {
         Some(found) => format!("{verb} {tag} {}", found.digest),
         None => format!("{verb} {tag} {}", result.image_id.as_deref().unwrap_or("(in the registry)")),
     }
@@ -226,7 +226,7 @@ fn summary(result: &ImageOutcome) -> String {
     for tag in &result.plan.tags {
         let (action, digest) = match result.pushed.iter().find(|p| &p.tag == tag) {
             Some(p) => (format!("{action}, pushed"), p.digest.clone()),
-            None => match result.in_registry.iter().find(|p| &p.tag == tag) {
+            None => match result.plan.in_registry.iter().find(|p| &p.tag == tag) {
                 Some(found) => (action.to_owned(), found.digest.clone()),
                 None => (action.to_owned(), result.image_id.clone().unwrap_or_default()),
             },
