@@ -65,7 +65,7 @@ pub(crate) fn command(sh: &Shell, dir: &Path, program: &Path, args: &[&str]) -> 
 }
 
 /// `just` from `PATH`, else installed from crates.io into `target/bench-tools`.
-fn peer_just(sh: &Shell) -> Result<std::path::PathBuf, String> {
+pub(crate) fn peer_just(sh: &Shell) -> Result<std::path::PathBuf, String> {
     if let Ok(path) = cmd!(sh, "sh -c 'command -v just'").quiet().read()
         && !path.is_empty()
     {
@@ -82,7 +82,7 @@ fn peer_just(sh: &Shell) -> Result<std::path::PathBuf, String> {
     Ok(just)
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+pub(crate) fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let dir = std::env::temp_dir().join(format!("hoist-bench-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -409,7 +409,7 @@ fn bump(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, 
 }
 
 /// bump-my-version 1.8.1 from `HOIST_BMV`, `/opt/bmv`, or installed there by `.ci/install-bump-my-version`.
-fn peer_bump_my_version(sh: &Shell) -> Result<std::path::PathBuf, String> {
+pub(crate) fn peer_bump_my_version(sh: &Shell) -> Result<std::path::PathBuf, String> {
     if let Ok(path) = std::env::var("HOIST_BMV") {
         return Ok(path.into());
     }

@@ -8,10 +8,12 @@
 //! cargo xtask bench                 # everything, then rewrite docs/benchmarks.md
 //! cargo xtask bench --rounds 5      # fewer rounds
 //! cargo xtask bench --only startup  # comparisons whose name contains `startup`
+//! cargo xtask bench --only ci       # `hoist ci` against the hand-written flow, five events
 //! cargo xtask bench --no-compile    # skip the (slow) compile-time measurements
 //! ```
 
 mod cases;
+mod ci_flow;
 mod measure;
 mod report;
 
@@ -47,7 +49,7 @@ pub(crate) fn run(args: &[std::ffi::OsString]) -> Result<(), String> {
             "--no-write" => options.write = false,
             "-h" | "--help" => {
                 println!(
-                    "cargo xtask bench [--rounds N] [--only NAME] [--no-compile] [--no-write]\n\nMeasures hoist against its peers (bump-my-version, the docker CLI, skopeo, just) and rewrites docs/benchmarks.md."
+                    "cargo xtask bench [--rounds N] [--only NAME] [--no-compile] [--no-write]\n\nMeasures hoist against its peers (bump-my-version, the docker CLI, skopeo, just, and `hoist ci`\nagainst the same CI flow written by hand) and rewrites docs/benchmarks.md."
                 );
                 return Ok(());
             }
@@ -73,6 +75,13 @@ pub(crate) fn run(args: &[std::ffi::OsString]) -> Result<(), String> {
         match (case.run)(&sh, &hoist, &options) {
             Ok(comparisons) => report.comparisons.extend(comparisons),
             Err(why) => report.skipped.push((case.name.to_owned(), why)),
+        }
+    }
+    if options.only.as_deref().is_none_or(|only| "ci".contains(only)) {
+        eprintln!("== ci");
+        match ci_flow::run(&sh, &hoist, &options) {
+            Ok(ci) => report.ci = Some(ci),
+            Err(why) => report.skipped.push(("ci".to_owned(), why)),
         }
     }
     if options.compile && options.only.is_none() {

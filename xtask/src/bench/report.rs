@@ -4,6 +4,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use super::Measurement;
+use super::ci_flow::{CiReport, Costs, EVENTS};
 
 /// What a comparison aims for.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +41,7 @@ pub(crate) struct Report {
     pub(crate) comparisons: Vec<Comparison>,
     pub(crate) skipped: Vec<(String, String)>,
     pub(crate) compile: Option<CompileTimes>,
+    pub(crate) ci: Option<CiReport>,
 }
 
 impl Comparison {
@@ -72,7 +74,7 @@ fn ms(d: Duration) -> String {
 
 impl Report {
     pub(crate) fn new(rounds: usize) -> Report {
-        Report { rounds, comparisons: Vec::new(), skipped: Vec::new(), compile: None }
+        Report { rounds, comparisons: Vec::new(), skipped: Vec::new(), compile: None, ci: None }
     }
 
     pub(crate) fn markdown(&self) -> String {
@@ -108,6 +110,9 @@ impl Report {
                 c.peer.peak_rss_kib as f64 / 1024.0,
             );
         }
+        if let Some(ci) = &self.ci {
+            ci_markdown(&mut md, ci);
+        }
         if let Some(compile) = &self.compile {
             let _ = writeln!(md, "\n## Compile time of the xtask\n");
             let _ = writeln!(
@@ -136,6 +141,72 @@ impl Report {
             }
         }
         md
+    }
+}
+
+/// The `ci` section: per event, the hand flow's and hoist's medians, registry requests and
+/// bytes of blobs pulled; the total; the three goals.
+fn ci_markdown(md: &mut String, ci: &CiReport) {
+    let _ = writeln!(md, "\n## `hoist ci` against the same flow by hand, over five CI events\n");
+    let _ = writeln!(
+        md,
+        "`examples/nuremberg-mini` driven through five CI events, as on a CI without GitHub's variables,\nby `hoist ci` and by the same flow written by hand in the style hoist replaces\n([`xtask/src/bench/by-hand/`](../xtask/src/bench/by-hand/): a justfile of docker CLI,\ndocker-compose, bump-my-version and git recipes, and the workflow's steps as one script). Each of\n{} rounds (after a warm-up round) starts from two fresh copies, each with its own bare git remote\nand registry; event by event both run, the order alternating between rounds, and after every\nevent both copies must agree from outside (last commit, remote refs, registry tags). Times are\nmedians (min–max); requests and bytes are the registry's access log for that event (median):\nevery request, and the bytes of blobs served (pulled). The engine keeps its images and build\ncache between events, as a self-hosted runner does.\n",
+        ci.rounds
+    );
+    let _ = writeln!(md, "| event | by hand | `hoist ci` | hoist / hand | registry requests (hand / hoist) | bytes pulled (hand / hoist) |");
+    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    let (mut hand_total, mut hoist_total) = (Duration::ZERO, Duration::ZERO);
+    for (i, event) in EVENTS.iter().enumerate() {
+        let (hand, hoist) = (&ci.hand[i], &ci.hoist[i]);
+        let (h, o) = (median(&hand.times), median(&hoist.times));
+        hand_total += h;
+        hoist_total += o;
+        let _ = writeln!(
+            md,
+            "| {event} | {} | {} | {:.2}× | {} / {} | {} / {} |",
+            spread(hand),
+            spread(hoist),
+            o.as_secs_f64() / h.as_secs_f64(),
+            median(&hand.requests),
+            median(&hoist.requests),
+            bytes(median(&hand.bytes_pulled)),
+            bytes(median(&hoist.bytes_pulled)),
+        );
+    }
+    let ratio = hoist_total.as_secs_f64() / hand_total.as_secs_f64();
+    let _ = writeln!(md, "| **total** | {} | {} | **{ratio:.2}×** | | |", ms(hand_total), ms(hoist_total));
+    let rerun = median(&ci.hoist[2].times);
+    let pulled: u64 = ci.hoist.iter().map(|c| c.bytes_pulled.iter().copied().max().unwrap_or(0)).sum();
+    let _ = writeln!(md, "\n| goal | measured | met |\n|---|---|---|");
+    let _ = writeln!(md, "| total at most 0.5× the hand flow's | {ratio:.2}× | {} |", yes_no(ratio <= 0.5));
+    let _ = writeln!(md, "| a rerun with nothing to do under 0.5 s | {} | {} |", ms(rerun), yes_no(rerun.as_secs_f64() < 0.5));
+    let _ = writeln!(
+        md,
+        "| no image pulled only to be retagged (hoist's bytes pulled, largest run of each event, summed) | {} | {} |",
+        bytes(pulled),
+        yes_no(pulled == 0)
+    );
+}
+
+fn spread(costs: &Costs) -> String {
+    let min = costs.times.iter().min().copied().unwrap_or_default();
+    let max = costs.times.iter().max().copied().unwrap_or_default();
+    format!("{} ({}–{})", ms(median(&costs.times)), ms(min), ms(max))
+}
+
+/// The median of `values` (the lower middle one for an even count, so that it is a value
+/// some run had).
+fn median<T: Copy + Ord + Default>(values: &[T]) -> T {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or_default()
+}
+
+fn bytes(n: u64) -> String {
+    match n {
+        0 => "0".into(),
+        n if n < 1024 * 1024 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{:.1} MiB", n as f64 / 1024.0 / 1024.0),
     }
 }
 
