@@ -49,13 +49,24 @@ pub enum ComposeError {
     Spawn { command: String, message: String },
 }
 
+/// Whether `program` is an executable file in one of the directories of `path` (`PATH`).
+fn on_path(path: &std::ffi::OsStr, program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::env::split_paths(path).any(|dir| {
+        std::fs::metadata(dir.join(program)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
 impl Compose {
-    /// Finds the compose program: the v2 plugin first, then v1.
+    /// Finds the compose program: the v2 plugin first (`docker compose version` answers), then
+    /// v1 (`docker-compose` is on `PATH`).
     pub fn detect(sh: &Shell) -> Result<Compose, ComposeError> {
         if cmd!(sh, "docker compose version").quiet().ignore_stdout().ignore_stderr().run().is_ok() {
             return Ok(Compose::Plugin);
         }
-        if cmd!(sh, "docker-compose version").quiet().ignore_stdout().ignore_stderr().run().is_ok() {
+        // Found, not run: `docker-compose version` is a Python start-up, half a second on a
+        // small machine, and a broken installation says so at its first real command.
+        if std::env::var_os("PATH").is_some_and(|path| on_path(&path, "docker-compose")) {
             return Ok(Compose::Standalone);
         }
         Err(ComposeError::NotInstalled)
@@ -105,5 +116,18 @@ impl Compose {
         let status =
             command.status().map_err(|e| ComposeError::Spawn { command: argv.join(" "), message: e.to_string() })?;
         Ok(status.code().unwrap_or(128 + 9))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    #[test]
+    fn a_program_is_found_as_an_executable_file_on_the_path() {
+        assert!(super::on_path(OsStr::new("/nonexistent:/bin"), "sh"));
+        assert!(!super::on_path(OsStr::new("/bin"), "hoist-no-such-program"));
+        assert!(!super::on_path(OsStr::new("/"), "bin"), "a directory is no program");
+        assert!(!super::on_path(OsStr::new("/etc"), "passwd"), "a file that is not executable is no program");
     }
 }

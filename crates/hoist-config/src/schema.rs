@@ -93,7 +93,7 @@ pub struct Test {
     pub setup: Vec<Setup>,
 }
 
-/// One setup command of `test`: `compose exec -T [-u USER] [-e K=V] SERVICE COMMAND…`.
+/// One setup command of `test`, run in the test service's container as `compose exec -T [-u USER] [-e K=V] SERVICE COMMAND…` would.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Setup {
@@ -105,7 +105,7 @@ pub struct Setup {
     pub env: BTreeMap<String, String>,
 }
 
-/// One test suite: a command run with `compose exec -T SERVICE COMMAND…`.
+/// One test suite: a command run in the test service's container, as `compose exec -T SERVICE COMMAND…` would.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Suite {
@@ -121,7 +121,7 @@ pub struct Suite {
     pub env: BTreeMap<String, String>,
 }
 
-/// A command run in a compose service: `compose exec -T SERVICE COMMAND…`.
+/// A command run in a compose service's container, as `compose exec -T SERVICE COMMAND…` would.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ServiceCommand {

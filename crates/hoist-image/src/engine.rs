@@ -103,6 +103,29 @@ impl ImageInfo {
     }
 }
 
+/// A command to run in a running container ([`Engine::exec`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ExecRequest<'a> {
+    /// The container's id or name.
+    pub container: &'a str,
+    /// The command, one argument per value.
+    pub command: &'a [String],
+    /// The user (`NAME`, `UID` or `UID:GID`), or the container's.
+    pub user: Option<&'a str>,
+    /// `NAME=VALUE` pairs added to the container's environment.
+    pub env: &'a [String],
+}
+
+/// A compose project name as compose writes it into its labels: lower case, only ASCII
+/// letters, digits, `-` and `_`.
+fn compose_name(project: &str) -> String {
+    project.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
+}
+
+fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
 impl Engine {
     /// Connects to the engine and checks that it answers, negotiating the API version.
     pub fn connect(config: &EngineConfig) -> Result<Engine, ImageError> {
@@ -228,6 +251,121 @@ impl Engine {
         let remove = bollard::query_parameters::RemoveContainerOptionsBuilder::default().force(true).build();
         let _ = self.rt.block_on(self.docker.remove_container(&id, Some(remove)));
         found.map_err(|e| self.error(&action, e))
+    }
+
+    /// The id of the running container of compose `service` in compose project `project`,
+    /// found by the labels compose gives its containers (the first replica when the service
+    /// is scaled); `None` when the service has no running container. `project` is the name
+    /// as given to compose (`-p`), normalised as compose normalises it.
+    pub fn service_container(&self, project: &str, service: &str) -> Result<Option<String>, ImageError> {
+        let project = compose_name(project);
+        let filters = std::collections::HashMap::from([
+            (
+                "label",
+                vec![format!("com.docker.compose.project={project}"), format!("com.docker.compose.service={service}")],
+            ),
+            ("status", vec!["running".to_owned()]),
+        ]);
+        let options = bollard::query_parameters::ListContainersOptionsBuilder::default().filters(&filters).build();
+        let action = format!("find the container of service `{service}` in compose project `{project}`");
+        let containers =
+            self.rt.block_on(self.docker.list_containers(Some(options))).map_err(|e| self.error(&action, e))?;
+        let number = |c: &bollard::models::ContainerSummary| {
+            c.labels
+                .as_ref()
+                .and_then(|l| l.get("com.docker.compose.container-number"))
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(u32::MAX)
+        };
+        Ok(containers.into_iter().filter(|c| c.id.is_some()).min_by_key(number).and_then(|c| c.id))
+    }
+
+    /// Whether compose project `project` left anything in the engine: a container (running
+    /// or not), a volume or a network with its label. The name is normalised as compose
+    /// normalises it.
+    pub fn has_compose_project(&self, project: &str) -> Result<bool, ImageError> {
+        let label = format!("com.docker.compose.project={}", compose_name(project));
+        let filters = std::collections::HashMap::from([("label", vec![label])]);
+        let action = format!("look for what compose project `{project}` left");
+        let containers =
+            bollard::query_parameters::ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        if !self
+            .rt
+            .block_on(self.docker.list_containers(Some(containers)))
+            .map_err(|e| self.error(&action, e))?
+            .is_empty()
+        {
+            return Ok(true);
+        }
+        let volumes = bollard::query_parameters::ListVolumesOptionsBuilder::default().filters(&filters).build();
+        let listed = self.rt.block_on(self.docker.list_volumes(Some(volumes))).map_err(|e| self.error(&action, e))?;
+        if listed.volumes.is_some_and(|v| !v.is_empty()) {
+            return Ok(true);
+        }
+        let networks = bollard::query_parameters::ListNetworksOptionsBuilder::default().filters(&filters).build();
+        Ok(!self.rt.block_on(self.docker.list_networks(Some(networks))).map_err(|e| self.error(&action, e))?.is_empty())
+    }
+
+    /// Runs `request` in its running container, as `docker exec` (or `compose exec -T`) does:
+    /// no terminal, standard input closed, the container's working directory. Its standard
+    /// output goes to `stdout` and its standard error to `stderr` as they arrive. Returns the
+    /// command's exit code, or `None` when `stop` said to stop waiting (checked every 100 ms):
+    /// the command then goes on in the container until the container stops.
+    pub fn exec(
+        &self,
+        request: &ExecRequest<'_>,
+        stdout: &mut dyn std::io::Write,
+        stderr: &mut dyn std::io::Write,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<Option<i64>, ImageError> {
+        let action = format!("run `{}` in container {}", request.command.join(" "), short_id(request.container));
+        let options = bollard::exec::CreateExecOptions::<String> {
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            attach_stdin: Some(false),
+            tty: Some(false),
+            user: request.user.map(str::to_owned),
+            env: (!request.env.is_empty()).then(|| request.env.to_vec()),
+            cmd: Some(request.command.to_vec()),
+            ..Default::default()
+        };
+        let write_error =
+            |e: std::io::Error| ImageError::engine(action.clone(), format!("cannot write its output: {e}"));
+        self.rt.block_on(async {
+            let created =
+                self.docker.create_exec(request.container, options).await.map_err(|e| self.error(&action, e))?;
+            let start = bollard::exec::StartExecOptions { detach: false, tty: false, output_capacity: Some(1 << 20) };
+            let started = self.docker.start_exec(&created.id, Some(start)).await.map_err(|e| self.error(&action, e))?;
+            let bollard::exec::StartExecResults::Attached { mut output, .. } = started else {
+                return Err(ImageError::engine(action.clone(), "the engine did not attach to the command"));
+            };
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tokio::select! {
+                    item = output.next() => match item {
+                        Some(Ok(bollard::container::LogOutput::StdOut { message })) => {
+                            stdout.write_all(&message).map_err(write_error)?;
+                        }
+                        Some(Ok(bollard::container::LogOutput::StdErr { message }))
+                        | Some(Ok(bollard::container::LogOutput::Console { message })) => {
+                            stderr.write_all(&message).map_err(write_error)?;
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return Err(self.error(&action, e)),
+                        None => break,
+                    },
+                    _ = tick.tick() => {
+                        if stop() {
+                            return Ok(None);
+                        }
+                    }
+                }
+            }
+            stdout.flush().map_err(write_error)?;
+            stderr.flush().map_err(write_error)?;
+            let inspected = self.docker.inspect_exec(&created.id).await.map_err(|e| self.error(&action, e))?;
+            Ok(Some(inspected.exit_code.unwrap_or(-1)))
+        })
     }
 
     /// Removes the local tag or image `reference`; `false` when there was none. An image with

@@ -14,7 +14,7 @@ use crate::Pipeline;
 use crate::error::PipelineError;
 use crate::image::{self, Event, ImagePlan};
 use crate::runner::{self, Output, Signals};
-use crate::session::{self, ComposeEnv, Session, Teardown};
+use crate::session::{self, ComposeEnv, ServiceExec, Session, Teardown};
 
 /// Everything `regen-solr-image` will do, decided before anything is started.
 #[derive(Clone, Debug, Serialize)]
@@ -27,13 +27,14 @@ pub struct DataImagePlan {
     pub project: String,
     /// The variables compose gets.
     pub env: ComposeEnv,
-    /// First, `compose … down --volumes`: a clean start.
+    /// First, when the engine holds anything of the project (a container, volume or
+    /// network with its label), `compose … down --volumes`: a clean start.
     pub clean: Vec<String>,
     /// `compose … up -d LOADER DATA`.
     pub up: Vec<String>,
     /// The readiness check, tried until it succeeds.
     pub wait_for: Option<WaitFor>,
-    /// The loading commands: `compose exec` in a service, or a command on the host.
+    /// The loading commands: in a service's container, or on the host.
     pub steps: Vec<PlannedDataStep>,
     /// The archive of the data directory.
     pub archive: PlannedArchive,
@@ -48,12 +49,6 @@ pub struct DataImagePlan {
     #[serde(skip)]
     session: Session,
     #[serde(skip)]
-    wait_args: Vec<String>,
-    #[serde(skip)]
-    step_args: Vec<(Option<String>, Vec<String>)>,
-    #[serde(skip)]
-    archive_args: Vec<String>,
-    #[serde(skip)]
     archive_path: PathBuf,
     #[serde(skip)]
     services: (String, String),
@@ -61,18 +56,35 @@ pub struct DataImagePlan {
 
 /// One loading command as it will run.
 #[derive(Clone, Debug, Serialize)]
-pub struct PlannedDataStep {
-    /// On the host (with the compose command in its environment), not in a service.
-    pub host: bool,
-    /// The full command line.
-    pub argv: Vec<String>,
+#[serde(tag = "runs", rename_all = "kebab-case")]
+pub enum PlannedDataStep {
+    /// In a service's container.
+    InService {
+        /// The command and its service.
+        exec: ServiceExec,
+    },
+    /// On the host, in the project directory, with the compose command in its environment.
+    OnHost {
+        /// The command line.
+        argv: Vec<String>,
+    },
+}
+
+/// `in `SERVICE`: COMMAND…` or `on the host: COMMAND…`.
+impl std::fmt::Display for PlannedDataStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlannedDataStep::InService { exec } => write!(f, "{exec}"),
+            PlannedDataStep::OnHost { argv } => write!(f, "on the host: {}", argv.join(" ")),
+        }
+    }
 }
 
 /// The readiness check.
 #[derive(Clone, Debug, Serialize)]
 pub struct WaitFor {
-    /// The command line.
-    pub argv: Vec<String>,
+    /// The command, in the data service's container.
+    pub exec: ServiceExec,
     /// How many times it is tried, one second apart.
     pub attempts: u32,
 }
@@ -87,7 +99,7 @@ pub struct PlannedArchive {
     /// The file in the project.
     pub path: String,
     /// The command whose standard output hoist writes to `path`.
-    pub argv: Vec<String>,
+    pub exec: ServiceExec,
 }
 
 /// What `regen-solr-image` did.
@@ -118,29 +130,19 @@ pub fn plan_data_image(
     let data = &config.data_image;
     let project = session::project(config, &data.compose, "data-image.compose")?;
     let session = Session::new(compose, config.root(), project, env.clone());
-    let strings = |args: Vec<&str>| args.into_iter().map(str::to_owned).collect::<Vec<String>>();
-    let argv = |args: &[String]| session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>());
-
-    let wait_args = data
-        .wait_for
-        .as_ref()
-        .map(|command| strings(Session::exec_args(&data.data_service, None, &[], command)))
-        .unwrap_or_default();
-    let wait_for = match &data.wait_for {
-        Some(_) => Some(WaitFor { argv: argv(&wait_args)?, attempts: data.wait_attempts }),
-        None => None,
-    };
+    let wait_for = data.wait_for.as_ref().map(|command| WaitFor {
+        exec: ServiceExec::new(&data.data_service, None, Vec::new(), command),
+        attempts: data.wait_attempts,
+    });
     let mut steps = Vec::new();
-    let mut step_args = Vec::new();
     for step in &data.steps {
         if step.host {
-            steps.push(PlannedDataStep { host: true, argv: step.command.clone() });
-            step_args.push((None, step.command.clone()));
+            steps.push(PlannedDataStep::OnHost { argv: step.command.clone() });
         } else {
             let user = step.user.as_deref().map(|u| session::expand(u, "data-image.steps.user")).transpose()?;
-            let args = strings(Session::exec_args(&step.service, user.as_deref(), &[], &step.command));
-            steps.push(PlannedDataStep { host: false, argv: argv(&args)? });
-            step_args.push((Some(step.service.clone()), args));
+            steps.push(PlannedDataStep::InService {
+                exec: ServiceExec::new(&step.service, user.as_deref(), Vec::new(), &step.command),
+            });
         }
     }
     // The archive holds the data directory relative to `archive-from` (by default `/`: its
@@ -148,14 +150,13 @@ pub fn plan_data_image(
     let from = data.archive_from.trim_end_matches('/');
     let inside = data.data_path[from.len()..].trim_start_matches('/').to_owned();
     let from = if from.is_empty() { "/" } else { from };
-    let tar: Vec<String> = strings(vec!["tar", "czf", "-", "-C", from, &inside]);
+    let tar: Vec<String> = ["tar", "czf", "-", "-C", from, &inside].map(str::to_owned).to_vec();
     let user = data.user.as_deref().map(|u| session::expand(u, "data-image.user")).transpose()?;
-    let archive_args = strings(Session::exec_args(&data.data_service, user.as_deref(), &[], &tar));
     let archive = PlannedArchive {
         source: data.data_path.clone(),
         from: from.to_owned(),
         path: data.archive.display().to_string(),
-        argv: argv(&archive_args)?,
+        exec: ServiceExec::new(&data.data_service, user.as_deref(), Vec::new(), &tar),
     };
     let down = session.argv(&["down", "--volumes", "--remove-orphans"])?;
     Ok(DataImagePlan {
@@ -172,9 +173,6 @@ pub fn plan_data_image(
         stage: data.stage.clone(),
         tag,
         push,
-        wait_args,
-        step_args,
-        archive_args,
         archive_path: config.root().join(&data.archive),
         services: (data.loader_service.clone(), data.data_service.clone()),
         session,
@@ -190,8 +188,12 @@ pub fn regenerate_data_image(
 ) -> Result<DataImageReport, PipelineError> {
     runner::install_interrupt_handler();
     let session = &plan.session;
-    on_event(Event::Note(&format!("removing what a previous run left in compose project `{}`", session.name())));
-    session.down()?;
+    // A clean start: what an earlier run left is taken down (asked of the engine, so that no
+    // compose process starts when nothing is left).
+    if p.engine()?.has_compose_project(session.name())? {
+        on_event(Event::Note(&format!("removing what a previous run left in compose project `{}`", session.name())));
+        session.down()?;
+    }
     runner::check_interrupted()?;
     image::execute_image(p, &plan.image, on_event)?;
     runner::check_interrupted()?;
@@ -201,20 +203,19 @@ pub fn regenerate_data_image(
     on_event(Event::Note(&format!("starting `{loader}` and `{data}`")));
     session.check(&["up", "-d", loader, data])?;
     if let Some(wait) = &plan.wait_for {
-        wait_until_ready(session, plan, wait, on_event)?;
+        wait_until_ready(p, session, wait, on_event)?;
     }
-    for (service, args) in &plan.step_args {
-        let (code, place, line) = match service {
-            Some(service) => {
-                let line = args[args.iter().position(|a| a == service).map_or(0, |i| i + 1)..].to_vec();
-                on_event(Event::Note(&format!("data step in `{service}`: {}", line.join(" "))));
-                let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                (session.status(&args, Output::Stderr, Signals::Forward)?, format!("in service `{service}`"), line)
-            }
-            None => {
-                on_event(Event::Note(&format!("data step on the host: {}", args.join(" "))));
-                let command = session.host_command(args)?;
-                (runner::run(command, Output::Stderr, Signals::Forward)?, "on the host".to_owned(), args.clone())
+    for step in &plan.steps {
+        on_event(Event::Note(&format!("data step {step}")));
+        let (code, place, line) = match step {
+            PlannedDataStep::InService { exec } => (
+                session.exec(p.engine()?, exec, Output::Stderr)?,
+                format!("in service `{}`", exec.service),
+                exec.command.clone(),
+            ),
+            PlannedDataStep::OnHost { argv } => {
+                let command = session.host_command(argv)?;
+                (runner::run(command, Output::Stderr, Signals::Forward)?, "on the host".to_owned(), argv.clone())
             }
         };
         runner::check_interrupted()?;
@@ -223,7 +224,7 @@ pub fn regenerate_data_image(
         }
     }
     on_event(Event::Note(&format!("archiving `{}` into `{}`", plan.archive.source, plan.archive.path)));
-    let archive_bytes = write_archive(session, plan)?;
+    let archive_bytes = write_archive(p, session, plan)?;
     teardown.finish()?;
 
     on_event(Event::Note(&format!("building stage `{}` as {}", plan.stage, plan.tag)));
@@ -258,34 +259,35 @@ pub fn regenerate_data_image(
 }
 
 fn wait_until_ready(
+    p: &Pipeline<'_>,
     session: &Session,
-    plan: &DataImagePlan,
     wait: &WaitFor,
     on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), PipelineError> {
-    let args: Vec<&str> = plan.wait_args.iter().map(String::as_str).collect();
     on_event(Event::Note(&format!("waiting for the data service (at most {} attempts)", wait.attempts)));
+    let engine = p.engine()?;
     for attempt in 1..=wait.attempts {
-        if session.status(&args, Output::Null, Signals::Forward)? == 0 {
-            return Ok(());
+        // A container that is not running yet is not ready yet.
+        match session.exec(engine, &wait.exec, Output::Null) {
+            Ok(0) => return Ok(()),
+            Ok(_) | Err(PipelineError::NoRunningContainer { .. }) => {}
+            Err(e) => return Err(e),
         }
         runner::check_interrupted()?;
         if attempt < wait.attempts {
             std::thread::sleep(Duration::from_secs(1));
         }
     }
-    let data = &plan.wait_args;
-    let service_at = data.iter().position(|a| a == "-T").map_or(0, |i| i + 1);
     Err(PipelineError::NotReady {
-        service: data[service_at].clone(),
-        command: data[service_at + 1..].to_vec(),
+        service: wait.exec.service.clone(),
+        command: wait.exec.command.clone(),
         attempts: wait.attempts,
     })
 }
 
 /// Streams the data directory into the archive file: a temporary file next to it, renamed
 /// into place once the archive is complete.
-fn write_archive(session: &Session, plan: &DataImagePlan) -> Result<u64, PipelineError> {
+fn write_archive(p: &Pipeline<'_>, session: &Session, plan: &DataImagePlan) -> Result<u64, PipelineError> {
     let path = &plan.archive_path;
     let fail = |message: String| PipelineError::Archive { path: path.clone(), message };
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -294,11 +296,10 @@ fn write_archive(session: &Session, plan: &DataImagePlan) -> Result<u64, Pipelin
     partial.push(".partial");
     let partial = PathBuf::from(partial);
     let file = std::fs::File::create(&partial).map_err(|e| fail(e.to_string()))?;
-    let args: Vec<&str> = plan.archive_args.iter().map(String::as_str).collect();
-    let code = session.status(&args, Output::File(file), Signals::Forward);
+    let code = session.exec(p.engine()?, &plan.archive.exec, Output::File(file));
     let result = match code {
         Ok(0) => std::fs::metadata(&partial).map(|m| m.len()).map_err(|e| fail(e.to_string())),
-        Ok(code) => Err(fail(format!("`{}` failed with exit code {code}", plan.archive.argv.join(" ")))),
+        Ok(code) => Err(fail(format!("`{}` failed with exit code {code}", plan.archive.exec.command.join(" ")))),
         Err(e) => Err(e),
     };
     let result = result.and_then(|bytes| {
@@ -337,10 +338,10 @@ mod tests {
         assert_eq!(tail(&plan.clean), "down --volumes --remove-orphans");
         assert_eq!(tail(&plan.up), "up -d loader data");
         let wait = plan.wait_for.as_ref().unwrap();
-        assert_eq!((tail(&wait.argv), wait.attempts), ("exec -T data curl -f http://localhost:8983/".to_owned(), 5));
-        let steps: Vec<String> = plan.steps.iter().map(|s| tail(&s.argv)).collect();
-        assert_eq!(steps, ["exec -T loader ./init.sh --build", "exec -T data solr commit"]);
-        assert_eq!(tail(&plan.archive.argv), "exec -T data tar czf - -C / var/solr", "the full path by default");
+        assert_eq!((wait.exec.to_string(), wait.attempts), ("in `data`: curl -f http://localhost:8983/".to_owned(), 5));
+        let steps: Vec<String> = plan.steps.iter().map(ToString::to_string).collect();
+        assert_eq!(steps, ["in `loader`: ./init.sh --build", "in `data`: solr commit"]);
+        assert_eq!(plan.archive.exec.to_string(), "in `data`: tar czf - -C / var/solr", "the full path by default");
         assert_eq!(plan.archive.path, "dist/var-solr.tgz");
         assert_eq!(plan.archive_path, dir.path().join("dist/var-solr.tgz"));
         assert_eq!((plan.stage.as_str(), plan.tag.as_str(), plan.push), ("solr", "r.example/app:v1.2.3-solr", true));
@@ -349,6 +350,6 @@ mod tests {
         let (_other, config) =
             project("[data-image]\narchive-from = \"/var\"\n[[data-image.steps]]\ncommand = [\"true\"]\n");
         let plan = plan_data_image(&config, Compose::Standalone, image("release"), env(), "t".into(), false).unwrap();
-        assert_eq!(tail(&plan.archive.argv), "exec -T data tar czf - -C /var solr");
+        assert_eq!(plan.archive.exec.to_string(), "in `data`: tar czf - -C /var solr");
     }
 }

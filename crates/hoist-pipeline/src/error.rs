@@ -143,6 +143,16 @@ pub enum PipelineError {
         /// How many times it was tried.
         attempts: u32,
     },
+    /// A service a command runs in has no running container.
+    #[error(
+        "service `{service}` of compose project `{project}` has no running container to run the command in: its container exited or never started; its log says why (`docker-compose -p {project} logs {service}`)"
+    )]
+    NoRunningContainer {
+        /// The service.
+        service: String,
+        /// The compose project.
+        project: String,
+    },
     /// The dependency-lock command failed.
     #[error("the dependency-lock command `{}` failed with exit code {code}: its output is above", command.join(" "))]
     LockFailed {

@@ -85,6 +85,11 @@ pub fn interrupted() -> Option<i32> {
     }
 }
 
+/// Whether the run should stop: a signal arrived, or another step failed.
+pub(crate) fn should_stop() -> bool {
+    interrupted().is_some() || STOP.load(Ordering::SeqCst)
+}
+
 /// Fails with [`PipelineError::Interrupted`] when a signal arrived.
 pub(crate) fn check_interrupted() -> Result<(), PipelineError> {
     match interrupted() {

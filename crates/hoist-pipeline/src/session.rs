@@ -226,23 +226,70 @@ impl Session {
         }
     }
 
-    /// The `exec -T` argv for `command` in `service`.
-    pub(crate) fn exec_args<'a>(
-        service: &'a str,
-        user: Option<&'a str>,
-        env: &'a [String],
-        command: &'a [String],
-    ) -> Vec<&'a str> {
-        let mut args = vec!["exec", "-T"];
-        if let Some(user) = user {
-            args.extend(["-u", user]);
+    /// Runs `exec` in the running container of its service, through the engine's API (no
+    /// compose process starts for it); its standard output goes to `output`, its standard
+    /// error to stderr. Returns the exit code. A signal, or another step's failure, stops the
+    /// wait; the command then ends with its container when the project is taken down.
+    pub(crate) fn exec(
+        &self,
+        engine: &hoist_image::Engine,
+        exec: &ServiceExec,
+        output: Output,
+    ) -> Result<i32, PipelineError> {
+        runner::check_interrupted()?;
+        let container = engine.service_container(self.name(), &exec.service)?.ok_or_else(|| {
+            PipelineError::NoRunningContainer { service: exec.service.clone(), project: self.name().to_owned() }
+        })?;
+        let request = hoist_image::ExecRequest {
+            container: &container,
+            command: &exec.command,
+            user: exec.user.as_deref(),
+            env: &exec.env,
+        };
+        let (mut stdout, mut stderr): (Box<dyn std::io::Write>, Box<dyn std::io::Write>) = match output {
+            Output::Stderr => (Box::new(std::io::stderr()), Box::new(std::io::stderr())),
+            Output::File(file) => (Box::new(std::io::BufWriter::new(file)), Box::new(std::io::stderr())),
+            Output::Null => (Box::new(std::io::sink()), Box::new(std::io::sink())),
+        };
+        match engine.exec(&request, &mut stdout, &mut stderr, &runner::should_stop)? {
+            Some(code) => Ok(i32::try_from(code).unwrap_or(1)),
+            None => runner::check_interrupted().map(|()| 130),
         }
-        for pair in env {
-            args.extend(["-e", pair.as_str()]);
+    }
+}
+
+/// A command run in the running container of a compose service, as `compose exec -T SERVICE
+/// COMMAND…` runs it (no terminal, standard input closed, the container's working directory),
+/// but through the engine's API: no compose process starts for it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ServiceExec {
+    /// The service whose container runs it.
+    pub service: String,
+    /// The user it runs as (`-u`), or the container's.
+    pub user: Option<String>,
+    /// `NAME=VALUE` pairs added to the container's environment (`-e`).
+    pub env: Vec<String>,
+    /// The command, one argument per value.
+    pub command: Vec<String>,
+}
+
+impl ServiceExec {
+    pub(crate) fn new(service: &str, user: Option<&str>, env: Vec<String>, command: &[String]) -> ServiceExec {
+        ServiceExec { service: service.to_owned(), user: user.map(str::to_owned), env, command: command.to_vec() }
+    }
+}
+
+/// `in `SERVICE` [as user USER] [with NAME=VALUE…]: COMMAND…`.
+impl std::fmt::Display for ServiceExec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "in `{}`", self.service)?;
+        if let Some(user) = &self.user {
+            write!(f, " as user {user}")?;
         }
-        args.push(service);
-        args.extend(command.iter().map(String::as_str));
-        args
+        if !self.env.is_empty() {
+            write!(f, " with {}", self.env.join(" "))?;
+        }
+        write!(f, ": {}", self.command.join(" "))
     }
 }
 

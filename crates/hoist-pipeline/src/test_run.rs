@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::Pipeline;
 use crate::error::PipelineError;
 use crate::image::{self, Event, ImagePlan};
-use crate::runner::{self, Output, Signals};
-use crate::session::{self, ComposeEnv, Session, Teardown};
+use crate::runner::{self, Output};
+use crate::session::{self, ComposeEnv, ServiceExec, Session, Teardown};
 
 /// Everything `test` will do, decided before anything is started.
 #[derive(Clone, Debug, Serialize)]
@@ -41,10 +41,8 @@ pub struct TestPlan {
 pub struct PlannedSetup {
     /// The command as configured.
     pub command: Vec<String>,
-    /// The full command line.
-    pub argv: Vec<String>,
-    #[serde(skip)]
-    args: Vec<String>,
+    /// How it runs: in the test service's container.
+    pub exec: ServiceExec,
 }
 
 /// One suite as it will run.
@@ -54,10 +52,8 @@ pub struct PlannedSuite {
     pub name: String,
     /// Its result is reported but does not fail the target.
     pub reported_only: bool,
-    /// The full command line.
-    pub argv: Vec<String>,
-    #[serde(skip)]
-    args: Vec<String>,
+    /// How it runs: in the test service's container.
+    pub exec: ServiceExec,
 }
 
 /// How a suite ended.
@@ -119,21 +115,16 @@ pub fn plan_test(
         |command: &[String], user: Option<&str>, env: &std::collections::BTreeMap<String, String>, key: &str| {
             let user = user.map(|u| session::expand(u, key)).transpose()?;
             let env_pairs: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let args: Vec<String> = Session::exec_args(&test.service, user.as_deref(), &env_pairs, command)
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            let argv = session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>())?;
-            Ok::<_, PipelineError>((argv, args))
+            Ok::<_, PipelineError>(ServiceExec::new(&test.service, user.as_deref(), env_pairs, command))
         };
     for suite in &test.suites {
-        let (argv, args) = planned(&suite.command, suite.user.as_deref(), &suite.env, "test.suites.user")?;
-        suites.push(PlannedSuite { name: suite.name.clone(), reported_only: suite.reported_only, argv, args });
+        let exec = planned(&suite.command, suite.user.as_deref(), &suite.env, "test.suites.user")?;
+        suites.push(PlannedSuite { name: suite.name.clone(), reported_only: suite.reported_only, exec });
     }
     let mut setup = Vec::new();
     for step in &test.setup {
-        let (argv, args) = planned(&step.command, step.user.as_deref(), &step.env, "test.setup.user")?;
-        setup.push(PlannedSetup { command: step.command.clone(), argv, args });
+        let exec = planned(&step.command, step.user.as_deref(), &step.env, "test.setup.user")?;
+        setup.push(PlannedSetup { command: step.command.clone(), exec });
     }
     Ok(TestPlan {
         image,
@@ -164,9 +155,8 @@ pub fn run_tests(
     on_event(Event::Note(&format!("starting compose project `{}`", session.name())));
     session.check(&["up", "-d"])?;
     for step in &plan.setup {
-        on_event(Event::Note(&format!("setup: {}", step.argv.join(" "))));
-        let args: Vec<&str> = step.args.iter().map(String::as_str).collect();
-        let code = session.status(&args, Output::Stderr, Signals::Forward)?;
+        on_event(Event::Note(&format!("setup {}", step.exec)));
+        let code = session.exec(p.engine()?, &step.exec, Output::Stderr)?;
         runner::check_interrupted()?;
         if code != 0 {
             return Err(PipelineError::SetupFailed { command: step.command.clone(), code });
@@ -184,9 +174,8 @@ pub fn run_tests(
             });
             continue;
         }
-        on_event(Event::Note(&format!("suite `{}`: {}", suite.name, suite.argv.join(" "))));
-        let args: Vec<&str> = suite.args.iter().map(String::as_str).collect();
-        let code = session.status(&args, Output::Stderr, Signals::Forward)?;
+        on_event(Event::Note(&format!("suite `{}` {}", suite.name, suite.exec)));
+        let code = session.exec(p.engine()?, &suite.exec, Output::Stderr)?;
         runner::check_interrupted()?;
         let outcome = if code == 0 { SuiteOutcome::Passed } else { SuiteOutcome::Failed };
         let note = match (outcome, suite.reported_only) {
@@ -288,10 +277,12 @@ pub(crate) mod tests {
         let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap();
         assert_eq!(plan.up[0], "docker-compose");
         assert_eq!(tail(&plan.up), "up -d");
-        assert_eq!(tail(&plan.suites[0].argv), "exec -T -u 0 -e B=x y -e TITLE=Code app pytest -k not slow");
-        assert_eq!(plan.suites[0].argv.iter().filter(|a| *a == "-e").count(), 2);
-        assert!(plan.suites[0].argv.contains(&"not slow".to_owned()), "one argument per value");
-        assert_eq!(tail(&plan.suites[1].argv), "exec -T app pytest browser.py");
+        let code = &plan.suites[0].exec;
+        assert_eq!(code.to_string(), "in `app` as user 0 with B=x y TITLE=Code: pytest -k not slow");
+        assert_eq!((code.service.as_str(), code.user.as_deref()), ("app", Some("0")));
+        assert_eq!(code.env, ["B=x y", "TITLE=Code"], "one value per variable");
+        assert_eq!(code.command, ["pytest", "-k", "not slow"], "one argument per value");
+        assert_eq!(plan.suites[1].exec.to_string(), "in `app`: pytest browser.py");
         assert!(plan.suites[1].reported_only);
         assert_eq!(tail(plan.down.as_ref().unwrap()), "down --volumes --remove-orphans");
         let kept = plan_test(&config, Compose::Plugin, image("tester"), env(), true).unwrap();
@@ -305,10 +296,10 @@ pub(crate) mod tests {
             "[test]\nservice = \"app\"\n[[test.setup]]\ncommand = [\"chown\", \"-R\", \"app\", \"/src\"]\nuser = \"0\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\"]\nuser = \"${UID}:$$x\"\n",
         );
         let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap();
-        assert_eq!(tail(&plan.setup[0].argv), "exec -T -u 0 app chown -R app /src");
+        assert_eq!(plan.setup[0].exec.to_string(), "in `app` as user 0: chown -R app /src");
         let uid = unsafe { libc::getuid() };
         let expected = std::env::var("UID").unwrap_or_else(|_| uid.to_string());
-        assert_eq!(tail(&plan.suites[0].argv), format!("exec -T -u {expected}:$x app pytest"));
+        assert_eq!(plan.suites[0].exec.user, Some(format!("{expected}:$x")));
         let (_dir, config) = project(
             "[test]\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\"]\nuser = \"${HOIST_TEST_NEVER_SET}\"\n",
         );

@@ -73,7 +73,8 @@ pub(crate) fn run(sh: &Shell, hoist: &Path, options: &Options) -> Result<CiRepor
     let just = peer_just(sh)?;
     let bmv = peer_bump_my_version(sh)?;
     let docker = buildkit_docker(sh)?;
-    let tools = [Some(docker.as_path()), just.parent(), bmv.parent()].into_iter().flatten().map(|p| p.display().to_string());
+    let tools =
+        [Some(docker.as_path()), just.parent(), bmv.parent()].into_iter().flatten().map(|p| p.display().to_string());
     let path_env = tools.chain(std::env::var("PATH").ok()).collect::<Vec<_>>().join(":");
     // Each round is five events twice, about a minute: half the rounds of the quick comparisons.
     let rounds = options.rounds.div_ceil(2);
@@ -214,7 +215,10 @@ impl Flow {
                 )?;
                 self.git(sh, &["commit", "--quiet", "-am", "More documents"])?;
                 self.git(sh, &["checkout", "--quiet", "main"])?;
-                self.git(sh, &["merge", "--quiet", "--no-ff", "more-data", "-m", "Merge pull request #2 from me/more-data"])?;
+                self.git(
+                    sh,
+                    &["merge", "--quiet", "--no-ff", "more-data", "-m", "Merge pull request #2 from me/more-data"],
+                )?;
                 self.git(sh, &["push", "--quiet", "origin", "main"]).map(drop)
             }
             _ => {
@@ -263,7 +267,8 @@ impl Flow {
     fn outcome(&self, sh: &Shell) -> Result<(String, BTreeSet<String>, Vec<String>), String> {
         let subject = self.git(sh, &["log", "-1", "--format=%s"])?;
         let remote = self.dir.join("remote.git");
-        let refs = cmd!(sh, "git -C {remote} for-each-ref --format=%(refname)").quiet().read().map_err(|e| e.to_string())?;
+        let refs =
+            cmd!(sh, "git -C {remote} for-each-ref --format=%(refname)").quiet().read().map_err(|e| e.to_string())?;
         Ok((subject, refs.lines().map(str::to_owned).collect(), self.registry.tags(&self.name)))
     }
 

@@ -153,7 +153,10 @@ fn ci_markdown(md: &mut String, ci: &CiReport) {
         "`examples/nuremberg-mini` driven through five CI events, as on a CI without GitHub's variables,\nby `hoist ci` and by the same flow written by hand in the style hoist replaces\n([`xtask/src/bench/by-hand/`](../xtask/src/bench/by-hand/): a justfile of docker CLI,\ndocker-compose, bump-my-version and git recipes, and the workflow's steps as one script). Each of\n{} rounds (after a warm-up round) starts from two fresh copies, each with its own bare git remote\nand registry; event by event both run, the order alternating between rounds, and after every\nevent both copies must agree from outside (last commit, remote refs, registry tags). Times are\nmedians (min–max); requests and bytes are the registry's access log for that event (median):\nevery request, and the bytes of blobs served (pulled). The engine keeps its images and build\ncache between events, as a self-hosted runner does.\n",
         ci.rounds
     );
-    let _ = writeln!(md, "| event | by hand | `hoist ci` | hoist / hand | registry requests (hand / hoist) | bytes pulled (hand / hoist) |");
+    let _ = writeln!(
+        md,
+        "| event | by hand | `hoist ci` | hoist / hand | registry requests (hand / hoist) | bytes pulled (hand / hoist) |"
+    );
     let _ = writeln!(md, "|---|---|---|---|---|---|");
     let (mut hand_total, mut hoist_total) = (Duration::ZERO, Duration::ZERO);
     for (i, event) in EVENTS.iter().enumerate() {
@@ -179,7 +182,12 @@ fn ci_markdown(md: &mut String, ci: &CiReport) {
     let pulled: u64 = ci.hoist.iter().map(|c| c.bytes_pulled.iter().copied().max().unwrap_or(0)).sum();
     let _ = writeln!(md, "\n| goal | measured | met |\n|---|---|---|");
     let _ = writeln!(md, "| total at most 0.5× the hand flow's | {ratio:.2}× | {} |", yes_no(ratio <= 0.5));
-    let _ = writeln!(md, "| a rerun with nothing to do under 0.5 s | {} | {} |", ms(rerun), yes_no(rerun.as_secs_f64() < 0.5));
+    let _ = writeln!(
+        md,
+        "| a rerun with nothing to do under 0.5 s | {} | {} |",
+        ms(rerun),
+        yes_no(rerun.as_secs_f64() < 0.5)
+    );
     let _ = writeln!(
         md,
         "| no image pulled only to be retagged (hoist's bytes pulled, largest run of each event, summed) | {} | {} |",

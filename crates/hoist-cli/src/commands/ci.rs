@@ -272,7 +272,7 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std
                 writeln!(nested, "compose project `{}`: {}", test.project, line(&test.up))?;
                 for suite in &test.suites {
                     let counted = if suite.reported_only { " (reported only)" } else { "" };
-                    writeln!(nested, "suite `{}`{counted}: {}", suite.name, line(&suite.argv))?;
+                    writeln!(nested, "suite `{}`{counted} {}", suite.name, suite.exec)?;
                 }
                 if let Some(down) = &test.down {
                     writeln!(nested, "then, also on failure or Ctrl-C: {}", line(down))?;

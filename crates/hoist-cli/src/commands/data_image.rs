@@ -66,17 +66,16 @@ impl RegenSolrImage {
 
 /// Writes the plan of a data-image regeneration (also a step of `ci`).
 pub(crate) fn write_plan(out: &mut dyn Write, plan: &DataImagePlan) -> std::io::Result<()> {
-    writeln!(out, "clean start: {}", plan.clean.join(" "))?;
+    writeln!(out, "clean start, when anything of the project is left: {}", plan.clean.join(" "))?;
     write_image(out, &plan.image)?;
     writeln!(out, "start: {}", plan.up.join(" "))?;
     if let Some(wait) = &plan.wait_for {
-        writeln!(out, "wait (at most {} attempts, 1 s apart): {}", wait.attempts, wait.argv.join(" "))?;
+        writeln!(out, "wait (at most {} attempts, 1 s apart) {}", wait.attempts, wait.exec)?;
     }
     for step in &plan.steps {
-        let place = if step.host { " (on the host)" } else { "" };
-        writeln!(out, "step{place}: {}", step.argv.join(" "))?;
+        writeln!(out, "step {step}")?;
     }
-    writeln!(out, "archive `{}` into `{}`: {}", plan.archive.source, plan.archive.path, plan.archive.argv.join(" "))?;
+    writeln!(out, "archive `{}` into `{}` {}", plan.archive.source, plan.archive.path, plan.archive.exec)?;
     writeln!(out, "take down (also on failure or Ctrl-C): {}", plan.down.join(" "))?;
     writeln!(out, "build stage `{}` as {}", plan.stage, plan.tag)?;
     if plan.push { writeln!(out, "push {}", plan.tag) } else { writeln!(out, "do not push (--no-push)") }

@@ -74,11 +74,11 @@ fn write_plan(out: &mut dyn Write, plan: &TestPlan) -> std::io::Result<()> {
     write_image(out, &plan.image)?;
     writeln!(out, "compose project `{}` ({}): {}", plan.project, plan.compose, plan.up.join(" "))?;
     for step in &plan.setup {
-        writeln!(out, "setup: {}", step.argv.join(" "))?;
+        writeln!(out, "setup {}", step.exec)?;
     }
     for suite in &plan.suites {
         let counted = if suite.reported_only { " (reported only, never fails the target)" } else { "" };
-        writeln!(out, "suite `{}`{counted}: {}", suite.name, suite.argv.join(" "))?;
+        writeln!(out, "suite `{}`{counted} {}", suite.name, suite.exec)?;
     }
     match &plan.down {
         Some(down) => writeln!(out, "then, also on failure or Ctrl-C: {}", down.join(" ")),

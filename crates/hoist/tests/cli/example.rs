@@ -300,9 +300,10 @@ fn dry_runs_plan_as_json_and_start_nothing() {
         serde_json::json!({"kind": "missing", "tag": format!("{repo}:v0.1.0"), "registry_unknown": null})
     );
     assert_eq!(json["archive"]["path"], "dist/var-solr.tgz");
-    assert_eq!(json["steps"][0]["host"], false);
-    let step: Vec<&str> = json["steps"][0]["argv"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    assert_eq!(step[step.len() - 6..], ["exec", "-T", "loader", "sh", "/app/index.sh", "/dumps/documents_latest.csv"]);
+    assert_eq!(
+        json["steps"][0],
+        serde_json::json!({"runs": "in-service", "exec": {"service": "loader", "user": null, "env": [], "command": ["sh", "/app/index.sh", "/dumps/documents_latest.csv"]}})
+    );
     assert_eq!(json["env"]["image"], format!("{repo}:v0.1.0"));
 
     let json: serde_json::Value =
@@ -452,9 +453,9 @@ fn host_steps_drive_compose_and_steps_run_as_a_user() {
         .replace("command = [\"sh\", \"/app/index.sh\", \"/dumps/documents_latest.csv\"]", "command = [\"sh\", \"/app/index.sh\", \"/dumps/documents_latest.csv\"]\nuser = \"0\"")
     });
     let plan = example.hoist().args(["regen-solr-image", "--no-push", "--dry-run"]).success();
-    assert!(plan.contains("\nstep (on the host): sh -c test "), "{plan}");
-    assert!(plan.contains(" exec -T -u 0 loader sh /app/index.sh "), "{plan}");
-    assert!(plan.contains(" exec -T -u 0 data tar czf - -C / var/solr\n"), "{plan}");
+    assert!(plan.contains("\nstep on the host: sh -c test "), "{plan}");
+    assert!(plan.contains("\nstep in `loader` as user 0: sh /app/index.sh "), "{plan}");
+    assert!(plan.contains(" in `data` as user 0: tar czf - -C / var/solr\n"), "{plan}");
     let out = example
         .hoist()
         .env("EXPECTED", &example.solr)
@@ -483,7 +484,7 @@ fn setup_runs_before_the_suites_and_users_are_expanded() {
     let sh = Shell::new().unwrap();
     let uid = cmd!(sh, "id -u").read().unwrap();
     let plan = example.hoist().args(["test", "--dry-run"]).success();
-    assert!(plan.contains(&format!(" exec -T -u {uid} web sh -c id -u > /tmp/setup-ran\n")), "{plan}");
+    assert!(plan.contains(&format!("\nsetup in `web` as user {uid}: sh -c id -u > /tmp/setup-ran\n")), "{plan}");
     let out = example.hoist().args(["test"]).run();
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.starts_with("passed  setup-ran\npassed  code\n"), "{}", out.stdout);
