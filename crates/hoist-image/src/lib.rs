@@ -43,6 +43,6 @@ pub use credentials::{Credentials, DOCKER_HUB_KEY, DockerConfig};
 pub use dockerignore::Dockerignore;
 pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ExecRequest, ImageInfo};
 pub use error::{EngineDown, ImageError};
-pub use progress::{ProgressMode, ProgressView, TransferEvent};
+pub use progress::{ProgressGroup, ProgressMode, ProgressView, TransferEvent};
 pub use reference::{DOCKER_HUB, Digest, Reference, is_loopback_host};
 pub use registry::{RegistryClient, RegistryConfig, RemoteImage};

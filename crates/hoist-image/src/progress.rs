@@ -89,11 +89,41 @@ impl ProgressMode {
     }
 }
 
+/// Live views drawn together on standard error, one line each, for steps that run at the
+/// same time; lines printed through the group appear above them.
+#[derive(Clone, Debug)]
+pub struct ProgressGroup {
+    multi: indicatif::MultiProgress,
+}
+
+impl Default for ProgressGroup {
+    fn default() -> ProgressGroup {
+        ProgressGroup::new()
+    }
+}
+
+impl ProgressGroup {
+    /// An empty group drawing on standard error.
+    pub fn new() -> ProgressGroup {
+        ProgressGroup { multi: indicatif::MultiProgress::with_draw_target(ProgressDrawTarget::stderr()) }
+    }
+
+    /// Prints `line` on standard error above the group's live lines.
+    pub fn println(&self, line: &str) {
+        if self.multi.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            let _ = self.multi.println(line);
+        }
+    }
+}
+
 /// Draws progress events on standard error.
 pub struct ProgressView {
     mode: ProgressMode,
     prefix: String,
     bar: Option<ProgressBar>,
+    group: Option<ProgressGroup>,
     step_started: Instant,
     steps: BTreeMap<String, Step>,
     last_status: String,
@@ -122,6 +152,26 @@ impl ProgressView {
             steps: BTreeMap::new(),
             last_status: String::new(),
             sink,
+            group: None,
+        }
+    }
+
+    /// A view in `mode` whose live line is one of `group`'s (steps that run at the same time).
+    pub fn in_group(mode: ProgressMode, prefix: &str, group: &ProgressGroup) -> ProgressView {
+        let mut view = ProgressView::new(mode, prefix);
+        view.group = Some(group.clone());
+        view
+    }
+
+    /// Prints a line a command wrote, `PREFIX | LINE`, in every mode (above the live view).
+    pub fn output(&mut self, text: &str) {
+        let line = format!("{} | {text}", self.prefix);
+        match (&self.group, &self.bar) {
+            (Some(group), _) => group.println(&line),
+            (None, Some(bar)) => bar.println(line),
+            (None, None) => {
+                let _ = writeln!(self.sink, "{line}");
+            }
         }
     }
 
@@ -239,6 +289,9 @@ impl ProgressView {
     pub fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
+            if let Some(group) = &self.group {
+                group.multi.remove(&bar);
+            }
         }
     }
 
@@ -252,6 +305,10 @@ impl ProgressView {
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_prefix(self.prefix.clone());
+        let bar = match &self.group {
+            Some(group) => group.multi.add(bar),
+            None => bar,
+        };
         bar.enable_steady_tick(Duration::from_millis(120));
         self.bar = Some(bar);
     }
@@ -259,6 +316,11 @@ impl ProgressView {
     fn line(&mut self, text: &str) {
         match (self.mode, &self.bar) {
             (ProgressMode::Quiet, _) => {}
+            (ProgressMode::Live, _) if self.group.is_some() => {
+                if let Some(group) = &self.group {
+                    group.println(&format!("{} | {text}", self.prefix));
+                }
+            }
             (ProgressMode::Live, Some(bar)) => bar.println(format!("{} | {text}", self.prefix)),
             _ => {
                 let _ = writeln!(self.sink, "{} | {text}", self.prefix);

@@ -21,7 +21,7 @@ use hoist_naming::Naming;
 use serde::Serialize;
 
 use crate::data_image::{DataImagePlan, DataImageReport};
-use crate::image::{BuildAction, Event, ImageOutcome, ImagePlan, ImageRequest, Made};
+use crate::image::{BuildAction, Event, ImageOutcome, ImagePlan, ImageRequest, Made, OwnedEvent};
 use crate::input_digest::Overlay;
 use crate::test_run::{SuiteOutcome, TestPlan, TestReport};
 use crate::{Pipeline, PipelineError, runner};
@@ -1059,21 +1059,27 @@ pub fn execute_ci(
     p: &Pipeline<'_>,
     plan: &CiPlan,
     done: &mut Vec<Done>,
-    on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    on_event: &mut dyn FnMut(Event<'_>),
 ) -> Result<(), PipelineError> {
     if !plan.problems.is_empty() {
         return Err(PipelineError::Blocked { problems: plan.problems.iter().map(ToString::to_string).collect() });
     }
     runner::install_interrupt_handler();
     runner::clear_stop();
-    let events = std::sync::Mutex::new(on_event);
     let steps = &plan.steps;
     let index = |name: &str| steps.iter().position(|s| s.name == name);
     let mut results: Vec<Option<StepResult>> = steps.iter().map(|_| None).collect();
     let mut started = vec![false; steps.len()];
     let mut first: Option<PipelineError> = None;
+    // Only this thread draws: the steps' threads send their events, and the lines of the
+    // commands they start, down the same channel as their results, so each step's events
+    // arrive in the order it had them.
+    enum Message {
+        Event(usize, OwnedEvent),
+        Done(usize, Result<StepResult, PipelineError>),
+    }
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<StepResult, PipelineError>)>();
+        let (tx, rx) = std::sync::mpsc::channel::<Message>();
         let mut running = 0;
         loop {
             while first.is_none() && running < plan.jobs.max(1) {
@@ -1088,24 +1094,35 @@ pub fn execute_ci(
                     continue;
                 }
                 running += 1;
-                let (tx, events) = (tx.clone(), &events);
+                let tx = tx.clone();
                 scope.spawn(move || {
+                    let lines = tx.clone();
+                    let sink: runner::LineSink = std::sync::Arc::new(move |line| {
+                        let _ = lines.send(Message::Event(i, OwnedEvent::Output(line)));
+                    });
                     let mut emit = |event: Event<'_>| {
-                        let mut on_event = events.lock().unwrap_or_else(|e| e.into_inner());
-                        on_event(Event::Step { step: &step.name, event: &event });
+                        let _ = tx.send(Message::Event(i, OwnedEvent::new(&event)));
                     };
                     emit(Event::Note(&step.reason.to_string()));
-                    let run = std::panic::AssertUnwindSafe(|| run_step(p, step, &mut emit));
+                    let run =
+                        std::panic::AssertUnwindSafe(|| runner::with_lines(sink, || run_step(p, step, &mut emit)));
                     let result = std::panic::catch_unwind(run)
                         .unwrap_or_else(|_| Err(PipelineError::Panicked { step: step.name.clone() }))
                         .and_then(|r| runner::check_interrupted().map(|()| r));
-                    let _ = tx.send((i, result));
+                    let _ = tx.send(Message::Done(i, result));
                 });
             }
             if running == 0 {
                 break;
             }
-            let Ok((i, result)) = rx.recv() else { break };
+            let (i, result) = match rx.recv() {
+                Ok(Message::Event(i, event)) => {
+                    on_event(Event::Step { step: &steps[i].name, event: &event.as_event() });
+                    continue;
+                }
+                Ok(Message::Done(i, result)) => (i, result),
+                Err(_) => break,
+            };
             running -= 1;
             match result {
                 Ok(result) => results[i] = Some(result),

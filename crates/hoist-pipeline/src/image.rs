@@ -327,6 +327,9 @@ pub enum Event<'a> {
     Transfer(&'a TransferEvent),
     /// A line of warning.
     Warning(&'a str),
+    /// A line a command wrote (standard output or error, without its end), in a step of a
+    /// run whose steps run at the same time; elsewhere commands write to standard error.
+    Output(&'a str),
     /// An event of one step of a run whose steps can run at the same time.
     Step {
         /// The step (`test`, `data-image`).
@@ -334,6 +337,40 @@ pub enum Event<'a> {
         /// What happened in it.
         event: &'a Event<'a>,
     },
+}
+
+/// An [`Event`] that owns what it says, to cross from a step's thread to the one that draws.
+#[derive(Clone, Debug)]
+pub(crate) enum OwnedEvent {
+    Note(String),
+    Build(BuildEvent),
+    Transfer(TransferEvent),
+    Warning(String),
+    Output(String),
+}
+
+impl OwnedEvent {
+    /// `event`, owned; a nested step's event is taken as the event itself.
+    pub(crate) fn new(event: &Event<'_>) -> OwnedEvent {
+        match *event {
+            Event::Note(note) => OwnedEvent::Note(note.to_owned()),
+            Event::Build(build) => OwnedEvent::Build(build.clone()),
+            Event::Transfer(transfer) => OwnedEvent::Transfer(transfer.clone()),
+            Event::Warning(warning) => OwnedEvent::Warning(warning.to_owned()),
+            Event::Output(line) => OwnedEvent::Output(line.to_owned()),
+            Event::Step { event, .. } => OwnedEvent::new(event),
+        }
+    }
+
+    pub(crate) fn as_event(&self) -> Event<'_> {
+        match self {
+            OwnedEvent::Note(note) => Event::Note(note),
+            OwnedEvent::Build(build) => Event::Build(build),
+            OwnedEvent::Transfer(transfer) => Event::Transfer(transfer),
+            OwnedEvent::Warning(warning) => Event::Warning(warning),
+            OwnedEvent::Output(line) => Event::Output(line),
+        }
+    }
 }
 
 /// The build request an [`ImagePlan`] describes (the Dockerfile, context, target, tags, input

@@ -9,14 +9,100 @@
 //! Steps that run at the same time each have their child in a slot of [`CHILD_GROUPS`]; a
 //! signal reaches all of them. When one step fails, [`stop_others`] stops the rest the same
 //! way, so they tear down what they started and end with [`PipelineError::Stopped`].
+//!
+//! A step of such a run also sets a [line sink](with_lines) on its thread: the output of the
+//! commands it starts then goes to the sink line by line (and on to the renderer, which
+//! prefixes each line with its step) instead of straight to hoist's standard error.
 
+use std::cell::RefCell;
 use std::fs::File;
+use std::io::{BufRead as _, Write};
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Once};
+use std::time::Duration;
 
 use crate::error::PipelineError;
+
+/// Where the output lines of the commands a thread starts go: see [`with_lines`].
+pub(crate) type LineSink = Arc<dyn Fn(String) + Send + Sync>;
+
+thread_local! {
+    static LINES: RefCell<Option<LineSink>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `sink` receiving, line by line, what the commands it starts on this thread
+/// write to hoist's standard error (their stdout and stderr), instead of standard error.
+pub(crate) fn with_lines<R>(sink: LineSink, f: impl FnOnce() -> R) -> R {
+    struct Unset;
+    impl Drop for Unset {
+        fn drop(&mut self) {
+            LINES.with(|lines| lines.borrow_mut().take());
+        }
+    }
+    LINES.with(|lines| *lines.borrow_mut() = Some(sink));
+    let _unset = Unset;
+    f()
+}
+
+/// This thread's line sink, when [`with_lines`] set one.
+pub(crate) fn line_sink() -> Option<LineSink> {
+    LINES.with(|lines| lines.borrow().clone())
+}
+
+/// Writes `line` where the commands of this thread write: the line sink, else standard error.
+pub(crate) fn say(line: String) {
+    match line_sink() {
+        Some(sink) => sink(line),
+        None => eprintln!("{line}"),
+    }
+}
+
+/// A writer that hands complete lines to a [`LineSink`] (without their end, `\r\n` or
+/// `\n`), and what is left when flushed or dropped.
+pub(crate) struct LineWriter {
+    sink: LineSink,
+    partial: Vec<u8>,
+}
+
+impl LineWriter {
+    pub(crate) fn new(sink: LineSink) -> LineWriter {
+        LineWriter { sink, partial: Vec::new() }
+    }
+
+    fn emit(&self, line: &[u8]) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        (self.sink)(String::from_utf8_lossy(line).into_owned());
+    }
+}
+
+impl Write for LineWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.partial.extend_from_slice(buf);
+        if let Some(end) = self.partial.iter().rposition(|b| *b == b'\n') {
+            let complete: Vec<u8> = self.partial.drain(..=end).collect();
+            for line in complete[..complete.len() - 1].split(|b| *b == b'\n') {
+                self.emit(line);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.partial.is_empty() {
+            let rest = std::mem::take(&mut self.partial);
+            self.emit(&rest);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LineWriter {
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
 
 /// The signal received (0: none).
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -119,7 +205,8 @@ pub(crate) enum Signals {
 }
 
 /// Runs `command` with standard input closed and stdout sent to `output`; stderr goes to
-/// hoist's stderr (or nowhere for [`Output::Null`]). Returns the exit code, `128 + N` when the
+/// hoist's stderr (or nowhere for [`Output::Null`]); with a [line sink](with_lines) set, what
+/// would go to hoist's stderr goes to the sink. Returns the exit code, `128 + N` when the
 /// child was killed by signal N.
 pub(crate) fn run(mut command: Command, output: Output, signals: Signals) -> Result<i32, PipelineError> {
     use std::os::unix::process::ExitStatusExt as _;
@@ -129,7 +216,9 @@ pub(crate) fn run(mut command: Command, output: Output, signals: Signals) -> Res
         check_interrupted()?;
     }
     let quiet = matches!(output, Output::Null);
+    let sink = line_sink().filter(|_| !quiet);
     let stdout = match output {
+        Output::Stderr if sink.is_some() => Stdio::piped(),
         Output::Stderr => stderr_stdio(&line)?,
         Output::File(file) => Stdio::from(file),
         Output::Null => Stdio::null(),
@@ -137,9 +226,21 @@ pub(crate) fn run(mut command: Command, output: Output, signals: Signals) -> Res
     command.stdin(Stdio::null()).stdout(stdout).process_group(0);
     if quiet {
         command.stderr(Stdio::null());
+    } else if sink.is_some() {
+        command.stderr(Stdio::piped());
     }
     let mut child =
         command.spawn().map_err(|e| PipelineError::Spawn { command: line.clone(), message: e.to_string() })?;
+    let readers = match &sink {
+        Some(sink) => {
+            let pipes: [Option<Box<dyn std::io::Read + Send>>; 2] = [
+                child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+                child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+            ];
+            Some(read_lines(pipes.into_iter().flatten().collect(), sink))
+        }
+        None => None,
+    };
     let group = i32::try_from(child.id()).unwrap_or(0);
     let slot = if signals == Signals::Forward {
         let slot =
@@ -160,8 +261,40 @@ pub(crate) fn run(mut command: Command, output: Output, signals: Signals) -> Res
     if let Some(slot) = slot {
         slot.store(0, Ordering::SeqCst);
     }
+    if let Some(done) = readers {
+        // A grandchild that outlives the command and keeps its output open must not hold
+        // hoist up: what it writes after this is not shown.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        for _ in 0..done.1 {
+            if done.0.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).is_err() {
+                break;
+            }
+        }
+    }
     let status = status.map_err(|e| PipelineError::Spawn { command: line, message: e.to_string() })?;
     Ok(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(9)))
+}
+
+/// Reads each of `pipes` on a thread of its own, line by line into `sink`; returns a receiver
+/// that gets one message per pipe that reached its end, and how many pipes there are.
+fn read_lines(pipes: Vec<Box<dyn std::io::Read + Send>>, sink: &LineSink) -> (std::sync::mpsc::Receiver<()>, usize) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let count = pipes.len();
+    for pipe in pipes {
+        let (tx, sink) = (tx.clone(), sink.clone());
+        std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(pipe);
+            let mut line = Vec::new();
+            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                let text = text.strip_suffix(b"\r").unwrap_or(text);
+                sink(String::from_utf8_lossy(text).into_owned());
+                line.clear();
+            }
+            let _ = tx.send(());
+        });
+    }
+    (rx, count)
 }
 
 fn stderr_stdio(line: &str) -> Result<Stdio, PipelineError> {

@@ -246,9 +246,15 @@ impl Session {
             user: exec.user.as_deref(),
             env: &exec.env,
         };
+        let to_stderr = || -> Box<dyn std::io::Write> {
+            match runner::line_sink() {
+                Some(sink) => Box::new(runner::LineWriter::new(sink)),
+                None => Box::new(std::io::stderr()),
+            }
+        };
         let (mut stdout, mut stderr): (Box<dyn std::io::Write>, Box<dyn std::io::Write>) = match output {
-            Output::Stderr => (Box::new(std::io::stderr()), Box::new(std::io::stderr())),
-            Output::File(file) => (Box::new(std::io::BufWriter::new(file)), Box::new(std::io::stderr())),
+            Output::Stderr => (to_stderr(), to_stderr()),
+            Output::File(file) => (Box::new(std::io::BufWriter::new(file)), to_stderr()),
             Output::Null => (Box::new(std::io::sink()), Box::new(std::io::sink())),
         };
         match engine.exec(&request, &mut stdout, &mut stderr, &runner::should_stop)? {
@@ -312,7 +318,7 @@ impl<'s> Teardown<'s> {
     /// Take the project down now, reporting a failure.
     pub(crate) fn finish(mut self) -> Result<(), PipelineError> {
         self.armed = false;
-        eprintln!("taking compose project `{}` down", self.session.name());
+        runner::say(format!("taking compose project `{}` down", self.session.name()));
         self.session.down()
     }
 }
@@ -320,9 +326,9 @@ impl<'s> Teardown<'s> {
 impl Drop for Teardown<'_> {
     fn drop(&mut self) {
         if self.armed {
-            eprintln!("taking compose project `{}` down", self.session.name());
+            runner::say(format!("taking compose project `{}` down", self.session.name()));
             if let Err(e) = self.session.down() {
-                eprintln!("warning: {e}");
+                runner::say(format!("warning: {e}"));
             }
         }
     }

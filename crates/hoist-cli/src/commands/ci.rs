@@ -137,9 +137,19 @@ impl Ci {
         // Before anything runs: a compose file that bind-mounts the summary must find a file.
         ctx.prepare_summary()?;
         let mut done = Vec::new();
-        let mut draw = Drawer::new(self.progress, "ci");
-        let outcome = hoist_pipeline::execute_ci(&pipeline, &plan, &mut done, &mut |e| draw.event(e));
-        draw.finish();
+        let outcome = if self.json {
+            let mut stderr = std::io::stderr().lock();
+            hoist_pipeline::execute_ci(&pipeline, &plan, &mut done, &mut |e| {
+                if let Some(event) = json_event(None, &e) {
+                    let _ = writeln!(stderr, "{event}");
+                }
+            })
+        } else {
+            let mut draw = Drawer::new(self.progress, "ci");
+            let outcome = hoist_pipeline::execute_ci(&pipeline, &plan, &mut done, &mut |e| draw.event(e));
+            draw.finish();
+            outcome
+        };
         ctx.summary(&summary(&plan, &done, outcome.as_ref().err()))?;
         if outcome.is_ok() {
             ctx.outputs(&hoist_pipeline::outputs(&plan, &naming, &config.version_prefix)?)?;
@@ -164,6 +174,42 @@ impl Ci {
             Err(error) => Err(error.into()),
         }
     }
+}
+
+/// `ci --json`: an event as one line of JSON on stderr, `{"step", "event", …}` (`step` is
+/// `null` outside a step). Build progress is reduced to its steps, transfers to their end.
+fn json_event(step: Option<&str>, event: &hoist_pipeline::Event<'_>) -> Option<serde_json::Value> {
+    use hoist_image::{BuildEvent, TransferEvent};
+    use hoist_pipeline::Event as E;
+    let (kind, data) = match event {
+        E::Step { step, event } => return json_event(Some(step), event),
+        E::Note(message) => ("note", serde_json::json!({ "message": message })),
+        E::Warning(message) => ("warning", serde_json::json!({ "message": message })),
+        E::Output(line) => ("output", serde_json::json!({ "line": line })),
+        E::Build(BuildEvent::StepStarted(s)) if !s.internal => {
+            ("build-step", serde_json::json!({ "name": s.name, "state": "started" }))
+        }
+        E::Build(BuildEvent::StepDone { step: s, cached, seconds }) if !s.internal => (
+            "build-step",
+            serde_json::json!({ "name": s.name, "state": if *cached { "cached" } else { "done" }, "seconds": seconds }),
+        ),
+        E::Build(BuildEvent::StepFailed { step: s, seconds }) => {
+            ("build-step", serde_json::json!({ "name": s.name, "state": "failed", "seconds": seconds }))
+        }
+        E::Build(BuildEvent::Output { line, .. }) => ("build-output", serde_json::json!({ "line": line })),
+        E::Build(BuildEvent::Warning(message)) => ("warning", serde_json::json!({ "message": message })),
+        E::Build(BuildEvent::Tagged(tag)) => ("tagged", serde_json::json!({ "tag": tag })),
+        E::Transfer(TransferEvent::Done { reference, digest }) => (
+            "transferred",
+            serde_json::json!({ "reference": reference, "digest": digest.as_ref().map(|d| d.as_str().to_owned()) }),
+        ),
+        _ => return None,
+    };
+    let mut object = serde_json::json!({ "step": step, "event": kind });
+    if let (Some(object), serde_json::Value::Object(data)) = (object.as_object_mut(), data) {
+        object.extend(data);
+    }
+    Some(object)
 }
 
 /// GitHub's variables, and the head commit's message from the event payload.

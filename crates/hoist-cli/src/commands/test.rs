@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_image::{ProgressMode, ProgressView};
+use hoist_image::{ProgressGroup, ProgressMode, ProgressView};
 use hoist_naming::Naming;
 use hoist_pipeline::{
     BuildAction, ComposeEnv, Event, ImagePlan, ImageRequest, Pipeline, PipelineError, SuiteOutcome, TestPlan,
@@ -144,23 +144,27 @@ pub(crate) struct Drawer {
     mode: ProgressMode,
     prefix: String,
     view: Option<ProgressView>,
-    /// One drawer per step of a run whose steps run at the same time, prefixed `ci/STEP`.
+    /// One drawer per step of a run whose steps run at the same time, prefixed `ci/STEP`; on
+    /// a terminal their live lines are drawn together.
     steps: std::collections::BTreeMap<String, Drawer>,
+    group: Option<ProgressGroup>,
 }
 
 impl Drawer {
     pub(crate) fn new(progress: Progress, prefix: &str) -> Drawer {
-        Drawer { mode: progress.mode(), prefix: prefix.to_owned(), view: None, steps: Default::default() }
+        Drawer { mode: progress.mode(), prefix: prefix.to_owned(), view: None, steps: Default::default(), group: None }
     }
 
     pub(crate) fn event(&mut self, event: Event<'_>) {
         if let Event::Step { step, event } = event {
             let (mode, prefix) = (self.mode, format!("{}/{step}", self.prefix));
+            let group = self.group.get_or_insert_with(ProgressGroup::new).clone();
             let drawer = self.steps.entry(step.to_owned()).or_insert_with(|| Drawer {
                 mode,
                 prefix,
                 view: None,
                 steps: Default::default(),
+                group: Some(group),
             });
             return drawer.event_ref(event);
         }
@@ -170,24 +174,35 @@ impl Drawer {
     fn event_ref(&mut self, event: &Event<'_>) {
         match *event {
             Event::Step { step, event } => self.event(Event::Step { step, event }),
-            Event::Note(note) => {
-                self.finish();
-                if self.mode != ProgressMode::Quiet {
-                    eprintln!("{}: {}", self.prefix, crate::escape_controls(note));
-                }
+            Event::Note(note) if self.mode != ProgressMode::Quiet => {
+                self.println(&format!("{}: {}", self.prefix, crate::escape_controls(note)));
             }
-            Event::Warning(warning) => {
-                self.finish();
-                eprintln!("warning: {}", crate::escape_controls(warning));
-            }
+            Event::Warning(warning) => self.println(&format!("warning: {}", crate::escape_controls(warning))),
             Event::Build(e) => self.view().build_event(e),
             Event::Transfer(e) => self.view().transfer_event(e),
+            Event::Output(line) => self.view().output(line),
             _ => {}
         }
     }
 
+    /// A line of hoist's own: it starts a new phase, so this drawer's live line (a build's,
+    /// a push's) is cleared first; the line goes above the live lines of the group.
+    fn println(&mut self, line: &str) {
+        if let Some(mut view) = self.view.take() {
+            view.finish();
+        }
+        match &self.group {
+            Some(group) if self.mode.resolve() == ProgressMode::Live => group.println(line),
+            _ => eprintln!("{line}"),
+        }
+    }
+
     fn view(&mut self) -> &mut ProgressView {
-        self.view.get_or_insert_with(|| ProgressView::new(self.mode, &self.prefix))
+        let (mode, prefix, group) = (self.mode, &self.prefix, &self.group);
+        self.view.get_or_insert_with(|| match group {
+            Some(group) => ProgressView::in_group(mode, prefix, group),
+            None => ProgressView::new(mode, prefix),
+        })
     }
 
     pub(crate) fn finish(&mut self) {

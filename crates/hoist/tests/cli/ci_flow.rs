@@ -475,7 +475,7 @@ fn a_failing_step_stops_the_others_and_everything_is_taken_down() {
         example.hoist().args(["ci", "--event", "push", "--branch", "main", "--jobs", "2", "--progress", "plain"]).run();
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("ci/data-image: waiting for the data service"), "the data step ran: {}", out.stderr);
-    assert!(out.stderr.contains("the suite fails"), "{}", out.stderr);
+    assert!(out.stderr.contains("\nci/test | the suite fails\n"), "a command's lines carry their step: {}", out.stderr);
     assert!(
         out.stderr.ends_with("error: the `ci` step `test` failed; the steps after it did not run, and those running beside it were stopped: the tests failed (exit code 3): failed  code (exit code 3); not run browser (reported only)\n"),
         "{}",
@@ -532,8 +532,21 @@ fn planning_asks_the_registry_once_per_image() {
     assert_eq!(pings, 0);
 
     let before = example.registry.log().len();
-    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--progress", "quiet"]).run();
+    let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--json"]).run();
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // `--json`: the result on stdout, and every event on stderr as one JSON object per line,
+    // with its step; the commands' lines are events too.
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["failed"], serde_json::Value::Null);
+    let events: Vec<serde_json::Value> =
+        out.stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let has = |step: &str, event: &str, key: &str, value: &str| {
+        events.iter().any(|e| e["step"] == step && e["event"] == event && e[key] == value)
+    };
+    assert!(has("test", "output", "line", "ok   search finds a title"), "{}", out.stderr);
+    assert!(has("data-image", "output", "line", "committed 3 documents"), "{}", out.stderr);
+    assert!(has("bump", "note", "message", "a direct push to `main` bumps `patch` (`ci.push-bump`)"), "{}", out.stderr);
+    assert!(events.iter().any(|e| e["step"] == "push-release" && e["event"] == "transferred"), "{}", out.stderr);
     let (manifests, pings) = hoist_requests(&example.registry.log()[before..]);
     assert_eq!(pings, 0, "{manifests:?}");
     // Planning once each; then the copy of `v0.1.1` to `last` reads it, and the deploy gate
