@@ -42,6 +42,8 @@ pub(crate) struct Costs {
     pub(crate) times: Vec<Duration>,
     pub(crate) requests: Vec<usize>,
     pub(crate) bytes_pulled: Vec<u64>,
+    /// Images the engine pulled (manifest reads by the engine on a client's behalf).
+    pub(crate) engine_pulls: Vec<usize>,
 }
 
 /// The comparison's results: per event, the hand flow's and hoist's costs.
@@ -91,15 +93,16 @@ pub(crate) fn run(sh: &Shell, hoist: &Path, options: &Options) -> Result<CiRepor
                     let before = flow.registry.log().len();
                     let (time, _) =
                         run_once(flow.command(sh, hoist, event)).map_err(|e| format!("event {}: {e}", event + 1))?;
-                    let (requests, bytes) = access_log(&flow.registry.log()[before..]);
+                    let counts = access_log(&flow.registry.log()[before..]);
                     if round > 0 {
                         let costs = match flow.kind {
                             Kind::Hoist => &mut report.hoist[event],
                             Kind::Hand => &mut report.hand[event],
                         };
                         costs.times.push(time);
-                        costs.requests.push(requests);
-                        costs.bytes_pulled.push(bytes);
+                        costs.requests.push(counts.requests);
+                        costs.bytes_pulled.push(counts.blob_bytes);
+                        costs.engine_pulls.push(counts.engine_pulls);
                     }
                 }
                 let (a, b) = (flows[0].outcome(sh)?, flows[1].outcome(sh)?);
@@ -326,9 +329,22 @@ fn buildkit_docker(sh: &Shell) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// The requests in a slice of a registry's access log, and the bytes of blobs it served.
-fn access_log(log: &str) -> (usize, u64) {
-    let (mut requests, mut bytes) = (0, 0);
+/// What a slice of a registry's access log shows.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct LogCounts {
+    /// Every request.
+    requests: usize,
+    /// The bytes of the blobs served.
+    blob_bytes: u64,
+    /// Manifest reads by the engine on a client's behalf (`docker pull`, an engine pull
+    /// through its API): the engine's user agent carries `UpstreamClient(…)`. BuildKit's
+    /// cache lookups and the docker CLI's own `manifest inspect` are not pulls.
+    engine_pulls: usize,
+}
+
+/// Counts the requests of a slice of a registry's access log.
+fn access_log(log: &str) -> LogCounts {
+    let mut counts = LogCounts::default();
     for line in log.lines() {
         // `HOST - - [TIME] "METHOD PATH HTTP/1.1" STATUS BYTES "REFERER" "AGENT"`
         let mut quoted = line.split('"');
@@ -338,14 +354,18 @@ fn access_log(log: &str) -> (usize, u64) {
         }
         let mut words = request.split(' ');
         let (Some(method), Some(path)) = (words.next(), words.next()) else { continue };
-        requests += 1;
+        counts.requests += 1;
         let mut numbers = tail.split_whitespace();
         let (status, size) = (numbers.next().unwrap_or(""), numbers.next().and_then(|n| n.parse::<u64>().ok()));
+        let agent = line.rsplit('"').nth(1).unwrap_or("");
         if method == "GET" && status == "200" && path.contains("/blobs/") {
-            bytes += size.unwrap_or(0);
+            counts.blob_bytes += size.unwrap_or(0);
+        }
+        if method == "GET" && path.contains("/manifests/") && agent.contains("UpstreamClient(") {
+            counts.engine_pulls += 1;
         }
     }
-    (requests, bytes)
+    counts
 }
 
 /// Copies the directory `from` to `to`, without `dist/` (what a run leaves).
@@ -375,7 +395,9 @@ mod tests {
             "127.0.0.1 - - [02/Dec/2026:05:00:00 +0000] \"HEAD /v2/a/manifests/v1 HTTP/1.1\" 200 0 \"\" \"hoist\"\n",
             "127.0.0.1 - - [02/Dec/2026:05:00:00 +0000] \"GET /v2/a/blobs/sha256:ab HTTP/1.1\" 200 1234 \"\" \"docker\"\n",
             "127.0.0.1 - - [02/Dec/2026:05:00:00 +0000] \"GET /v2/a/blobs/sha256:cd HTTP/1.1\" 404 19 \"\" \"docker\"\n",
+            "127.0.0.1 - - [02/Dec/2026:05:00:00 +0000] \"GET /v2/a/manifests/v1 HTTP/1.1\" 200 9 \"\" \"docker/20.10 UpstreamClient(Docker-Client/28.2.2 \\\\(linux\\\\))\"\n",
+            "127.0.0.1 - - [02/Dec/2026:05:00:00 +0000] \"GET /v2/a/manifests/v1 HTTP/1.1\" 200 9 \"\" \"containerd/1.6.20\"\n",
         );
-        assert_eq!(super::access_log(log), (4, 1234));
+        assert_eq!(super::access_log(log), super::LogCounts { requests: 6, blob_bytes: 1234, engine_pulls: 1 });
     }
 }

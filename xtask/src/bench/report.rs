@@ -144,20 +144,20 @@ impl Report {
     }
 }
 
-/// The `ci` section: per event, the hand flow's and hoist's medians, registry requests and
-/// bytes of blobs pulled; the total; the three goals.
+/// The `ci` section: per event, the hand flow's and hoist's medians, registry requests, bytes
+/// of blobs served and engine pulls; the total; the three goals.
 fn ci_markdown(md: &mut String, ci: &CiReport) {
     let _ = writeln!(md, "\n## `hoist ci` against the same flow by hand, over five CI events\n");
     let _ = writeln!(
         md,
-        "`examples/nuremberg-mini` driven through five CI events, as on a CI without GitHub's variables,\nby `hoist ci` and by the same flow written by hand in the style hoist replaces\n([`xtask/src/bench/by-hand/`](../xtask/src/bench/by-hand/): a justfile of docker CLI,\ndocker-compose, bump-my-version and git recipes, and the workflow's steps as one script). Each of\n{} rounds (after a warm-up round) starts from two fresh copies, each with its own bare git remote\nand registry; event by event both run, the order alternating between rounds, and after every\nevent both copies must agree from outside (last commit, remote refs, registry tags). Times are\nmedians (min–max); requests and bytes are the registry's access log for that event (median):\nevery request, and the bytes of blobs served (pulled). The engine keeps its images and build\ncache between events, as a self-hosted runner does.\n",
+        "`examples/nuremberg-mini` driven through five CI events, as on a CI without GitHub's variables,\nby `hoist ci` and by the same flow written by hand in the style hoist replaces\n([`xtask/src/bench/by-hand/`](../xtask/src/bench/by-hand/): a justfile of docker CLI,\ndocker-compose, bump-my-version and git recipes, and the workflow's steps as one script). Each of\n{} rounds (after a warm-up round) starts from two fresh copies, each with its own bare git remote\nand registry; event by event both run, the order alternating between rounds, and after every\nevent both copies must agree from outside (last commit, remote refs, registry tags). Times are\nmedians (min–max); requests, bytes and pulls come from the registry's access log for that\nevent (median): every request, the bytes of the blobs it served (image configurations read to\ncompare input labels included), and the manifests the engine read for a pull. The engine keeps\nits images and build cache between events, as a self-hosted runner does.\n",
         ci.rounds
     );
     let _ = writeln!(
         md,
-        "| event | by hand | `hoist ci` | hoist / hand | registry requests (hand / hoist) | bytes pulled (hand / hoist) |"
+        "| event | by hand | `hoist ci` | hoist / hand | registry requests (hand / hoist) | bytes of blobs served (hand / hoist) | engine pulls (hand / hoist) |"
     );
-    let _ = writeln!(md, "|---|---|---|---|---|---|");
+    let _ = writeln!(md, "|---|---|---|---|---|---|---|");
     let (mut hand_total, mut hoist_total) = (Duration::ZERO, Duration::ZERO);
     for (i, event) in EVENTS.iter().enumerate() {
         let (hand, hoist) = (&ci.hand[i], &ci.hoist[i]);
@@ -166,7 +166,7 @@ fn ci_markdown(md: &mut String, ci: &CiReport) {
         hoist_total += o;
         let _ = writeln!(
             md,
-            "| {event} | {} | {} | {:.2}× | {} / {} | {} / {} |",
+            "| {event} | {} | {} | {:.2}× | {} / {} | {} / {} | {} / {} |",
             spread(hand),
             spread(hoist),
             o.as_secs_f64() / h.as_secs_f64(),
@@ -174,12 +174,14 @@ fn ci_markdown(md: &mut String, ci: &CiReport) {
             median(&hoist.requests),
             bytes(median(&hand.bytes_pulled)),
             bytes(median(&hoist.bytes_pulled)),
+            median(&hand.engine_pulls),
+            median(&hoist.engine_pulls),
         );
     }
     let ratio = hoist_total.as_secs_f64() / hand_total.as_secs_f64();
-    let _ = writeln!(md, "| **total** | {} | {} | **{ratio:.2}×** | | |", ms(hand_total), ms(hoist_total));
+    let _ = writeln!(md, "| **total** | {} | {} | **{ratio:.2}×** | | | |", ms(hand_total), ms(hoist_total));
     let rerun = median(&ci.hoist[2].times);
-    let pulled: u64 = ci.hoist.iter().map(|c| c.bytes_pulled.iter().copied().max().unwrap_or(0)).sum();
+    let pulls: usize = ci.hoist.iter().flat_map(|c| c.engine_pulls.iter()).sum();
     let _ = writeln!(md, "\n| goal | measured | met |\n|---|---|---|");
     let _ = writeln!(md, "| total at most 0.5× the hand flow's | {ratio:.2}× | {} |", yes_no(ratio <= 0.5));
     let _ = writeln!(
@@ -190,9 +192,8 @@ fn ci_markdown(md: &mut String, ci: &CiReport) {
     );
     let _ = writeln!(
         md,
-        "| no image pulled only to be retagged (hoist's bytes pulled, largest run of each event, summed) | {} | {} |",
-        bytes(pulled),
-        yes_no(pulled == 0)
+        "| no image pulled only to be retagged (the engine's pulls in all of hoist's runs) | {pulls} | {} |",
+        yes_no(pulls == 0)
     );
 }
 
