@@ -122,6 +122,17 @@ fn compose_name(project: &str) -> String {
     project.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
 }
 
+/// How [`Engine::exec`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecEnd {
+    /// The command ended with this exit code.
+    Exited(i64),
+    /// The caller's `stop` said to stop waiting.
+    Stopped,
+    /// The container was not running (it exited before the command could start).
+    NotRunning,
+}
+
 fn short_id(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
@@ -308,16 +319,17 @@ impl Engine {
 
     /// Runs `request` in its running container, as `docker exec` (or `compose exec -T`) does:
     /// no terminal, standard input closed, the container's working directory. Its standard
-    /// output goes to `stdout` and its standard error to `stderr` as they arrive. Returns the
-    /// command's exit code, or `None` when `stop` said to stop waiting (checked every 100 ms):
-    /// the command then goes on in the container until the container stops.
+    /// output goes to `stdout` and its standard error to `stderr` as they arrive. Returns how
+    /// it ended: its exit code; [`ExecEnd::Stopped`] when `stop` said to stop waiting (checked
+    /// every 100 ms; the command then goes on until the container stops); or
+    /// [`ExecEnd::NotRunning`] when the container had stopped before it could start.
     pub fn exec(
         &self,
         request: &ExecRequest<'_>,
         stdout: &mut dyn std::io::Write,
         stderr: &mut dyn std::io::Write,
         stop: &dyn Fn() -> bool,
-    ) -> Result<Option<i64>, ImageError> {
+    ) -> Result<ExecEnd, ImageError> {
         let action = format!("run `{}` in container {}", request.command.join(" "), short_id(request.container));
         let options = bollard::exec::CreateExecOptions::<String> {
             attach_stdout: Some(true),
@@ -332,8 +344,13 @@ impl Engine {
         let write_error =
             |e: std::io::Error| ImageError::engine(action.clone(), format!("cannot write its output: {e}"));
         self.rt.block_on(async {
-            let created =
-                self.docker.create_exec(request.container, options).await.map_err(|e| self.error(&action, e))?;
+            let created = match self.docker.create_exec(request.container, options).await {
+                Ok(created) => created,
+                Err(bollard::errors::Error::DockerResponseServerError { status_code: 409, .. }) => {
+                    return Ok(ExecEnd::NotRunning);
+                }
+                Err(e) => return Err(self.error(&action, e)),
+            };
             let start = bollard::exec::StartExecOptions { detach: false, tty: false, output_capacity: Some(1 << 20) };
             let started = self.docker.start_exec(&created.id, Some(start)).await.map_err(|e| self.error(&action, e))?;
             let bollard::exec::StartExecResults::Attached { mut output, .. } = started else {
@@ -356,7 +373,7 @@ impl Engine {
                     },
                     _ = tick.tick() => {
                         if stop() {
-                            return Ok(None);
+                            return Ok(ExecEnd::Stopped);
                         }
                     }
                 }
@@ -364,7 +381,7 @@ impl Engine {
             stdout.flush().map_err(write_error)?;
             stderr.flush().map_err(write_error)?;
             let inspected = self.docker.inspect_exec(&created.id).await.map_err(|e| self.error(&action, e))?;
-            Ok(Some(inspected.exit_code.unwrap_or(-1)))
+            Ok(ExecEnd::Exited(inspected.exit_code.unwrap_or(-1)))
         })
     }
 

@@ -41,7 +41,7 @@ pub use build::{BuildEvent, BuildOutcome, BuildRequest, OciLabels, Step};
 pub use context::{Context, ContextEntry, ContextStats, EntryKind};
 pub use credentials::{Credentials, DOCKER_HUB_KEY, DockerConfig};
 pub use dockerignore::Dockerignore;
-pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ExecRequest, ImageInfo};
+pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ExecEnd, ExecRequest, ImageInfo};
 pub use error::{EngineDown, ImageError};
 pub use progress::{ProgressGroup, ProgressMode, ProgressView, TransferEvent};
 pub use reference::{DOCKER_HUB, Digest, Reference, is_loopback_host};

@@ -237,9 +237,9 @@ impl Session {
         output: Output,
     ) -> Result<i32, PipelineError> {
         runner::check_interrupted()?;
-        let container = engine.service_container(self.name(), &exec.service)?.ok_or_else(|| {
-            PipelineError::NoRunningContainer { service: exec.service.clone(), project: self.name().to_owned() }
-        })?;
+        let not_running =
+            || PipelineError::NoRunningContainer { service: exec.service.clone(), project: self.name().to_owned() };
+        let container = engine.service_container(self.name(), &exec.service)?.ok_or_else(not_running)?;
         let request = hoist_image::ExecRequest {
             container: &container,
             command: &exec.command,
@@ -258,8 +258,9 @@ impl Session {
             Output::Null => (Box::new(std::io::sink()), Box::new(std::io::sink())),
         };
         match engine.exec(&request, &mut stdout, &mut stderr, &runner::should_stop)? {
-            Some(code) => Ok(i32::try_from(code).unwrap_or(1)),
-            None => runner::check_interrupted().map(|()| 130),
+            hoist_image::ExecEnd::Exited(code) => Ok(i32::try_from(code).unwrap_or(1)),
+            hoist_image::ExecEnd::Stopped => runner::check_interrupted().map(|()| 130),
+            hoist_image::ExecEnd::NotRunning => Err(not_running()),
         }
     }
 }

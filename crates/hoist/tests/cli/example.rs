@@ -195,6 +195,25 @@ fn a_failing_suite_fails_with_its_exit_code_unless_reported_only() {
     assert_eq!(example.leftovers(&example.ci), Vec::<String>::new(), "down after a failure too");
 }
 
+/// A suite runs in the service's running container; a service whose container exited is
+/// named, with where to look, and the project is still taken down.
+#[test]
+fn a_service_without_a_running_container_is_named() {
+    let example = Example::new();
+    let compose = example.path("docker-compose.ci.yml");
+    let text = std::fs::read_to_string(&compose).unwrap();
+    std::fs::write(&compose, format!("{text}    command: [\"true\"]\n")).unwrap();
+    let out = example.hoist().args(["test"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let project = &example.ci;
+    assert!(
+        out.stderr.ends_with(&format!("error: service `web` of compose project `{project}` has no running container to run the command in: its container exited or never started; its log says why (`docker-compose -p {project} logs web`)\n")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
+}
+
 #[test]
 fn keep_leaves_the_project_up_for_the_shortcut_to_take_down() {
     let example = Example::new();
