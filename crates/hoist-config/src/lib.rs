@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 pub use error::ConfigError;
 pub use overrides::Overrides;
 pub use schema::{
-    Builder, Channels, Ci, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Requirements,
+    Builder, Channels, Ci, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Regenerate, Requirements,
     ServiceCommand, Setup, Suite, Test,
 };
 pub use suggest::closest;

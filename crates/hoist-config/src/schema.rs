@@ -168,9 +168,23 @@ pub struct DataImage {
     pub stage: String,
     /// The image is tagged `TAG-SUFFIX` (`suffix`, default `solr`).
     pub suffix: String,
-    /// The data the image is made from, a git pathspec glob (`dump`, e.g. `dumps/*latest*`);
-    /// `ci` regenerates the image when a new commit touches it. `None`: only when it is missing.
-    pub dump: Option<String>,
+    /// The data the image is made from: git glob pathspecs (`dump`, one or a list, e.g.
+    /// `dumps/*latest*`); `ci` regenerates the image when a new commit touches any of them.
+    /// Empty: only when it is missing (or always, with `regenerate = "always"`).
+    pub dump: Vec<String>,
+    /// When `ci` regenerates the image (`regenerate`, default `on-change`).
+    pub regenerate: Regenerate,
+}
+
+/// When `ci` regenerates the data image (`data-image.regenerate`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Regenerate {
+    /// When a new commit touches `dump`, or the previous version's image is missing.
+    #[default]
+    OnChange,
+    /// On every run, as if the data were always new.
+    Always,
 }
 
 /// How `regen-requirements` regenerates the pinned dependency files.
@@ -414,7 +428,34 @@ struct RawDataImage {
     archive: Option<PathBuf>,
     stage: Option<String>,
     suffix: Option<String>,
-    dump: Option<String>,
+    dump: Option<Pathspecs>,
+    regenerate: Option<Regenerate>,
+}
+
+/// One pathspec or a list of them.
+struct Pathspecs(Vec<String>);
+
+impl<'de> Deserialize<'de> for Pathspecs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Pathspecs, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Pathspecs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a git pathspec or a list of them")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Pathspecs, E> {
+                Ok(Pathspecs(vec![value.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Pathspecs, A::Error> {
+                let mut all = Vec::new();
+                while let Some(one) = seq.next_element::<String>()? {
+                    all.push(one);
+                }
+                Ok(Pathspecs(all))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -850,7 +891,8 @@ impl RawDataImage {
             archive,
             stage: self.stage.unwrap_or_else(|| "solr".into()),
             suffix,
-            dump: self.dump.filter(|d| !d.is_empty()),
+            dump: self.dump.map(|d| d.0).unwrap_or_default().into_iter().filter(|d| !d.is_empty()).collect(),
+            regenerate: self.regenerate.unwrap_or_default(),
         })
     }
 }

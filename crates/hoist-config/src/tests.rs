@@ -484,7 +484,8 @@ fn ci_defaults_and_no_bump() {
     assert_eq!(config.ci.merged_pr_bump.as_deref(), Some("patch"));
     assert_eq!(config.ci.push_bump.as_deref(), Some("build"));
     assert!(config.ci.deploy);
-    assert_eq!(config.data_image.dump, None);
+    assert_eq!(config.data_image.dump, Vec::<String>::new());
+    assert_eq!(config.data_image.regenerate, crate::Regenerate::OnChange);
     std::fs::write(
         dir.path().join("hoist.toml"),
         "registry = \"r.example.com/app\"\n[ci]\nmain-branch = \"trunk\"\npush-bump = \"\"\ndeploy = false\n[data-image]\ndump = \"dumps/*latest*\"\n",
@@ -494,5 +495,25 @@ fn ci_defaults_and_no_bump() {
     assert_eq!(config.ci.main_branch, "trunk");
     assert_eq!(config.ci.push_bump, None);
     assert!(!config.ci.deploy);
-    assert_eq!(config.data_image.dump.as_deref(), Some("dumps/*latest*"));
+    assert_eq!(config.data_image.dump, ["dumps/*latest*"]);
+}
+
+#[test]
+fn the_dump_is_one_pathspec_or_a_list_and_regenerate_can_be_always() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |text: &str| {
+        std::fs::write(
+            dir.path().join("hoist.toml"),
+            format!("registry = \"r.example.com/app\"\n[data-image]\n{text}"),
+        )
+        .unwrap();
+        Config::discover(dir.path())
+    };
+    let config = load("dump = [\"dumps/*latest*\", \"solr_conf/\"]\nregenerate = \"always\"\n").unwrap();
+    assert_eq!(config.data_image.dump, ["dumps/*latest*", "solr_conf/"]);
+    assert_eq!(config.data_image.regenerate, crate::Regenerate::Always);
+    let error = load("dump = 3\n").unwrap_err().to_string();
+    assert!(error.contains("expected a git pathspec or a list of them"), "{error}");
+    let error = load("regenerate = \"sometimes\"\n").unwrap_err().to_string();
+    assert!(error.contains("`on-change`, `always`") || error.contains("on-change"), "{error}");
 }

@@ -227,25 +227,25 @@ fn is_merge_message(message: &str) -> bool {
 pub enum DumpChange {
     /// HEAD is the last first-parent commit that touches the dump.
     HeadTouches {
-        /// The pathspec.
-        dump: String,
+        /// The pathspecs.
+        dump: Vec<String>,
     },
     /// No commit touches the dump.
     NeverTouched {
-        /// The pathspec.
-        dump: String,
+        /// The pathspecs.
+        dump: Vec<String>,
     },
     /// The dump last changed in an earlier commit.
     LastChangedIn {
-        /// The pathspec.
-        dump: String,
+        /// The pathspecs.
+        dump: Vec<String>,
         /// The commit (12 digits).
         commit: String,
     },
     /// Commits of the pull request touch the dump.
     InRange {
-        /// The pathspec.
-        dump: String,
+        /// The pathspecs.
+        dump: Vec<String>,
         /// `BASE..HEAD`.
         range: String,
         /// How many commits.
@@ -253,8 +253,8 @@ pub enum DumpChange {
     },
     /// No commit of the pull request touches the dump.
     NotInRange {
-        /// The pathspec.
-        dump: String,
+        /// The pathspecs.
+        dump: Vec<String>,
         /// `BASE..HEAD`.
         range: String,
     },
@@ -267,15 +267,15 @@ impl DumpChange {
     }
 }
 
-/// Whether new data arrived: on a push, the last first-parent commit touching `dump` is HEAD;
-/// on a pull request, some commit in `base..HEAD` touches it. `dump` is relative to
-/// `project_dir` (the directory of `hoist.toml`, like every path in it), which may lie below the
-/// repository's top.
+/// Whether new data arrived: on a push, the last first-parent commit touching any of the
+/// `dump` pathspecs is HEAD; on a pull request, some commit in `base..HEAD` touches one. The
+/// pathspecs are relative to `project_dir` (the directory of `hoist.toml`, like every path in
+/// it), which may lie below the repository's top.
 pub fn dump_changed(
     repo: &Repo,
     project_dir: &Path,
     context: &CiContext,
-    dump: &str,
+    dump: &[String],
 ) -> Result<DumpChange, PipelineError> {
     // git reads a pathspec from the repository's top, where `Repo` runs it.
     let top = std::fs::canonicalize(repo.root()).unwrap_or_else(|_| repo.root().to_owned());
@@ -284,12 +284,14 @@ pub fn dump_changed(
         Ok(below) => below.components().map(|c| format!("{}/", c.as_os_str().to_string_lossy())).collect(),
         Err(_) => String::new(),
     };
-    let pathspec = format!(":(glob){prefix}{dump}");
-    let dump = dump.to_owned();
+    let pathspecs: Vec<String> = dump.iter().map(|d| format!(":(glob){prefix}{d}")).collect();
+    let pathspecs: Vec<&str> = pathspecs.iter().map(String::as_str).collect();
+    let dump = dump.to_vec();
     match &context.base {
         Some(base) => {
             let range = format!("{base}..HEAD");
-            let commits = repo.git(&["rev-list", &range, "--", &pathspec])?.lines().count();
+            let args = [&["rev-list", range.as_str(), "--"][..], &pathspecs].concat();
+            let commits = repo.git(&args)?.lines().count();
             Ok(if commits > 0 {
                 DumpChange::InRange { dump, range, commits }
             } else {
@@ -298,7 +300,8 @@ pub fn dump_changed(
         }
         None => {
             let head = repo.head()?;
-            let last = repo.git(&["log", "--first-parent", "--format=%H", "-1", "--", &pathspec])?;
+            let args = [&["log", "--first-parent", "--format=%H", "-1", "--"][..], &pathspecs].concat();
+            let last = repo.git(&args)?;
             Ok(if last.is_empty() {
                 DumpChange::NeverTouched { dump }
             } else if last == head.as_str() {
@@ -380,6 +383,11 @@ pub enum CiReason {
     NewData {
         /// What git says.
         change: DumpChange,
+        /// Why it is pushed or kept.
+        push: DataPush,
+    },
+    /// The data image is regenerated on every run (`data-image.regenerate = "always"`).
+    AlwaysRegenerate {
         /// Why it is pushed or kept.
         push: DataPush,
     },
@@ -674,12 +682,13 @@ pub enum DataDecision {
 /// case; a pull request pushes only new data, under its own number; nothing else is pushed.
 pub fn decide_data(
     context: &CiContext,
+    always: bool,
     change: Option<DumpChange>,
     source: &str,
     source_digest: Result<Option<String>, String>,
 ) -> (DataDecision, bool, CiReason) {
     let new = change.as_ref().is_some_and(DumpChange::is_new);
-    if new {
+    if always || new {
         // A pull request pushes the data it brought, under its own number only: without one,
         // its image would carry main's name.
         let push = if context.on_main {
@@ -689,8 +698,11 @@ pub fn decide_data(
         } else {
             DataPush::Kept
         };
-        let change = change.expect("new data has a change");
-        return (DataDecision::Regenerate, push != DataPush::Kept, CiReason::NewData { change, push });
+        let reason = match change {
+            Some(change) if new => CiReason::NewData { change, push },
+            _ => CiReason::AlwaysRegenerate { push },
+        };
+        return (DataDecision::Regenerate, push != DataPush::Kept, reason);
     }
     match source_digest {
         Ok(Some(digest)) => {
@@ -868,18 +880,20 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
     if !data.steps.is_empty() {
         crate::check_stage(config, &data.image_step, "data-image.image-step")?;
         crate::check_stage(config, &data.stage, "data-image.stage")?;
-        let change = match &data.dump {
-            Some(dump) => Some(dump_changed(repo, config.root(), &context, dump)?),
-            None => None,
+        let always = data.regenerate == hoist_config::Regenerate::Always;
+        let change = match data.dump.as_slice() {
+            [] => None,
+            _ if always => None,
+            dump => Some(dump_changed(repo, config.root(), &context, dump)?),
         };
         let source = format!("{}:{}{version}-{}", naming.registry(), config.version_prefix, data.suffix);
         let tag = format!("{}-{}", new_naming.tag(), data.suffix);
-        let source_digest = if change.as_ref().is_some_and(DumpChange::is_new) {
+        let source_digest = if always || change.as_ref().is_some_and(DumpChange::is_new) {
             Ok(None)
         } else {
             p.remote(&source).map(|image| image.and_then(|i| i.digest).map(|d| d.as_str().to_owned()))
         };
-        let (decision, push, reason) = decide_data(&context, change, &source, source_digest);
+        let (decision, push, reason) = decide_data(&context, always, change, &source, source_digest);
         let action = match decision {
             DataDecision::Regenerate => {
                 let loader = request(&data.image_step, false, &made)?;

@@ -174,17 +174,24 @@ impl fmt::Display for ImageReason {
     }
 }
 
+/// `` `a` ``, or `` `a` or `b` `` for several pathspecs.
+fn paths(dump: &[String]) -> String {
+    dump.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(" or ")
+}
+
 impl fmt::Display for crate::ci::DumpChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use crate::ci::DumpChange;
         match self {
-            DumpChange::HeadTouches { dump } => write!(f, "HEAD touches `{dump}`"),
-            DumpChange::NeverTouched { dump } => write!(f, "no commit touches `{dump}`"),
-            DumpChange::LastChangedIn { dump, commit } => write!(f, "`{dump}` last changed in {commit}, not HEAD"),
-            DumpChange::InRange { dump, range, commits } => {
-                write!(f, "{commits} commit(s) in `{range}` touch `{dump}`")
+            DumpChange::HeadTouches { dump } => write!(f, "HEAD touches {}", paths(dump)),
+            DumpChange::NeverTouched { dump } => write!(f, "no commit touches {}", paths(dump)),
+            DumpChange::LastChangedIn { dump, commit } => {
+                write!(f, "{} last changed in {commit}, not HEAD", paths(dump))
             }
-            DumpChange::NotInRange { dump, range } => write!(f, "no commit in `{range}` touches `{dump}`"),
+            DumpChange::InRange { dump, range, commits } => {
+                write!(f, "{commits} commit(s) in `{range}` touch {}", paths(dump))
+            }
+            DumpChange::NotInRange { dump, range } => write!(f, "no commit in `{range}` touches {}", paths(dump)),
         }
     }
 }
@@ -229,6 +236,9 @@ impl fmt::Display for crate::ci::CiReason {
                 write!(f, "{what}: `{key}` is empty, no bump")
             }
             CiReason::NewData { change, push } => write!(f, "new data: {change}; {push}"),
+            CiReason::AlwaysRegenerate { push } => {
+                write!(f, "`data-image.regenerate = \"always\"`: every run regenerates the data image; {push}")
+            }
             CiReason::ReuseData { change, source, digest, push } => {
                 let why = change.as_ref().map_or("`data-image.dump` is not set".to_owned(), ToString::to_string);
                 write!(f, "no new data ({why}); `{source}` exists at {digest}; {push}")

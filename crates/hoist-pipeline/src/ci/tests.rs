@@ -135,15 +135,18 @@ fn bump_parts_and_their_reasons() {
 /// pull request pushes only data it regenerated; another branch pushes nothing.
 #[test]
 fn data_decisions() {
-    let head = || Some(DumpChange::HeadTouches { dump: "d".into() });
-    let old = || Some(DumpChange::LastChangedIn { dump: "d".into(), commit: "abc".into() });
-    let row = |c: CiContext, change: Option<DumpChange>, digest: Result<Option<String>, String>| {
-        let (decision, push, reason) = decide_data(&c, change, "r/app:v1-solr", digest);
+    let head = || Some(DumpChange::HeadTouches { dump: vec!["d".into()] });
+    let old = || Some(DumpChange::LastChangedIn { dump: vec!["d".into()], commit: "abc".into() });
+    let decide = |c: CiContext, always: bool, change: Option<DumpChange>, digest: Result<Option<String>, String>| {
+        let (decision, push, reason) = decide_data(&c, always, change, "r/app:v1-solr", digest);
         let what = match decision {
             DataDecision::Regenerate => "regenerate".to_owned(),
             DataDecision::Reuse { source, digest } => format!("reuse {source}@{digest}"),
         };
         format!("{what} push={push}: {reason}")
+    };
+    let row = |c: CiContext, change: Option<DumpChange>, digest: Result<Option<String>, String>| {
+        decide(c, false, change, digest)
     };
     let main = || context(CiEvent::Push, false, true);
     let pr = || context(CiEvent::PullRequest, false, false);
@@ -184,4 +187,20 @@ fn data_decisions() {
         row(main(), None, Err("connection refused".into())),
         "regenerate push=true: the registry could not be asked about `r/app:v1-solr` (connection refused); pushed (main branch)"
     );
+    // `regenerate = "always"`: every run, pushed as new data would be.
+    assert_eq!(
+        decide(main(), true, None, Ok(None)),
+        "regenerate push=true: `data-image.regenerate = \"always\"`: every run regenerates the data image; pushed (main branch)"
+    );
+    assert_eq!(
+        decide(pr(), true, None, Ok(None)),
+        "regenerate push=true: `data-image.regenerate = \"always\"`: every run regenerates the data image; pushed under the pull request's name (its new data)"
+    );
+    // Several pathspecs read as one.
+    let several = DumpChange::InRange {
+        dump: vec!["dumps/*latest*".into(), "solr_conf/".into()],
+        range: "b..HEAD".into(),
+        commits: 2,
+    };
+    assert_eq!(several.to_string(), "2 commit(s) in `b..HEAD` touch `dumps/*latest*` or `solr_conf/`");
 }

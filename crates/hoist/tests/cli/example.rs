@@ -429,13 +429,35 @@ fn ci_reads_the_dump_relative_to_a_project_below_the_repository_top() {
     };
     let reason = data_reason();
     assert_eq!(reason["kind"], "new-data", "{reason}");
-    assert_eq!(reason["change"], serde_json::json!({"kind": "head-touches", "dump": "dumps/*latest*"}));
+    assert_eq!(reason["change"], serde_json::json!({"kind": "head-touches", "dump": ["dumps/*latest*"]}));
 
     // A dump at the repository's top is not the project's.
     repo.write("dumps/other_latest.csv", "not the project's data\n");
     repo.commit_all("data of another project");
     let reason = data_reason();
     assert_eq!(reason["change"]["kind"], "last-changed-in", "{reason}");
+
+    // Several pathspecs: a commit touching any of them is new data.
+    let config = repo.path().join("examples/nuremberg-mini/hoist.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace("dump = \"dumps/*latest*\"", "dump = [\"dumps/*latest*\", \"app/index.sh\"]");
+    std::fs::write(&config, &text).unwrap();
+    repo.commit_all("the index script triggers a regeneration too");
+    assert_eq!(data_reason()["change"]["kind"], "last-changed-in");
+    repo.write("examples/nuremberg-mini/app/index.sh", "#!/bin/sh\necho a new indexer\n");
+    repo.commit_all("a new indexer");
+    let reason = data_reason();
+    assert_eq!(
+        reason["change"],
+        serde_json::json!({"kind": "head-touches", "dump": ["dumps/*latest*", "app/index.sh"]}),
+        "{reason}"
+    );
+
+    // `regenerate = "always"`: every run, whatever git says.
+    std::fs::write(&config, text.replace("[data-image]\n", "[data-image]\nregenerate = \"always\"\n")).unwrap();
+    repo.commit_all("always regenerate");
+    let reason = data_reason();
+    assert_eq!(reason["kind"], "always-regenerate", "{reason}");
 }
 
 /// A data stage that unpacks the archive somewhere else builds green but holds no data: hoist
