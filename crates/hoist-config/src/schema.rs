@@ -74,6 +74,8 @@ pub struct Ci {
     pub publish: Vec<String>,
     /// How many steps may run at the same time (`jobs`, 1 to 16; default: the machine's cores).
     pub jobs: Option<usize>,
+    /// Run the tests (`test`, default true); `false` leaves them out, and the plan says so.
+    pub test: bool,
 }
 
 /// How `test` runs the test suites in a compose project.
@@ -341,6 +343,7 @@ struct RawCi {
     deploy: Option<bool>,
     publish: Option<Vec<String>>,
     jobs: Option<usize>,
+    test: Option<bool>,
 }
 
 impl RawCi {
@@ -373,6 +376,7 @@ impl RawCi {
                 Some(n) => return Err(invalid("ci.jobs", format!("{n} is out of range: use 1 to 16 steps at once"))),
                 None => None,
             },
+            test: self.test.unwrap_or(true),
             main_branch,
         })
     }

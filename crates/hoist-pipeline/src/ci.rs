@@ -413,6 +413,8 @@ pub enum CiReason {
         /// Why it is pushed or kept.
         push: DataPush,
     },
+    /// `ci.test = false`: nothing is tested.
+    TestsOff,
     /// Every run tests.
     EveryRunTests {
         /// The tester step.
@@ -911,19 +913,28 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
         plan.steps.push(CiStep { name: "data-image".into(), action, reason, needs: Vec::new() });
     }
 
-    // The tests.
-    let test_step = &config.test.step;
-    crate::check_stage(config, test_step, "test.step")?;
-    let tester = request(test_step, false, &made)?;
-    remember(&mut made, "test", &tester);
-    let env = crate::session::ComposeEnv::for_image(config, &new_naming, tester.reference())?;
-    let test = crate::test_run::plan_test(config, compose, tester, env, false)?;
-    plan.steps.push(CiStep {
-        name: "test".into(),
-        action: StepAction::Test(Box::new(test)),
-        reason: CiReason::EveryRunTests { step: test_step.clone() },
-        needs: Vec::new(),
-    });
+    // The tests, unless the configuration leaves them out.
+    if config.ci.test {
+        let test_step = &config.test.step;
+        crate::check_stage(config, test_step, "test.step")?;
+        let tester = request(test_step, false, &made)?;
+        remember(&mut made, "test", &tester);
+        let env = crate::session::ComposeEnv::for_image(config, &new_naming, tester.reference())?;
+        let test = crate::test_run::plan_test(config, compose, tester, env, false)?;
+        plan.steps.push(CiStep {
+            name: "test".into(),
+            action: StepAction::Test(Box::new(test)),
+            reason: CiReason::EveryRunTests { step: test_step.clone() },
+            needs: Vec::new(),
+        });
+    } else {
+        plan.steps.push(CiStep {
+            name: "test".into(),
+            action: StepAction::Skip,
+            reason: CiReason::TestsOff,
+            needs: Vec::new(),
+        });
+    }
 
     if !context.on_main {
         let reason = match context.event {

@@ -254,6 +254,7 @@ impl fmt::Display for crate::ci::CiReason {
                 }
             }
             CiReason::EveryRunTests { step } => write!(f, "every run tests the `{step}` image"),
+            CiReason::TestsOff => f.write_str("NO TESTS RUN: `ci.test = false` leaves the tests out of this flow"),
             CiReason::PublishBump { tag: Some(tag) } => {
                 write!(f, "publish the bump commit and its tag `{tag}` (atomically; no other tag)")
             }

@@ -293,6 +293,9 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std
     if !plan.dirty.is_empty() {
         writeln!(out, "  note: uncommitted changes in {}", plan.dirty.join(", "))?;
     }
+    if plan.steps.iter().any(|s| matches!(s.reason, hoist_pipeline::CiReason::TestsOff)) {
+        writeln!(out, "  warning: the tests are left out (`ci.test = false` in hoist.toml): this run tests nothing")?;
+    }
     if plan.steps.iter().any(|s| !s.needs.is_empty()) {
         writeln!(out, "  each step starts when the steps it runs after succeeded, at most {} at once", plan.jobs)?;
     }

@@ -554,3 +554,37 @@ fn planning_asks_the_registry_once_per_image() {
     assert_eq!(manifests.get("v0.1.1-tester"), Some(&1), "{manifests:?}");
     assert_eq!(manifests.get("v0.1.1"), Some(&3), "{manifests:?}");
 }
+
+/// `ci.test = false` leaves the tests out, loudly: the plan warns, the step is skipped with its
+/// reason, and a published tester image is built by its push step, not taken from the tests.
+#[test]
+fn tests_left_out_are_said_loudly() {
+    let example = Example::new();
+    example.edit_config(|text| {
+        text.replace(
+            "push-bump = \"patch\"",
+            "push-bump = \"patch\"\npublish = [\"release\", \"tester\"]\ntest = false",
+        )
+    });
+    example.repo.commit_all("no tests");
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    let args = ["ci", "--dry-run", "--event", "push", "--branch", "main"];
+    let plan = example.hoist().args(args).success();
+    assert!(
+        plan.contains(
+            "\n  warning: the tests are left out (`ci.test = false` in hoist.toml): this run tests nothing\n"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("\n  test         skip — NO TESTS RUN: `ci.test = false` leaves the tests out of this flow\n"),
+        "{plan}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&example.hoist().args(args).args(["--json"]).success()).unwrap();
+    let step = |name: &str| json["steps"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap().clone();
+    assert_eq!(
+        (step("test")["action"]["kind"].as_str(), step("test")["reason"]["kind"].as_str()),
+        (Some("skip"), Some("tests-off"))
+    );
+    assert_eq!(step("push-tester")["action"]["plan"]["action"], "build", "{}", step("push-tester"));
+}
