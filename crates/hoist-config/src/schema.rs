@@ -204,6 +204,11 @@ pub struct Requirements {
     pub command: Option<Vec<String>>,
     /// The user it runs as (`user`, `run -u`); `None`: the service's user.
     pub user: Option<String>,
+    /// The entrypoint it runs with (`entrypoint`, `run --entrypoint=VALUE`; an empty string
+    /// clears the image's); `None`: the service's.
+    pub entrypoint: Option<String>,
+    /// Variables set for the command (`env`, `run -e NAME=VALUE`).
+    pub env: BTreeMap<String, String>,
     /// The files reported as changed or unchanged (`files`, default `["requirements.txt"]`).
     pub files: Vec<PathBuf>,
 }
@@ -479,6 +484,8 @@ struct RawRequirements {
     step: Option<String>,
     command: Option<Vec<String>>,
     user: Option<String>,
+    entrypoint: Option<String>,
+    env: Option<BTreeMap<String, String>>,
     files: Option<Vec<PathBuf>>,
 }
 
@@ -916,6 +923,8 @@ impl RawRequirements {
             step: self.step.unwrap_or_else(|| release_step.to_owned()),
             command: self.command,
             user: self.user.filter(|u| !u.is_empty()),
+            entrypoint: self.entrypoint,
+            env: self.env.unwrap_or_default(),
             files: self.files.unwrap_or_else(|| vec!["requirements.txt".into()]),
         })
     }

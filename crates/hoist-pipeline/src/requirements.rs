@@ -85,6 +85,13 @@ pub fn plan_requirements(
     if let Some(user) = &req.user {
         args.extend(["-u".to_owned(), session::expand(user, "requirements.user")?]);
     }
+    if let Some(entrypoint) = &req.entrypoint {
+        // One argument, so that an empty value (clear the image's entrypoint) stays a value.
+        args.push(format!("--entrypoint={entrypoint}"));
+    }
+    for (name, value) in &req.env {
+        args.extend(["-e".to_owned(), format!("{name}={value}")]);
+    }
     args.push(req.service.clone());
     args.extend(command.iter().cloned());
     let argv = session.argv(&args.iter().map(String::as_str).collect::<Vec<_>>())?;

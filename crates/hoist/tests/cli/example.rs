@@ -409,6 +409,30 @@ fn regen_requirements_reports_the_changed_files() {
     assert_eq!(example.repo.git(&["diff", "--name-only"]), "requirements.txt");
     assert_eq!(example.hoist().args(["regen-requirements"]).success(), "unchanged requirements.txt\n");
     assert_eq!(example.leftovers(&example.ci), Vec::<String>::new(), "what `run` created is taken down");
+
+    // An entrypoint and variables for the command, as the original's `pip-compile` recipe has
+    // (`--entrypoint=` and `PIP_TOOLS_CACHE_DIR`).
+    example.edit_config(|text| {
+        text.replace(
+            "files = [\"requirements.txt\"]",
+            "files = [\"requirements.txt\"]\nentrypoint = \"/bin/sh\"\nenv = { LOCK_NOTE = \"pinned by hoist\" }",
+        )
+        .replace(
+            "command = [\"sh\", \"/app/lock.sh\", \"/src/requirements.in\", \"/src/requirements.txt\"]",
+            "command = [\"-c\", \"sh /app/lock.sh /src/requirements.in /src/requirements.txt && echo \\\"# $LOCK_NOTE\\\" >> /src/requirements.txt\"]",
+        )
+    });
+    let plan = example.hoist().args(["regen-requirements", "--dry-run"]).success();
+    assert!(
+        plan.contains(" run --rm --no-deps -T --entrypoint=/bin/sh -e LOCK_NOTE=pinned by hoist web -c "),
+        "{plan}"
+    );
+    assert_eq!(example.hoist().args(["regen-requirements"]).success(), "changed   requirements.txt\n");
+    assert!(
+        std::fs::read_to_string(example.path("requirements.txt"))
+            .unwrap()
+            .ends_with("requests==1.0\n# pinned by hoist\n")
+    );
 }
 
 #[test]
