@@ -110,12 +110,17 @@ pub enum PipelineError {
         message: String,
     },
     /// A compose command of the pipeline (not a configured one) failed.
-    #[error("`{command}` failed with exit code {code}: its output is above")]
+    #[error(
+        "`{command}` failed with exit code {code}: {}",
+        cause.as_deref().unwrap_or("its output is above")
+    )]
     ComposeFailed {
         /// The command line.
         command: String,
         /// Its exit code.
         code: i32,
+        /// The line of its output that says why, when one does.
+        cause: Option<String>,
     },
     /// A configured step of the data image failed.
     #[error(

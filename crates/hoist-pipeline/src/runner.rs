@@ -34,15 +34,16 @@ thread_local! {
 
 /// Runs `f` with `sink` receiving, line by line, what the commands it starts on this thread
 /// write to hoist's standard error (their stdout and stderr), instead of standard error.
+/// The sink that was there before comes back afterwards.
 pub(crate) fn with_lines<R>(sink: LineSink, f: impl FnOnce() -> R) -> R {
-    struct Unset;
-    impl Drop for Unset {
+    struct Restore(Option<LineSink>);
+    impl Drop for Restore {
         fn drop(&mut self) {
-            LINES.with(|lines| lines.borrow_mut().take());
+            let previous = self.0.take();
+            LINES.with(|lines| *lines.borrow_mut() = previous);
         }
     }
-    LINES.with(|lines| *lines.borrow_mut() = Some(sink));
-    let _unset = Unset;
+    let _restore = Restore(LINES.with(|lines| lines.borrow_mut().replace(sink)));
     f()
 }
 

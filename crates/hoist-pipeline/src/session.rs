@@ -188,13 +188,30 @@ impl Session {
         runner::run(self.command(args)?, output, signals)
     }
 
-    /// Runs `args` and fails unless it succeeds.
+    /// Runs `args` and fails unless it succeeds; the error quotes the line of compose's output
+    /// that says why (its output still streams as it comes).
     pub(crate) fn check(&self, args: &[&str]) -> Result<(), PipelineError> {
-        match self.status(args, Output::Stderr, Signals::Forward)? {
+        let recent = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let outer = runner::line_sink();
+        let kept = recent.clone();
+        let sink: runner::LineSink = std::sync::Arc::new(move |line: String| {
+            if let Ok(mut kept) = kept.lock() {
+                if kept.len() == 50 {
+                    kept.pop_front();
+                }
+                kept.push_back(line.clone());
+            }
+            match &outer {
+                Some(outer) => outer(line),
+                None => eprintln!("{line}"),
+            }
+        });
+        match runner::with_lines(sink, || self.status(args, Output::Stderr, Signals::Forward))? {
             0 => Ok(()),
             code => {
                 runner::check_interrupted()?;
-                Err(PipelineError::ComposeFailed { command: self.argv(args)?.join(" "), code })
+                let lines: Vec<String> = recent.lock().map(|l| l.iter().cloned().collect()).unwrap_or_default();
+                Err(PipelineError::ComposeFailed { command: self.argv(args)?.join(" "), code, cause: cause(&lines) })
             }
         }
     }
@@ -212,6 +229,7 @@ impl Session {
             return Err(PipelineError::ComposeFailed {
                 command: self.argv(&args)?.join(" "),
                 code: output.status.code().unwrap_or(1),
+                cause: cause(&String::from_utf8_lossy(&output.stderr).lines().map(str::to_owned).collect::<Vec<_>>()),
             });
         }
         Ok(!String::from_utf8_lossy(&output.stdout).trim().is_empty())
@@ -222,7 +240,7 @@ impl Session {
         let args = ["down", "--volumes", "--remove-orphans"];
         match self.status(&args, Output::Stderr, Signals::Shield)? {
             0 => Ok(()),
-            code => Err(PipelineError::ComposeFailed { command: self.argv(&args)?.join(" "), code }),
+            code => Err(PipelineError::ComposeFailed { command: self.argv(&args)?.join(" "), code, cause: None }),
         }
     }
 
@@ -298,6 +316,14 @@ impl std::fmt::Display for ServiceExec {
         }
         write!(f, ": {}", self.command.join(" "))
     }
+}
+
+/// The line of a failed compose command's output that says why: the last that mentions an
+/// error (`ERROR: …` from compose v1, `Error response from daemon: …`), else the last line.
+fn cause(lines: &[String]) -> Option<String> {
+    let lines: Vec<&str> = lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect();
+    let line = lines.iter().rev().find(|l| l.to_lowercase().contains("error")).or(lines.last())?;
+    Some(line.strip_prefix("ERROR: ").unwrap_or(line).to_owned())
 }
 
 /// Takes the project down when dropped, unless [`Teardown::keep`] or [`Teardown::finish`] ran.

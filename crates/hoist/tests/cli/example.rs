@@ -214,6 +214,25 @@ fn a_service_without_a_running_container_is_named() {
     assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
 }
 
+/// A compose file naming an image nobody can pull: `up` fails, and hoist's error quotes the
+/// line of compose's output that says why.
+#[test]
+fn a_failed_up_quotes_the_cause() {
+    let example = Example::new();
+    let compose = example.path("docker-compose.ci.yml");
+    let text = std::fs::read_to_string(&compose).unwrap();
+    let text = text
+        .replace("image: ${HOIST_IMAGE:-localhost:5000/nuremberg-mini:v0.1.0-tester}", "image: 127.0.0.1:1/nowhere:v1");
+    std::fs::write(&compose, text).unwrap();
+    let out = example.hoist().args(["test"]).run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: `docker-compose -f "), "{}", out.stderr);
+    assert!(last.contains(" up -d` failed with exit code 1: "), "{last}");
+    assert!(last.contains("127.0.0.1:1") && !last.ends_with("its output is above"), "the cause is quoted: {last}");
+    assert_eq!(example.leftovers(&example.ci), Vec::<String>::new());
+}
+
 #[test]
 fn keep_leaves_the_project_up_for_the_shortcut_to_take_down() {
     let example = Example::new();
