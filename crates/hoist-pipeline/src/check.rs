@@ -185,6 +185,99 @@ fn services(config: &Config, project: &str, named: &[(&str, &String)], problems:
     }
 }
 
+/// A compose service that names one of this run's images by a fixed tag other than the one
+/// the run gives it (a pull request's images carry its number): compose would run, or try to
+/// pull, another image than the one hoist made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FixedImage {
+    /// The compose file.
+    pub file: PathBuf,
+    /// The service.
+    pub service: String,
+    /// The image the file names.
+    pub written: String,
+    /// The image this run makes for it.
+    pub run_image: String,
+    /// The variable that names the run's image.
+    pub variable: String,
+}
+
+impl fmt::Display for FixedImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` gives service `{}` the fixed image `{}`, but this run's image is `{}`: write `image: ${{{}:-{}}}` so that compose runs the image hoist made",
+            self.file.display(),
+            self.service,
+            self.written,
+            self.run_image,
+            self.variable,
+            self.written
+        )
+    }
+}
+
+/// The services of compose project `project` (its files as `overlay` will leave them) whose
+/// `image` names one of the run's images (`env`) by a fixed tag that is not the run's: a tag
+/// in the run's repository whose suffix (`-tester`, `-solr`, none for the release image) is
+/// one of the run's images'. An image written with a variable, or `last`, is left alone.
+pub fn fixed_images(
+    config: &Config,
+    project: &str,
+    env: &crate::session::ComposeEnv,
+    overlay: &crate::input_digest::Overlay,
+) -> Vec<FixedImage> {
+    let Some(compose) = config.compose.get(project) else { return Vec::new() };
+    // Each run image by the part of its tag after the version: `-tester`, `-solr`, ``.
+    let mut kinds: Vec<(String, &String, &String)> = env
+        .images
+        .iter()
+        .filter_map(|(variable, image)| {
+            let tag = image.strip_prefix(&env.registry)?.strip_prefix(':')?;
+            Some((tag.strip_prefix(&env.version)?.to_owned(), variable, image))
+        })
+        .collect();
+    kinds.sort_by_key(|(suffix, ..)| std::cmp::Reverse(suffix.len()));
+    let mut found = Vec::new();
+    for file in &compose.files {
+        let path = config.root().join(file);
+        let text = match overlay.get(&path) {
+            Some(text) => text.to_owned(),
+            None => match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(_) => continue,
+            },
+        };
+        let Ok(value) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text) else { continue };
+        let Some(services) = value.get("services").and_then(|s| s.as_mapping()) else { continue };
+        for (name, service) in services {
+            let (Some(name), Some(written)) = (name.as_str(), service.get("image").and_then(|i| i.as_str())) else {
+                continue;
+            };
+            let Some(tag) = written.strip_prefix(&env.registry).and_then(|rest| rest.strip_prefix(':')) else {
+                continue;
+            };
+            if written.contains('$') || tag == "last" {
+                continue;
+            }
+            let kind = kinds.iter().find(|(suffix, ..)| !suffix.is_empty() && tag.ends_with(suffix.as_str()));
+            let kind = kind.or_else(|| kinds.iter().find(|(suffix, ..)| suffix.is_empty()));
+            if let Some((_, variable, image)) = kind
+                && written != image.as_str()
+            {
+                found.push(FixedImage {
+                    file: file.clone(),
+                    service: name.to_owned(),
+                    written: written.to_owned(),
+                    run_image: (*image).clone(),
+                    variable: (*variable).clone(),
+                });
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,8 @@ pub struct DataImagePlan {
     pub tag: String,
     /// Whether the tag is pushed.
     pub push: bool,
+    /// Services of the project that name one of the run's images by another, fixed tag.
+    pub warnings: Vec<crate::FixedImage>,
     #[serde(skip)]
     session: Session,
     #[serde(skip)]
@@ -159,7 +161,9 @@ pub fn plan_data_image(
         exec: ServiceExec::new(&data.data_service, user.as_deref(), Vec::new(), &tar),
     };
     let down = session.argv(&["down", "--volumes", "--remove-orphans"])?;
+    let warnings = crate::fixed_images(config, &data.compose, &env, &Default::default());
     Ok(DataImagePlan {
+        warnings,
         image,
         compose: data.compose.clone(),
         project: project.project.clone(),

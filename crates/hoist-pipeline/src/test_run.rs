@@ -32,6 +32,8 @@ pub struct TestPlan {
     pub suites: Vec<PlannedSuite>,
     /// `compose … down …`, or `None` with `--keep`.
     pub down: Option<Vec<String>>,
+    /// Services of the project that name one of the run's images by another, fixed tag.
+    pub warnings: Vec<crate::FixedImage>,
     #[serde(skip)]
     session: Session,
 }
@@ -126,7 +128,9 @@ pub fn plan_test(
         let exec = planned(&step.command, step.user.as_deref(), &step.env, "test.setup.user")?;
         setup.push(PlannedSetup { command: step.command.clone(), exec });
     }
+    let warnings = crate::fixed_images(config, &test.compose, &env, &Default::default());
     Ok(TestPlan {
+        warnings,
         image,
         compose: test.compose.clone(),
         project: project.project.clone(),

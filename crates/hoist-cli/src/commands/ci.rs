@@ -315,6 +315,9 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std
                     data.archive.source, data.archive.path, data.stage
                 )?;
                 writeln!(nested, "then, also on failure or Ctrl-C: {}", line(&data.down))?;
+                for warning in &data.warnings {
+                    writeln!(nested, "warning: {warning}")?;
+                }
             }
             StepAction::Test(test) => {
                 write_image(&mut nested, &test.image)?;
@@ -325,6 +328,9 @@ fn write_plan(out: &mut dyn Write, plan: &CiPlan, root: &std::path::Path) -> std
                 }
                 if let Some(down) = &test.down {
                     writeln!(nested, "then, also on failure or Ctrl-C: {}", line(down))?;
+                }
+                for warning in &test.warnings {
+                    writeln!(nested, "warning: {warning}")?;
                 }
             }
             StepAction::PushImage(image) => write_image(&mut nested, image)?,

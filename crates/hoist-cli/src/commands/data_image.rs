@@ -42,6 +42,9 @@ impl RegenSolrImage {
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
+        for warning in &plan.warnings {
+            eprintln!("warning: {}", crate::escape_controls(&warning.to_string()));
+        }
         let mut draw = Drawer::new(self.progress, "regen-solr-image");
         let result = hoist_pipeline::regenerate_data_image(&pipeline, &plan, &mut |e| draw.event(e));
         draw.finish();
@@ -78,7 +81,15 @@ pub(crate) fn write_plan(out: &mut dyn Write, plan: &DataImagePlan) -> std::io::
     writeln!(out, "archive `{}` into `{}` {}", plan.archive.source, plan.archive.path, plan.archive.exec)?;
     writeln!(out, "take down (also on failure or Ctrl-C): {}", plan.down.join(" "))?;
     writeln!(out, "build stage `{}` as {}", plan.stage, plan.tag)?;
-    if plan.push { writeln!(out, "push {}", plan.tag) } else { writeln!(out, "do not push (--no-push)") }
+    if plan.push {
+        writeln!(out, "push {}", plan.tag)?;
+    } else {
+        writeln!(out, "do not push (--no-push)")?;
+    }
+    for warning in &plan.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    Ok(())
 }
 
 fn summary(report: &DataImageReport) -> String {

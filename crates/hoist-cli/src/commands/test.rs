@@ -39,6 +39,9 @@ impl Test {
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }
+        for warning in &plan.warnings {
+            eprintln!("warning: {}", crate::escape_controls(&warning.to_string()));
+        }
         let mut draw = Drawer::new(self.progress, "test");
         let result = hoist_pipeline::run_tests(&pipeline, &plan, &mut |e| draw.event(e));
         draw.finish();
@@ -81,9 +84,13 @@ fn write_plan(out: &mut dyn Write, plan: &TestPlan) -> std::io::Result<()> {
         writeln!(out, "suite `{}`{counted} {}", suite.name, suite.exec)?;
     }
     match &plan.down {
-        Some(down) => writeln!(out, "then, also on failure or Ctrl-C: {}", down.join(" ")),
-        None => writeln!(out, "then leave the project up (--keep)"),
+        Some(down) => writeln!(out, "then, also on failure or Ctrl-C: {}", down.join(" "))?,
+        None => writeln!(out, "then leave the project up (--keep)")?,
     }
+    for warning in &plan.warnings {
+        writeln!(out, "warning: {warning}")?;
+    }
+    Ok(())
 }
 
 fn summary(report: &TestReport) -> String {

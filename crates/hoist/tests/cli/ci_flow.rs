@@ -588,3 +588,36 @@ fn tests_left_out_are_said_loudly() {
     );
     assert_eq!(step("push-tester")["action"]["plan"]["action"], "build", "{}", step("push-tester"));
 }
+
+/// A compose file that names the tester image by a fixed tag: a pull request's run, whose
+/// tester image carries its number, warns and names the variable to write; a run on main, whose
+/// bump moves the fixed tag to the new version, does not.
+#[test]
+fn a_fixed_image_tag_in_a_compose_file_is_warned_about() {
+    let example = Example::new();
+    let repository = example.repository();
+    let compose = example.path("docker-compose.ci.yml");
+    let text = std::fs::read_to_string(&compose).unwrap();
+    let text = text.replace(
+        "image: ${HOIST_IMAGE:-localhost:5000/nuremberg-mini:v0.1.0-tester}",
+        &format!("image: {repository}:v0.1.0-tester"),
+    );
+    std::fs::write(&compose, text).unwrap();
+    example.repo.commit_all("a fixed tester tag");
+    example.repo.git(&["push", "--quiet", "origin", "main"]);
+    let warning = format!(
+        "warning: `docker-compose.ci.yml` gives service `web` the fixed image `{repository}:v0.1.0-tester`, but this run's image is `{repository}:v0.1.0-12-tester`: write `image: ${{HOIST_IMAGE_TESTER:-{repository}:v0.1.0-tester}}` so that compose runs the image hoist made"
+    );
+    let plan = example.hoist().env("prNum", "12").args(["test", "--dry-run"]).success();
+    assert!(plan.contains(&format!("\n{warning}\n")), "{plan}");
+    let plan = example
+        .hoist()
+        .env("prNum", "12")
+        .args(["ci", "--dry-run", "--event", "pull-request", "--base", "origin/main"])
+        .success();
+    assert!(plan.contains(&format!("  {warning}\n")), "{plan}");
+    let plan = example.hoist().args(["ci", "--dry-run", "--event", "push", "--branch", "main"]).success();
+    assert!(!plan.contains("warning:"), "the bump moves the fixed tag to the run's version: {plan}");
+    let plan = example.hoist().args(["test", "--dry-run"]).success();
+    assert!(!plan.contains("warning:"), "{plan}");
+}
