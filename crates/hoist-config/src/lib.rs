@@ -55,8 +55,18 @@ impl Config {
         let mut dir = Some(start.as_path());
         while let Some(d) = dir {
             let candidate = d.join(FILE_NAME);
-            if candidate.is_file() {
-                return Config::load(&candidate);
+            match std::fs::metadata(&candidate) {
+                Ok(meta) if meta.is_file() => return Config::load(&candidate),
+                // Never opened: a FIFO would block hoist forever.
+                Ok(meta) if !meta.is_dir() => {
+                    return Err(ConfigError::Io {
+                        path: candidate,
+                        source: std::io::Error::other(
+                            "it is not a regular file (a FIFO, socket or device): make it a regular file",
+                        ),
+                    });
+                }
+                _ => {}
             }
             dir = d.parent();
         }
@@ -65,6 +75,12 @@ impl Config {
 
     /// Loads the configuration file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(ConfigError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::other("it is not a regular file (a directory, FIFO, socket or device)"),
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => ConfigError::NotFound { start: path.to_owned() },
             _ => ConfigError::Io { path: path.to_owned(), source },

@@ -165,6 +165,13 @@ impl DockerConfig {
     /// Reads `DIR/config.json` (a `DOCKER_CONFIG` directory); missing is empty.
     pub fn load_dir(dir: &Path) -> Result<DockerConfig, ImageError> {
         let path = dir.join("config.json");
+        // Only a regular file is read: a FIFO would block hoist forever.
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(ImageError::DockerConfig {
+                path,
+                message: "it is not a regular file (a directory, FIFO, socket or device): point `DOCKER_CONFIG` at a directory whose `config.json` is a file".into(),
+            });
+        }
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DockerConfig::empty()),

@@ -217,6 +217,12 @@ fn github_env() -> anyhow::Result<GithubEnv> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let head_commit_message = match var("GITHUB_EVENT_PATH") {
         Some(path) => {
+            // Only a regular file is read: a FIFO would block hoist forever.
+            if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+                anyhow::bail!(
+                    "the GitHub event payload `{path}` (`GITHUB_EVENT_PATH`) is not a regular file: point `GITHUB_EVENT_PATH` at the event's JSON file, or unset it"
+                );
+            }
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read the GitHub event payload `{path}` (`GITHUB_EVENT_PATH`)"))?;
             let json: serde_json::Value = serde_json::from_str(&text)

@@ -120,3 +120,49 @@ fn control_characters_from_the_input_are_escaped_in_messages() {
     assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{7}'), "{stderr:?}");
     assert!(stderr.contains("invalid stage name `x\\u{1b}]0;pwned\\u{7}\\u{1b}[2j`"), "{stderr:?}");
 }
+
+/// A FIFO where hoist reads a file (`hoist.toml`, the GitHub event payload, the Docker
+/// configuration) is refused without being opened: opening it would block hoist forever.
+#[test]
+fn special_files_are_refused_without_being_opened() {
+    let mkfifo = |path: &std::path::Path| {
+        assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
+    };
+    let project = Project::new();
+    mkfifo(&project.join("hoist.toml"));
+    let stderr = hoist(project.path()).args(["version"]).failure();
+    assert!(
+        stderr.ends_with("hoist.toml`: it is not a regular file (a FIFO, socket or device): make it a regular file\n"),
+        "{stderr}"
+    );
+
+    let project = Project::with_files(&[
+        ("hoist.toml", "registry = \"r.example.com/app\"\n"),
+        (".bumpversion.toml", BUMPVERSION),
+    ]);
+    assert!(
+        std::process::Command::new("git").args(["init", "-q"]).current_dir(project.path()).status().unwrap().success()
+    );
+    let event = project.join("event.json");
+    mkfifo(&event);
+    let stderr = hoist(project.path())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_NAME", "push")
+        .env("GITHUB_REF_NAME", "main")
+        .env("GITHUB_EVENT_PATH", &event)
+        .args(["ci", "--dry-run"])
+        .failure();
+    assert_eq!(
+        stderr,
+        format!(
+            "error: the GitHub event payload `{}` (`GITHUB_EVENT_PATH`) is not a regular file: point `GITHUB_EVENT_PATH` at the event's JSON file, or unset it\n",
+            event.display()
+        )
+    );
+
+    let docker = project.join("docker");
+    std::fs::create_dir(&docker).unwrap();
+    mkfifo(&docker.join("config.json"));
+    let stderr = hoist(project.path()).env("DOCKER_CONFIG", &docker).args(["exists", "r.example.com/app:v1"]).failure();
+    assert!(stderr.contains("config.json`: it is not a regular file"), "{stderr}");
+}
