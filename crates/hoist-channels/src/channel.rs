@@ -175,7 +175,13 @@ pub fn find_channel(dir: &Path, channel: &str) -> Result<PathBuf, ChannelError> 
 
 /// Reads and checks the channel file at `path`.
 pub fn load(path: &Path) -> Result<Channel, ChannelError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ChannelError::Io { path: path.to_owned(), source })?;
+    // Only a regular file is read: a FIFO would block hoist forever.
+    let text = if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        Err(std::io::Error::other("it is not a regular file (a directory, FIFO, socket or device)"))
+    } else {
+        std::fs::read_to_string(path)
+    }
+    .map_err(|source| ChannelError::Io { path: path.to_owned(), source })?;
     parse(&text, path)
 }
 

@@ -823,6 +823,12 @@ fn sample_config(cwd: &Path, cmd: BmvSampleConfig) -> anyhow::Result<ExitCode> {
         "stdout" => print_line(SAMPLE_CONFIG)?,
         dest => {
             let path = cwd.join(dest);
+            if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+                anyhow::bail!(
+                    "`{}` is not a regular file: name a file to write the sample configuration to",
+                    path.display()
+                );
+            }
             let text = match std::fs::read_to_string(&path) {
                 Ok(existing) if dest.ends_with("pyproject.toml") => format!("{existing}\n{SAMPLE_CONFIG}"),
                 _ => SAMPLE_CONFIG.to_owned(),

@@ -67,8 +67,13 @@ impl GitopsRelease {
         inputs.values = values;
 
         let template_path = config.root().join(&gitops.template);
-        let template = std::fs::read_to_string(&template_path)
-            .map_err(|source| GitopsError::Template { path: template_path.display().to_string(), source })?;
+        // Only a regular file is read: a FIFO would block hoist forever.
+        let template = if std::fs::metadata(&template_path).is_ok_and(|m| !m.is_file()) {
+            Err(std::io::Error::other("it is not a regular file (a directory, FIFO, socket or device)"))
+        } else {
+            std::fs::read_to_string(&template_path)
+        }
+        .map_err(|source| GitopsError::Template { path: template_path.display().to_string(), source })?;
         if inputs.digest.is_none() && template.contains("{digest}") {
             let image = inputs.image();
             let digest = ctx.registry()?.exists(&image)?.ok_or_else(|| {

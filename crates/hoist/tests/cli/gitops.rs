@@ -112,6 +112,12 @@ fn bad_input_is_one_sentence_and_changes_nothing() {
     );
     let stderr = hoist(project.path()).args(["gitops-release", "staging", "--digest", "latest"]).failure();
     assert_eq!(stderr, "error: `latest` is not an image digest: expected `sha256:` and 64 hexadecimal digits\n");
+    // A template that is a FIFO is refused without being opened (it would block forever).
+    let template = project.join(".flux.ci/helmrelease.yaml");
+    std::fs::remove_file(&template).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(&template).status().unwrap().success());
+    let stderr = hoist(project.path()).args(["gitops-release", "staging", "--digest", &digest()]).failure();
+    assert!(stderr.contains("it is not a regular file (a directory, FIFO, socket or device)"), "{stderr}");
     assert_eq!(releases.remote_git(&["rev-parse", "main"]), head);
 
     let unconfigured =
