@@ -296,19 +296,6 @@ fn plan_inner(
 
     let mut ctx = Context::base(&env.now, scm);
     ctx.set_str("current_version", current_str.clone());
-    if !request.dry_run && !config.setup_hooks.is_empty() {
-        clean.wait()?;
-        let hooks = hooks(
-            config,
-            &config.setup_hooks,
-            hook_env(config, scm, current, None, &ctx, &env.now)?,
-            current_str,
-            current,
-            None,
-        )?;
-        run_hooks(env.sh, "setup", &hooks)?;
-    }
-
     let replace_only = request.replace_only.is_some();
     let next = if replace_only {
         match &request.new_version {
@@ -330,6 +317,27 @@ fn plan_inner(
         Some(next) => version::serialize(next, &config.serialize, &ctx)?,
         None => current_str.clone(),
     };
+    // The setup hooks run once everything they cannot change is checked: the part, the new
+    // version, and that every configured file is there (a hook that fails or writes must not
+    // run for a bump that is refused anyway).
+    if !request.dry_run && !config.setup_hooks.is_empty() {
+        for entry in resolve_files(env.cwd, config, request)? {
+            let name = entry.filename.clone().unwrap_or_default();
+            if !entry.ignore_missing_file && !crate::text::regular_file(&absolute(env.cwd, &name), Path::new(&name))? {
+                return Err(VersionError::MissingFile { path: PathBuf::from(&name) });
+            }
+        }
+        clean.wait()?;
+        let hooks = hooks(
+            config,
+            &config.setup_hooks,
+            hook_env(config, scm, current, None, &ctx, &env.now)?,
+            current_str,
+            current,
+            None,
+        )?;
+        run_hooks(env.sh, "setup", &hooks)?;
+    }
     let mut plan = Plan {
         current_version: current_str.clone(),
         new_version: new_str.clone(),

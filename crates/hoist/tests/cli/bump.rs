@@ -142,6 +142,24 @@ fn hooks_checked_before_writing() {
     assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
 }
 
+/// Setup hooks run only for a bump that can go ahead: a missing file, or a part that does not
+/// exist, is refused before the hook runs.
+#[test]
+fn setup_hooks_run_after_the_configuration_is_checked() {
+    let repo = project();
+    let config = CONFIG.replace("tag = true\n", "tag = true\nsetup_hooks = [\"touch hook-ran\"]\n");
+    repo.write(".bumpversion.toml", &config);
+    repo.commit_all("a setup hook");
+    let err = hoist(&repo).args(["bump", "nosuchpart"]).failure();
+    assert!(!repo.path().join("hook-ran").exists(), "the hook ran for an unknown part: {err}");
+    std::fs::remove_file(repo.path().join("Dockerfile")).unwrap();
+    repo.commit_all("no Dockerfile");
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert!(err.contains("the file `Dockerfile` does not exist"), "{err}");
+    assert!(!repo.path().join("hook-ran").exists(), "the hook ran before the missing file was found");
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+}
+
 /// Atomicity: when the commit fails (a rejecting pre-commit git hook), every file is restored
 /// and nothing is staged.
 #[test]
