@@ -381,6 +381,13 @@ fn plan_inner(
             }
             return Err(VersionError::MissingFile { path: PathBuf::from(&name) });
         }
+        // Only files inside the project are rewritten: `../x`, a glob such as `../*` and a
+        // symbolic link that points out are refused, in the dry run too.
+        let root = repo_root.clone().unwrap_or_else(|| env.cwd.to_owned());
+        let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+        if !std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(&real_root)) {
+            return Err(VersionError::OutsideProject { path: PathBuf::from(&name), root });
+        }
         let slot = match index.get(&path) {
             Some(&i) => i,
             None => {

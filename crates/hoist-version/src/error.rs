@@ -122,6 +122,19 @@ pub enum VersionError {
         path.display()
     )]
     MissingFile { path: PathBuf },
+    /// A configured file lies outside the repository (`../x`, a glob reaching out, or a
+    /// symbolic link pointing out).
+    #[error(
+        "the file `{}` is outside the project `{}`: hoist rewrites files only inside it; remove it from the configuration, or run the bump from a directory that holds it",
+        path.display(),
+        root.display()
+    )]
+    OutsideProject {
+        /// The file as configured.
+        path: PathBuf,
+        /// The repository's top (or the directory the bump runs in, outside git).
+        root: PathBuf,
+    },
     /// A configured file is a directory.
     #[error("the file `{}` is a directory: name a file in it, or match its files with a `glob` entry", path.display())]
     FileIsDirectory { path: PathBuf },

@@ -160,6 +160,44 @@ fn setup_hooks_run_after_the_configuration_is_checked() {
     assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
 }
 
+/// Files outside the project are never rewritten: a `../` path and a symbolic link that points
+/// out are refused, in the dry run too, and nothing is written.
+#[test]
+fn files_outside_the_project_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("VERSION"), "1.2.3\n").unwrap();
+    let repo = project();
+    let escape = format!("{}/VERSION", outside.path().display());
+    std::os::unix::fs::symlink(&escape, repo.path().join("LINKED")).unwrap();
+    let config = format!("{CONFIG}\n[[tool.bumpversion.files]]\nfilename = \"LINKED\"\n");
+    repo.write(".bumpversion.toml", &config);
+    repo.commit_all("a link out");
+    for args in [&["bump", "patch", "--dry-run"][..], &["bump", "patch"]] {
+        let err = hoist(&repo).args(args).failure();
+        assert!(err.contains("the file `LINKED` is outside the project `"), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(outside.path().join("VERSION")).unwrap(), "1.2.3\n");
+    assert_eq!(read(&repo, "VERSION"), "1.2.3\n");
+
+    let relative = pathdiff(outside.path(), &repo.path());
+    let config = format!("{CONFIG}\n[[tool.bumpversion.files]]\nfilename = \"{relative}/VERSION\"\n");
+    repo.write(".bumpversion.toml", &config);
+    repo.commit_all("a path out");
+    let err = hoist(&repo).args(["bump", "patch"]).failure();
+    assert!(err.contains("is outside the project `"), "{err}");
+    assert_eq!(std::fs::read_to_string(outside.path().join("VERSION")).unwrap(), "1.2.3\n");
+}
+
+/// `target` relative to `base`, both absolute: `../..` up to their common ancestor, then down.
+fn pathdiff(target: &std::path::Path, base: &std::path::Path) -> String {
+    let (target, base) = (std::fs::canonicalize(target).unwrap(), std::fs::canonicalize(base).unwrap());
+    let common = target.components().zip(base.components()).take_while(|(a, b)| a == b).count();
+    let ups = base.components().count() - common;
+    let downs: Vec<String> =
+        target.components().skip(common).map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    std::iter::repeat_n("..".to_owned(), ups).chain(downs).collect::<Vec<_>>().join("/")
+}
+
 /// Atomicity: when the commit fails (a rejecting pre-commit git hook), every file is restored
 /// and nothing is staged.
 #[test]
