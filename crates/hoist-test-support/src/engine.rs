@@ -91,6 +91,25 @@ pub fn base_image() -> &'static str {
     BASE_IMAGE
 }
 
+/// Removes every container, volume and network of compose project `project`, found by the
+/// label compose gives them; errors are ignored (what is gone is gone).
+pub fn remove_compose_project(project: &str) {
+    let Ok(sh) = Shell::new() else { return };
+    let label = format!("label=com.docker.compose.project={project}");
+    let ids = cmd!(sh, "docker ps -a -q --filter {label}").quiet().read().unwrap_or_default();
+    let ids: Vec<&str> = ids.lines().collect();
+    if !ids.is_empty() {
+        let _ = cmd!(sh, "docker rm -f {ids...}").quiet().ignore_stdout().ignore_stderr().run();
+    }
+    for kind in ["volume", "network"] {
+        let ids = cmd!(sh, "docker {kind} ls -q --filter {label}").quiet().read().unwrap_or_default();
+        let ids: Vec<&str> = ids.lines().collect();
+        if !ids.is_empty() {
+            let _ = cmd!(sh, "docker {kind} rm {ids...}").quiet().ignore_stdout().ignore_stderr().run();
+        }
+    }
+}
+
 /// Removes the image references it holds when dropped (`docker rmi -f`).
 #[derive(Debug, Default)]
 pub struct ImageGuard {

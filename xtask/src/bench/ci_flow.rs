@@ -134,7 +134,7 @@ impl Flow {
         let flow = Flow { kind, dir, registry: Registry::start(), name, path_env: path_env.to_owned() };
         let work = flow.work();
         let source = super::project_root().join("examples/nuremberg-mini");
-        copy_tree(&source, &work)?;
+        hoist_test_support::copy_dir(&source, &work).map_err(|e| e.to_string())?;
         let write = |file: &str, text: &str| std::fs::write(work.join(file), text).map_err(|e| e.to_string());
         write("justfile", JUSTFILE)?;
         write("workflow.sh", WORKFLOW)?;
@@ -278,19 +278,7 @@ impl Flow {
     /// Removes the flow's containers, volumes, networks and images, and its directory.
     fn clean(&self, sh: &Shell) {
         for project in [self.ci_project(), self.solr_project()] {
-            let label = format!("label=com.docker.compose.project={project}");
-            let ids = cmd!(sh, "docker ps -a -q --filter {label}").quiet().read().unwrap_or_default();
-            let ids: Vec<&str> = ids.lines().collect();
-            if !ids.is_empty() {
-                let _ = cmd!(sh, "docker rm -f {ids...}").quiet().ignore_stdout().ignore_stderr().run();
-            }
-            for kind in ["volume", "network"] {
-                let ids = cmd!(sh, "docker {kind} ls -q --filter {label}").quiet().read().unwrap_or_default();
-                let ids: Vec<&str> = ids.lines().collect();
-                if !ids.is_empty() {
-                    let _ = cmd!(sh, "docker {kind} rm {ids...}").quiet().ignore_stdout().ignore_stderr().run();
-                }
-            }
+            hoist_test_support::engine::remove_compose_project(&project);
         }
         let prefix = format!("{}:", self.registry.repository(&self.name));
         let format = "{{.Repository}}:{{.Tag}}";
@@ -366,23 +354,6 @@ fn access_log(log: &str) -> LogCounts {
         }
     }
     counts
-}
-
-/// Copies the directory `from` to `to`, without `dist/` (what a run leaves).
-fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
-    for entry in std::fs::read_dir(from).map_err(|e| e.to_string())? {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let target = to.join(entry.file_name());
-        if entry.file_type().map_err(|e| e.to_string())?.is_dir() {
-            if entry.file_name() != "dist" {
-                copy_tree(&entry.path(), &target)?;
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

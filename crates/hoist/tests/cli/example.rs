@@ -115,39 +115,15 @@ impl Example {
 
 impl Drop for Example {
     fn drop(&mut self) {
-        let Ok(sh) = Shell::new() else { return };
         for project in [&self.ci, &self.solr] {
-            let label = format!("label=com.docker.compose.project={project}");
-            let ids = cmd!(sh, "docker ps -a -q --filter {label}").quiet().read().unwrap_or_default();
-            let ids: Vec<&str> = ids.lines().collect();
-            if !ids.is_empty() {
-                let _ = cmd!(sh, "docker rm -f {ids...}").quiet().ignore_stdout().ignore_stderr().run();
-            }
-            for kind in ["volume", "network"] {
-                let ids = cmd!(sh, "docker {kind} ls -q --filter {label}").quiet().read().unwrap_or_default();
-                let ids: Vec<&str> = ids.lines().collect();
-                if !ids.is_empty() {
-                    let _ = cmd!(sh, "docker {kind} rm {ids...}").quiet().ignore_stdout().ignore_stderr().run();
-                }
-            }
+            engine::remove_compose_project(project);
         }
     }
 }
 
 /// Copies the directory `from` to `to`, without `dist/` (what a run leaves).
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "dist" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
+    hoist_test_support::copy_dir(from, to).unwrap();
 }
 
 #[test]
