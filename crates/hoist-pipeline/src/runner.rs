@@ -16,7 +16,7 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{BufRead as _, Write};
+use std::io::Write;
 use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -284,14 +284,10 @@ fn read_lines(pipes: Vec<Box<dyn std::io::Read + Send>>, sink: &LineSink) -> (st
     for pipe in pipes {
         let (tx, sink) = (tx.clone(), sink.clone());
         std::thread::spawn(move || {
-            let mut reader = std::io::BufReader::new(pipe);
-            let mut line = Vec::new();
-            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                let text = line.strip_suffix(b"\n").unwrap_or(&line);
-                let text = text.strip_suffix(b"\r").unwrap_or(text);
-                sink(String::from_utf8_lossy(text).into_owned());
-                line.clear();
-            }
+            let mut pipe = pipe;
+            let mut lines = LineWriter::new(sink);
+            let _ = std::io::copy(&mut pipe, &mut lines);
+            drop(lines);
             let _ = tx.send(());
         });
     }
@@ -314,4 +310,22 @@ pub(crate) fn describe(command: &Command) -> String {
         .map(|a| a.to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod line_tests {
+    use std::io::Write as _;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn a_line_writer_hands_on_complete_lines_and_the_rest_when_flushed() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let kept = seen.clone();
+        let mut writer = super::LineWriter::new(Arc::new(move |line| kept.lock().unwrap().push(line)));
+        writer.write_all(b"one\r\ntw").unwrap();
+        writer.write_all(b"o\n\nthree").unwrap();
+        assert_eq!(*seen.lock().unwrap(), ["one", "two", ""]);
+        drop(writer);
+        assert_eq!(*seen.lock().unwrap(), ["one", "two", "", "three"], "the rest, once dropped");
+    }
 }
