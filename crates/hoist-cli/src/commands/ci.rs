@@ -51,13 +51,15 @@ pub(crate) struct Ci {
     /// How many steps may run at the same time (default: `ci.jobs`, else the machine's cores).
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
     jobs: Option<u16>,
-    /// How to show image build, pull and push progress.
+    /// How to show progress: a live line per running step on a terminal, else plain lines
+    /// `ci/STEP: …` and, for what the step's commands print, `ci/STEP | …`.
     #[arg(long, value_enum, default_value = "auto")]
     progress: Progress,
     /// Print the plan (every step, every image decision, with the reason for each) and change nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
-    /// Print the plan, or the result, as JSON.
+    /// Print the plan, or the result, as JSON; during a run, stderr gets each event as one
+    /// line of JSON with its step (docs/plan-schema.md).
     #[arg(long)]
     json: bool,
 }
