@@ -48,9 +48,6 @@ pub enum ErrorKind {
     /// A heredoc that never ends.
     #[error("the heredoc `<<{0}` is never closed: add a line `{0}`")]
     UnterminatedHeredoc(String),
-    /// A line ends with the escape character at the end of the file.
-    #[error("the last instruction ends with a line continuation: remove the trailing escape character")]
-    DanglingContinuation,
 }
 
 impl DockerfileError {

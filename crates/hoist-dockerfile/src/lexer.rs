@@ -42,12 +42,9 @@ pub(crate) fn lex(text: &str) -> Result<Lexed, DockerfileError> {
         let (first, mut complete) = trim_continuation(line, lexed.escape);
         let mut joined = first.to_owned();
         while !complete {
-            let Some(next) = lines.get(index) else {
-                if joined.trim().is_empty() {
-                    break;
-                }
-                return Err(DockerfileError::at(start + 1, ErrorKind::DanglingContinuation));
-            };
+            // A continuation on the file's last line ends the instruction there, as in
+            // BuildKit.
+            let Some(next) = lines.get(index) else { break };
             index += 1;
             if is_comment(next.trim_start()) || next.trim().is_empty() {
                 continue;
@@ -89,7 +86,8 @@ pub(crate) fn lex(text: &str) -> Result<Lexed, DockerfileError> {
 /// after them. Reading stops at the first line that is not a known directive.
 fn read_directives(lines: &[&str], lexed: &mut Lexed) -> Result<usize, DockerfileError> {
     for (index, line) in lines.iter().enumerate() {
-        let Some((key, value)) = directive(line) else {
+        // BuildKit strips leading whitespace before it looks for a directive.
+        let Some((key, value)) = directive(line.trim_start()) else {
             return Ok(index);
         };
         if !KNOWN_DIRECTIVES.contains(&key.as_str()) {
@@ -129,12 +127,13 @@ fn is_comment(trimmed_start: &str) -> bool {
 }
 
 /// Strips a trailing escape character (followed only by blanks); `true` when the line ends the
-/// instruction.
+/// instruction. An escaped escape character (`\\` at the end) is no continuation, as in
+/// BuildKit.
 fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     let trimmed = line.trim_end_matches([' ', '\t']);
     match trimmed.strip_suffix(escape) {
-        Some(rest) => (rest, false),
-        None => (line, true),
+        Some(rest) if !rest.ends_with(escape) => (rest, false),
+        _ => (line, true),
     }
 }
 
@@ -213,6 +212,22 @@ mod tests {
             texts(src),
             [(1, "FROM a".into()), (2, "RUN echo 1   && echo 2   && echo 3".into()), (7, "CMD x".into())]
         );
+    }
+
+    /// Three cases held to the engine's BuildKit (`docker build --target` on each): a
+    /// continuation on the last line, an escaped escape character at a line's end, a
+    /// directive written with leading whitespace.
+    #[test]
+    fn line_rules_as_buildkit_reads_them() {
+        assert_eq!(texts("FROM a AS x\nFROM x AS y \\"), [(1, "FROM a AS x".into()), (2, "FROM x AS y ".into())]);
+        assert_eq!(
+            texts("FROM a AS x\nLABEL v=y\\\\\nFROM x AS y\n"),
+            [(1, "FROM a AS x".into()), (2, "LABEL v=y\\\\".into()), (3, "FROM x AS y".into())]
+        );
+        assert_eq!(texts("FROM a\nRUN x \\\n\\\nCMD y\n"), [(1, "FROM a".into()), (2, "RUN x CMD y".into())]);
+        let lexed = lex("  # escape=`\nFROM a\nLABEL v=\\\nFROM b\n").unwrap();
+        assert_eq!(lexed.escape, '`');
+        assert_eq!(lexed.instructions.len(), 3);
     }
 
     #[test]

@@ -10,7 +10,9 @@ regular expression's:
 - parser directives (`# syntax=`, `# escape=`, `# check=`) are read only at the top of the file,
   and `# escape=` changes the line-continuation character (`\` or `` ` ``);
 - instruction names are case-insensitive; a line ending in the escape character continues on the
-  next line, and comment lines and empty lines inside a continuation are skipped;
+  next line (not one ending in an escaped escape character, `\\`; a continuation on the last
+  line ends there), and comment lines and empty lines inside a continuation are skipped;
+  a directive may be indented;
 - heredocs (`RUN <<EOF` … `EOF`, `<<-EOF`, quoted delimiters, several on one line) are bodies,
   never instructions;
 - `FROM [--platform=…] IMAGE [AS NAME]`: `AS` in any case, stage names lowercased and checked,

@@ -106,10 +106,6 @@ fn refused_dockerfiles() {
         "line 1: invalid stage name `1st`: a name starts with a letter and has only letters, digits, `-`, `_` and `.`",
     );
     check_error("FROM a\nRUN <<EOF\necho\n", "line 2: the heredoc `<<EOF` is never closed: add a line `EOF`");
-    check_error(
-        "FROM a\nRUN echo \\",
-        "line 2: the last instruction ends with a line continuation: remove the trailing escape character",
-    );
 }
 
 #[test]
