@@ -160,16 +160,9 @@ fn services(config: &Config, project: &str, named: &[(&str, &String)], problems:
     let mut known = BTreeSet::new();
     for file in &compose.files {
         let path = config.root().join(file);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) => return problems.push(ConfigProblem::Unreadable { file: path, message: error.to_string() }),
-        };
-        let value: serde_yaml_ng::Value = match serde_yaml_ng::from_str(&text) {
-            Ok(value) => value,
-            Err(error) => return problems.push(ConfigProblem::Unreadable { file: path, message: error.to_string() }),
-        };
-        if let Some(services) = value.get("services").and_then(|s| s.as_mapping()) {
-            known.extend(services.keys().filter_map(|k| k.as_str().map(str::to_owned)));
+        match compose_services(&path, &Default::default()) {
+            Ok(services) => known.extend(services.keys().filter_map(|k| k.as_str().map(str::to_owned))),
+            Err(message) => return problems.push(ConfigProblem::Unreadable { file: path, message }),
         }
     }
     let known: Vec<String> = known.into_iter().collect();
@@ -240,17 +233,9 @@ pub fn fixed_images(
     kinds.sort_by_key(|(suffix, ..)| std::cmp::Reverse(suffix.len()));
     let mut found = Vec::new();
     for file in &compose.files {
-        let path = config.root().join(file);
-        let text = match overlay.get(&path) {
-            Some(text) => text.to_owned(),
-            None => match std::fs::read_to_string(&path) {
-                Ok(text) => text,
-                Err(_) => continue,
-            },
-        };
-        let Ok(value) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&text) else { continue };
-        let Some(services) = value.get("services").and_then(|s| s.as_mapping()) else { continue };
-        for (name, service) in services {
+        // A file that cannot be read is `check`'s to report.
+        let Ok(services) = compose_services(&config.root().join(file), overlay) else { continue };
+        for (name, service) in &services {
             let (Some(name), Some(written)) = (name.as_str(), service.get("image").and_then(|i| i.as_str())) else {
                 continue;
             };
@@ -276,6 +261,20 @@ pub fn fixed_images(
         }
     }
     found
+}
+
+/// The `services` mapping of the compose file at `path`, as `overlay` will leave it (empty when
+/// the file has none); the error says why the file cannot be read or parsed.
+fn compose_services(
+    path: &std::path::Path,
+    overlay: &crate::input_digest::Overlay,
+) -> Result<serde_yaml_ng::Mapping, String> {
+    let text = match overlay.get(path) {
+        Some(text) => text.to_owned(),
+        None => std::fs::read_to_string(path).map_err(|e| e.to_string())?,
+    };
+    let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).map_err(|e| e.to_string())?;
+    Ok(value.get("services").and_then(|s| s.as_mapping()).cloned().unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -901,10 +901,10 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
                 let loader = request(&data.image_step, false, &made)?;
                 remember(&mut made, "data-image", &loader);
                 let env = crate::session::ComposeEnv::for_image(config, &new_naming, loader.reference())?;
-                let mut data_plan = crate::data_image::plan_data_image(config, compose, loader, env, tag, push)?;
-                // The compose files as the bump leaves them.
-                data_plan.warnings = crate::fixed_images(config, &data_plan.compose, &data_plan.env, &overlay);
-                StepAction::RegenerateData(Box::new(data_plan))
+                // The compose files are read as the bump leaves them.
+                StepAction::RegenerateData(Box::new(crate::data_image::plan_data_image(
+                    config, compose, loader, env, tag, push, &overlay,
+                )?))
             }
             // Pushed: copied inside the registry, no pull. Kept local: pulled and tagged here.
             DataDecision::Reuse { source, digest } => {
@@ -921,8 +921,7 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
         let tester = request(test_step, false, &made)?;
         remember(&mut made, "test", &tester);
         let env = crate::session::ComposeEnv::for_image(config, &new_naming, tester.reference())?;
-        let mut test = crate::test_run::plan_test(config, compose, tester, env, false)?;
-        test.warnings = crate::fixed_images(config, &test.compose, &test.env, &overlay);
+        let test = crate::test_run::plan_test(config, compose, tester, env, false, &overlay)?;
         plan.steps.push(CiStep {
             name: "test".into(),
             action: StepAction::Test(Box::new(test)),

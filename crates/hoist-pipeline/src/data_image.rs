@@ -120,7 +120,8 @@ pub struct DataImageReport {
 }
 
 /// Plans `regen-solr-image` for `config` (`[data-image]`): `image` is the loader's image step,
-/// `tag` the image's tag (`TAG-SUFFIX`).
+/// `tag` the image's tag (`TAG-SUFFIX`); the compose files are read as `overlay` will leave
+/// them (a `ci` run's bump).
 pub fn plan_data_image(
     config: &Config,
     compose: Compose,
@@ -128,6 +129,7 @@ pub fn plan_data_image(
     env: ComposeEnv,
     tag: String,
     push: bool,
+    overlay: &crate::Overlay,
 ) -> Result<DataImagePlan, PipelineError> {
     let data = &config.data_image;
     let project = session::project(config, &data.compose, "data-image.compose")?;
@@ -161,7 +163,7 @@ pub fn plan_data_image(
         exec: ServiceExec::new(&data.data_service, user.as_deref(), Vec::new(), &tar),
     };
     let down = session.argv(&["down", "--volumes", "--remove-orphans"])?;
-    let warnings = crate::fixed_images(config, &data.compose, &env, &Default::default());
+    let warnings = crate::fixed_images(config, &data.compose, &env, overlay);
     Ok(DataImagePlan {
         warnings,
         image,
@@ -337,6 +339,7 @@ mod tests {
             env(),
             "r.example/app:v1.2.3-solr".into(),
             true,
+            &Default::default(),
         )
         .unwrap();
         assert_eq!(tail(&plan.clean), "down --volumes --remove-orphans");
@@ -353,7 +356,16 @@ mod tests {
 
         let (_other, config) =
             project("[data-image]\narchive-from = \"/var\"\n[[data-image.steps]]\ncommand = [\"true\"]\n");
-        let plan = plan_data_image(&config, Compose::Standalone, image("release"), env(), "t".into(), false).unwrap();
+        let plan = plan_data_image(
+            &config,
+            Compose::Standalone,
+            image("release"),
+            env(),
+            "t".into(),
+            false,
+            &Default::default(),
+        )
+        .unwrap();
         assert_eq!(plan.archive.exec.to_string(), "in `data`: tar czf - -C /var solr");
     }
 }

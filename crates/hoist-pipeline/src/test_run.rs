@@ -98,13 +98,15 @@ pub struct TestReport {
     pub exit_code: i32,
 }
 
-/// Plans `test` for `config`: the suites of `[test]` in the project `test.compose`.
+/// Plans `test` for `config`: the suites of `[test]` in the project `test.compose`, whose
+/// compose files are read as `overlay` will leave them (a `ci` run's bump).
 pub fn plan_test(
     config: &Config,
     compose: Compose,
     image: ImagePlan,
     env: ComposeEnv,
     keep: bool,
+    overlay: &crate::Overlay,
 ) -> Result<TestPlan, PipelineError> {
     let test = &config.test;
     if test.suites.is_empty() {
@@ -128,7 +130,7 @@ pub fn plan_test(
         let exec = planned(&step.command, step.user.as_deref(), &step.env, "test.setup.user")?;
         setup.push(PlannedSetup { command: step.command.clone(), exec });
     }
-    let warnings = crate::fixed_images(config, &test.compose, &env, &Default::default());
+    let warnings = crate::fixed_images(config, &test.compose, &env, overlay);
     Ok(TestPlan {
         warnings,
         image,
@@ -278,7 +280,7 @@ pub(crate) mod tests {
         let (_dir, config) = project(
             "[test]\nservice = \"app\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\", \"-k\", \"not slow\"]\nuser = \"0\"\nenv = { TITLE = \"Code\", B = \"x y\" }\n[[test.suites]]\nname = \"browser\"\ncommand = [\"pytest\", \"browser.py\"]\nreported-only = true\n",
         );
-        let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap();
+        let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false, &Default::default()).unwrap();
         assert_eq!(plan.up[0], "docker-compose");
         assert_eq!(tail(&plan.up), "up -d");
         let code = &plan.suites[0].exec;
@@ -289,7 +291,7 @@ pub(crate) mod tests {
         assert_eq!(plan.suites[1].exec.to_string(), "in `app`: pytest browser.py");
         assert!(plan.suites[1].reported_only);
         assert_eq!(tail(plan.down.as_ref().unwrap()), "down --volumes --remove-orphans");
-        let kept = plan_test(&config, Compose::Plugin, image("tester"), env(), true).unwrap();
+        let kept = plan_test(&config, Compose::Plugin, image("tester"), env(), true, &Default::default()).unwrap();
         assert_eq!(kept.down, None);
         assert_eq!(kept.up[..2], ["docker", "compose"]);
     }
@@ -299,7 +301,7 @@ pub(crate) mod tests {
         let (_dir, config) = project(
             "[test]\nservice = \"app\"\n[[test.setup]]\ncommand = [\"chown\", \"-R\", \"app\", \"/src\"]\nuser = \"0\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\"]\nuser = \"${UID}:$$x\"\n",
         );
-        let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap();
+        let plan = plan_test(&config, Compose::Standalone, image("tester"), env(), false, &Default::default()).unwrap();
         assert_eq!(plan.setup[0].exec.to_string(), "in `app` as user 0: chown -R app /src");
         let uid = unsafe { libc::getuid() };
         let expected = std::env::var("UID").unwrap_or_else(|_| uid.to_string());
@@ -307,7 +309,8 @@ pub(crate) mod tests {
         let (_dir, config) = project(
             "[test]\n[[test.suites]]\nname = \"code\"\ncommand = [\"pytest\"]\nuser = \"${HOIST_TEST_NEVER_SET}\"\n",
         );
-        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        let error =
+            plan_test(&config, Compose::Standalone, image("tester"), env(), false, &Default::default()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "`test.suites.user` names the environment variable `HOIST_TEST_NEVER_SET`, which is not set: set it, or write the value itself"
@@ -317,14 +320,16 @@ pub(crate) mod tests {
     #[test]
     fn refusals_say_what_to_add() {
         let (_dir, config) = project("");
-        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        let error =
+            plan_test(&config, Compose::Standalone, image("tester"), env(), false, &Default::default()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "no test suites are configured: add one to `hoist.toml`, for example `[[test.suites]]` with `name = \"code\"` and `command = [\"pytest\"]`"
         );
         let (_dir, config) =
             project("[test]\ncompose = \"tests\"\n[[test.suites]]\nname = \"a\"\ncommand = [\"true\"]\n");
-        let error = plan_test(&config, Compose::Standalone, image("tester"), env(), false).unwrap_err();
+        let error =
+            plan_test(&config, Compose::Standalone, image("tester"), env(), false, &Default::default()).unwrap_err();
         assert_eq!(
             error.to_string(),
             "no compose project `tests` (from `test.compose`) in `hoist.toml`: the configured ones are `ci`, `solrbld`; add `[compose.tests]` or name one of them"

@@ -38,7 +38,8 @@ impl RegenSolrImage {
         let env = ComposeEnv::for_image(config, &naming, image.reference())?;
         let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
         let tag = format!("{}-{}", naming.tag(), data.suffix);
-        let plan = hoist_pipeline::plan_data_image(config, compose, image, env, tag, !self.no_push)?;
+        let plan =
+            hoist_pipeline::plan_data_image(config, compose, image, env, tag, !self.no_push, &Default::default())?;
         if self.dry_run {
             return print_plan(self.json, &plan, write_plan);
         }

@@ -70,7 +70,7 @@ fn plan(ctx: &Ctx, pipeline: &Pipeline<'_>, naming: &Naming, keep: bool) -> anyh
     let image = hoist_pipeline::plan_image(pipeline, &ImageRequest::local(step, naming))?;
     let env = ComposeEnv::for_image(config, naming, image.reference())?;
     let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
-    Ok(hoist_pipeline::plan_test(config, compose, image, env, keep)?)
+    Ok(hoist_pipeline::plan_test(config, compose, image, env, keep, &Default::default())?)
 }
 
 fn write_plan(out: &mut dyn Write, plan: &TestPlan) -> std::io::Result<()> {
