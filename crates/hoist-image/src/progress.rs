@@ -165,14 +165,7 @@ impl ProgressView {
 
     /// Prints a line a command wrote, `PREFIX | LINE`, in every mode (above the live view).
     pub fn output(&mut self, text: &str) {
-        let line = format!("{} | {text}", self.prefix);
-        match (&self.group, &self.bar) {
-            (Some(group), _) => group.println(&line),
-            (None, Some(bar)) => bar.println(line),
-            (None, None) => {
-                let _ = writeln!(self.sink, "{line}");
-            }
-        }
+        self.print(text);
     }
 
     /// The mode in force.
@@ -314,16 +307,20 @@ impl ProgressView {
     }
 
     fn line(&mut self, text: &str) {
-        match (self.mode, &self.bar) {
-            (ProgressMode::Quiet, _) => {}
-            (ProgressMode::Live, _) if self.group.is_some() => {
-                if let Some(group) = &self.group {
-                    group.println(&format!("{} | {text}", self.prefix));
-                }
-            }
-            (ProgressMode::Live, Some(bar)) => bar.println(format!("{} | {text}", self.prefix)),
+        if self.mode != ProgressMode::Quiet {
+            self.print(text);
+        }
+    }
+
+    /// `PREFIX | TEXT`: above the live lines (the group's, or this view's bar), else a line of
+    /// the sink.
+    fn print(&mut self, text: &str) {
+        let line = format!("{} | {text}", self.prefix);
+        match (self.mode, &self.group, &self.bar) {
+            (ProgressMode::Live, Some(group), _) => group.println(&line),
+            (ProgressMode::Live, None, Some(bar)) => bar.println(line),
             _ => {
-                let _ = writeln!(self.sink, "{} | {text}", self.prefix);
+                let _ = writeln!(self.sink, "{line}");
             }
         }
     }
