@@ -158,7 +158,16 @@ enum Command {
 }
 
 impl Command {
+    /// Whether the target reads or changes the project, so that a bump interrupted in it must
+    /// be finished or undone first (`bump --abort` and `--continue` are how).
+    fn needs_whole_bump(&self) -> bool {
+        !matches!(self, Command::Completions(_)) && !matches!(self, Command::Bump(bump) if bump.recovers())
+    }
+
     fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
+        if self.needs_whole_bump() {
+            hoist_version::bump::ensure_no_interrupted_bump(ctx.start_dir())?;
+        }
         match self {
             Command::Version(cmd) => cmd.run(ctx),
             Command::Tag(cmd) => cmd.run(ctx),

@@ -25,11 +25,13 @@ repo.push_tags_atomically("origin", &[TagUpdate {
 ```
 */
 
+mod dirs;
 mod error;
 mod oid;
 mod remote;
 mod repo;
 
+pub use dirs::GitDirs;
 pub use error::GitError;
 pub use oid::Oid;
 pub use remote::{RemoteTag, RemoteTags, TagUpdate};

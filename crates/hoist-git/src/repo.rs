@@ -183,7 +183,15 @@ pub fn output(sh: &Shell, args: &[&str]) -> Result<std::process::Output, GitErro
 }
 
 fn output_with_env(sh: &Shell, args: &[&str], env: &[(&str, &str)]) -> Result<std::process::Output, GitError> {
-    let mut command = cmd!(sh, "git {args...}").quiet().ignore_status().env("GIT_TERMINAL_PROMPT", "0");
+    // No optional locks: a `git status` or `describe --dirty` refreshes the index under
+    // `index.lock` when it may, which collides with hoist's other git calls on other threads
+    // and, when the process is killed, leaves the lock behind. Commands that must write the
+    // index (add, commit, reset) still take it.
+    let mut command = cmd!(sh, "git {args...}")
+        .quiet()
+        .ignore_status()
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0");
     for (key, value) in env {
         command = command.env(key, value);
     }

@@ -21,6 +21,7 @@ pub const HOIST_ENV_VARS: &[&str] = &[
     "GITHUB_EVENT_PATH",
     "GITHUB_BASE_REF",
     "GITHUB_REF_NAME",
+    "HOIST_TEST_KILL_AT_STEP",
 ];
 
 /// A hoist invocation: binary, directory, arguments and environment.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xshell::Shell;
 
 use crate::config::{Config, ConfigKind, DEFAULT_SEARCH, FileEntry};
@@ -17,6 +17,12 @@ use crate::scm::{self, ScmInfo};
 use crate::text::{Text, shlex_split};
 use crate::time::Now;
 use crate::version::{self, Version, VersionSpec};
+
+mod execute;
+mod journal;
+
+pub(crate) use execute::checkpoint;
+pub use execute::{KILL_AT_STEP_VARIABLE, Recovered, Recovery, Report, ensure_no_interrupted_bump, execute, recover};
 
 /// What to bump, and the options that are not configuration.
 #[derive(Clone, Debug, Default)]
@@ -47,7 +53,7 @@ pub struct ReplaceOverrides {
 }
 
 /// One file's change.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileEdit {
     /// The path as configured (or given on the command line).
     pub name: String,
@@ -60,7 +66,7 @@ pub struct FileEdit {
 }
 
 /// The commit to make.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CommitPlan {
     /// The message.
     pub message: String,
@@ -71,7 +77,7 @@ pub struct CommitPlan {
 }
 
 /// The tag to create.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TagPlan {
     /// The tag name.
     pub name: String,
@@ -84,7 +90,7 @@ pub struct TagPlan {
 }
 
 /// A hook to run: its command line and environment.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Hook {
     /// The command as configured, placeholders filled in.
     pub command: String,
@@ -197,6 +203,9 @@ pub fn check_clean(env: &Env<'_>, config: &Config) -> Result<(), VersionError> {
 /// Computes the whole bump without writing anything (the setup hooks run unless
 /// `request.dry_run`, before the version is computed, as in bump-my-version).
 pub fn plan(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Plan, VersionError> {
+    // An interrupted bump is finished or undone first: a plan made over its half-written
+    // files would be wrong.
+    journal::ensure_none(env.cwd)?;
     if request.to.is_some() && request.new_version.is_some() {
         return Err(VersionError::Usage { message: "`--to` cannot be used with `--new-version`".to_owned() });
     }
@@ -240,7 +249,7 @@ impl CleanCheck {
         }
         let cwd = env.cwd.to_owned();
         let allowed = config.allow_dirty_files.clone();
-        let (status, tags, head) = (!config.allow_dirty, config.tag, config.commit && config.tag);
+        let (status, tags, head) = (!config.allow_dirty, config.tag, config.commit);
         if !(status || tags || head) {
             return CleanCheck { handle: None, facts: GitFacts::default() };
         }
@@ -504,6 +513,8 @@ fn plan_inner(
                 None => Vec::new(),
             };
             plan.commit = Some(CommitPlan { message: ctx.render(&config.message)?, files, args });
+            // The commit the bump starts from: what undoing it goes back to.
+            plan.head = clean.wait()?.head.clone();
         }
         if config.tag {
             let name = ctx.render(&config.tag_name)?;
@@ -515,7 +526,6 @@ fn plan_inner(
             if facts.tags.contains(&name) {
                 return Err(VersionError::TagExists { tag: name });
             }
-            plan.head = facts.head.clone();
             plan.tag = Some(TagPlan { name, message, sign: config.sign_tags, push: config.push_tag });
             for template in &config.moveable_tags {
                 let name = ctx.render(template)?;
@@ -932,136 +942,6 @@ fn run_hooks(sh: &Shell, kind: &'static str, hooks: &[Hook]) -> Result<(), Versi
         }
     }
     Ok(())
-}
-
-/// What executing a plan did.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct Report {
-    /// The files written.
-    pub written: Vec<PathBuf>,
-    /// Whether a commit was made.
-    pub committed: bool,
-    /// The tag created, if any.
-    pub tagged: Option<String>,
-}
-
-/// Writes `contents` to `path` through a temporary file in the same directory and a rename,
-/// keeping the file's permissions.
-fn write_atomic(path: &Path, contents: &str) -> Result<(), VersionError> {
-    let io = |action: &'static str| move |source| VersionError::Io { action, path: path.to_owned(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let permissions = std::fs::metadata(path).map(|m| m.permissions()).ok();
-    let mut temp = tempfile::Builder::new()
-        .prefix(".hoist-bump")
-        .tempfile_in(dir)
-        .map_err(io("create a temporary file next to"))?;
-    std::io::Write::write_all(&mut temp, contents.as_bytes()).map_err(io("write"))?;
-    if let Some(permissions) = permissions {
-        std::fs::set_permissions(temp.path(), permissions).map_err(io("set permissions of"))?;
-    }
-    temp.persist(path).map_err(|e| VersionError::Io { action: "replace", path: path.to_owned(), source: e.error })?;
-    Ok(())
-}
-
-fn restore(written: &[&FileEdit]) -> Vec<PathBuf> {
-    let mut failed = Vec::new();
-    for edit in written.iter().rev() {
-        if write_atomic(&edit.path, &edit.before).is_err() {
-            failed.push(edit.path.clone());
-        }
-    }
-    failed
-}
-
-fn rolled_back(error: VersionError, written: &[&FileEdit]) -> VersionError {
-    let failed = restore(written);
-    if failed.is_empty() {
-        VersionError::RolledBack { source: Box::new(error) }
-    } else {
-        VersionError::RollbackFailed { source: Box::new(error), paths: failed }
-    }
-}
-
-/// Carries out `plan`: writes every file (atomically), runs the pre-commit hooks, commits,
-/// tags, pushes and moves tags, runs the post-commit hooks. If a write, a pre-commit hook, the
-/// commit or the tag fails, every file is restored, the commit undone, and the error says so.
-pub fn execute(sh: &Shell, plan: &Plan) -> Result<Report, VersionError> {
-    let mut report = Report::default();
-    if plan.unchanged {
-        return Ok(report);
-    }
-    let mut written: Vec<&FileEdit> = Vec::new();
-    for edit in &plan.edits {
-        // Check nothing changed since planning, so a restore puts back what was there.
-        let now = std::fs::read_to_string(&edit.path).unwrap_or_default();
-        if now != edit.before {
-            let error = VersionError::Io {
-                action: "update",
-                path: edit.path.clone(),
-                source: std::io::Error::other("the file changed while the bump was planned"),
-            };
-            return Err(rolled_back(error, &written));
-        }
-        if let Err(error) = write_atomic(&edit.path, &edit.after) {
-            return Err(rolled_back(error, &written));
-        }
-        written.push(edit);
-        report.written.push(edit.path.clone());
-    }
-    if let Err(error) = run_hooks(sh, "pre-commit", &plan.pre_commit_hooks) {
-        return Err(rolled_back(error, &written));
-    }
-    let head_before = plan.head.clone();
-    if let Some(commit) = &plan.commit {
-        let result = scm::add(sh, &commit.files).and_then(|()| {
-            scm::commit(sh, &commit.message, &commit.args, &plan.current_for_env.0, &plan.current_for_env.1)
-        });
-        if let Err(error) = result {
-            unstage(sh, &commit.files);
-            return Err(rolled_back(error, &written));
-        }
-        report.committed = true;
-    }
-    if let Some(tag) = &plan.tag {
-        if let Err(error) = scm::tag(sh, &tag.name, tag.sign, &tag.message) {
-            if report.committed
-                && let Some(head) = &head_before
-            {
-                let _ = scm::reset_soft(sh, head);
-            }
-            if let Some(commit) = &plan.commit {
-                unstage(sh, &commit.files);
-            }
-            return Err(rolled_back(error, &written));
-        }
-        report.tagged = Some(tag.name.clone());
-        if tag.push {
-            scm::push_tag(sh, &tag.name)?;
-        }
-        for name in &plan.moveable_tags {
-            scm::move_tag(sh, name)?;
-        }
-    }
-    // After the commit and the tag: a failing post-commit hook cannot undo them (bump-my-version
-    // behaves the same), and says so.
-    run_hooks(sh, "post-commit", &plan.post_commit_hooks).map_err(|error| match error {
-        VersionError::Hook { kind, hook, message } => VersionError::Hook {
-            kind,
-            hook,
-            message: format!("{message}; the bump's commit and tag stay, as post-commit hooks run after them"),
-        },
-        other => other,
-    })?;
-    Ok(report)
-}
-
-fn unstage(sh: &Shell, files: &[PathBuf]) {
-    if !files.is_empty() {
-        let files: Vec<String> = files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
-        let mut args = vec!["reset", "--quiet", "--"];
-        args.extend(files.iter().map(String::as_str));
-        let _ = hoist_git::output(sh, &args);
-    }
 }
 
 #[cfg(test)]

@@ -183,9 +183,63 @@ pub enum VersionError {
     /// Writing failed and every file was restored.
     #[error("{source}\nevery file was restored to its state before the bump")]
     RolledBack { source: Box<VersionError> },
-    /// Writing failed and some files could not be restored.
-    #[error("{source}\nthese files could not be restored and need checking: {}", paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", "))]
-    RollbackFailed { source: Box<VersionError>, paths: Vec<PathBuf> },
+    /// A step failed, and undoing the steps taken failed too: the journal stays.
+    #[error(
+        "{source}\nundoing the bump failed too: {cause}; fix that, then run `hoist bump --abort` to finish undoing it"
+    )]
+    RollbackFailed { source: Box<VersionError>, cause: Box<VersionError> },
+    /// Pushing the tag or moving a tag on `origin` failed after the commit and the tag were
+    /// made: they stay, and so does the journal.
+    #[error(
+        "{source}\nthe bump's commit and tag are made and stay: run `hoist bump --continue` to push again once `origin` can be reached"
+    )]
+    PushFailed { source: Box<VersionError> },
+    /// A bump was killed before it ended; its journal is in the repository.
+    #[error(
+        "a bump from {from} to {to} was interrupted (it began {started}): run `hoist bump --continue` to finish it or `hoist bump --abort` to undo it"
+    )]
+    BumpInterrupted {
+        /// The version it started from.
+        from: String,
+        /// The version it was bumping to.
+        to: String,
+        /// When it began.
+        started: String,
+    },
+    /// Another process is bumping in this repository now.
+    #[error(
+        "a bump from {from} to {to} is running in this repository (process {pid}): wait for it to end, then run this again"
+    )]
+    BumpRunning {
+        /// The version it started from.
+        from: String,
+        /// The version it is bumping to.
+        to: String,
+        /// Its process id.
+        pid: u32,
+    },
+    /// `--abort` or `--continue` without an interrupted bump.
+    #[error("there is no interrupted bump in `{}`: nothing to abort or continue", dir.display())]
+    NoInterruptedBump { dir: PathBuf },
+    /// The journal of an interrupted bump cannot be read.
+    #[error(
+        "the bump journal `{}` cannot be read ({message}): check the repository with `git status` and `git log -1`, then remove the file",
+        path.display()
+    )]
+    BadJournal { path: PathBuf, message: String },
+    /// Something the bump changes was changed by someone else since it was planned.
+    #[error("{what} since the bump was planned")]
+    Changed { what: String },
+    /// `--abort` after the bump began pushing.
+    #[error(
+        "the bump already began pushing its tag `{tag}` to `origin`, which undoing cannot take back: run `hoist bump --continue` to finish it"
+    )]
+    AlreadyPublished { tag: String },
+    /// `--abort` or `--continue` could not go on; the journal stays.
+    #[error(
+        "{source}\nthe interrupted bump is still recorded: put that right (`git status`, `git diff`), then run `hoist bump --abort` or `hoist bump --continue` again"
+    )]
+    RecoveryBlocked { source: Box<VersionError> },
     /// `BMV_FIXED_NOW` is not an ISO 8601 date-time.
     #[error("`BMV_FIXED_NOW` is `{value}`, not an ISO 8601 date-time such as `2024-03-15T10:20:30`")]
     BadFixedNow { value: String },

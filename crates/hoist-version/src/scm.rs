@@ -217,10 +217,12 @@ pub fn push_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
 /// `git tag -f NAME`, then replaces it on `origin` when there is one.
 pub fn move_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
     git(sh, "tag -f", &["tag", "-f", name])?;
+    crate::bump::checkpoint();
     if !has_origin(sh)? {
         return Ok(());
     }
     let deleted = hoist_git::output(sh, &["push", "--delete", "origin", name]);
+    crate::bump::checkpoint();
     if let Ok(out) = deleted
         && !out.status.success()
         && !String::from_utf8_lossy(&out.stderr).to_lowercase().contains("remote ref does not exist")
@@ -230,7 +232,9 @@ pub fn move_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
             message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
         });
     }
-    push_tag(sh, name)
+    push_tag(sh, name)?;
+    crate::bump::checkpoint();
+    Ok(())
 }
 
 /// `git rev-parse HEAD`, to undo a commit.
@@ -246,4 +250,35 @@ pub fn reset_soft(sh: &Shell, commit: &str) -> Result<(), VersionError> {
 /// Deletes the tag `name`.
 pub fn delete_tag(sh: &Shell, name: &str) -> Result<(), VersionError> {
     git(sh, "tag -d", &["tag", "-d", name]).map(drop)
+}
+
+/// The parent of `commit`, `None` for a root commit.
+pub fn parent(sh: &Shell, commit: &str) -> Option<String> {
+    git_ok(sh, &["rev-parse", "--verify", "-q", &format!("{commit}^")])
+}
+
+/// The message of `commit`.
+pub fn message(sh: &Shell, commit: &str) -> Option<String> {
+    git_ok(sh, &["log", "-1", "--format=%B", commit])
+}
+
+/// The commit the tag `name` points at, `None` when there is no such tag.
+pub fn tag_commit(sh: &Shell, name: &str) -> Option<String> {
+    git_ok(sh, &["rev-parse", "--verify", "-q", &format!("refs/tags/{name}^{{commit}}")])
+}
+
+/// Removes the branch `HEAD` names: undoes a repository's first commit.
+pub fn delete_head(sh: &Shell) -> Result<(), VersionError> {
+    git(sh, "update-ref -d HEAD", &["update-ref", "-d", "HEAD"]).map(drop)
+}
+
+/// `git reset --quiet -- PATHS…`: the index entries of `paths` back to `HEAD`'s.
+pub fn unstage(sh: &Shell, paths: &[PathBuf]) -> Result<(), VersionError> {
+    if paths.is_empty() {
+        return Ok(());
+    }
+    let paths: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut args = vec!["reset", "--quiet", "--"];
+    args.extend(paths.iter().map(String::as_str));
+    git(sh, "reset", &args).map(drop)
 }

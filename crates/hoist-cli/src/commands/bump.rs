@@ -28,6 +28,14 @@ pub(crate) struct Bump {
 
 #[derive(Debug, clap::Args)]
 struct BumpArgs {
+    /// Undo the bump that was interrupted (killed, or stopped by a failure it could not undo):
+    /// every file, the index, the commit and the tag back to how they were before it.
+    #[arg(long, conflicts_with_all = ["continue_bump", "part", "new_version", "dry_run"])]
+    abort: bool,
+    /// Finish the bump that was interrupted: the steps it did not take, taken (a push that
+    /// failed is tried again).
+    #[arg(long = "continue", conflicts_with_all = ["part", "new_version", "dry_run"])]
+    continue_bump: bool,
     /// Print what would change (diffs, new version, commit message, tags) and change nothing.
     #[arg(short = 'n', long)]
     dry_run: bool,
@@ -159,6 +167,11 @@ fn render_human(plan: &Plan, dry_run: bool) -> String {
 }
 
 impl Bump {
+    /// `bump --abort` or `bump --continue`: the targets that deal with an interrupted bump.
+    pub(crate) fn recovers(&self) -> bool {
+        self.command.is_none() && (self.args.abort || self.args.continue_bump)
+    }
+
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let cwd = working_dir(ctx)?;
         let sh = xshell::Shell::new()?;
@@ -173,6 +186,10 @@ impl Bump {
 }
 
 fn run_bump(ctx: &Ctx, env: &Env<'_>, args: BumpArgs) -> anyhow::Result<ExitCode> {
+    if args.abort || args.continue_bump {
+        let action = if args.abort { bump::Recovery::Abort } else { bump::Recovery::Continue };
+        return run_recovery(env, action, args.json);
+    }
     let overrides = Overrides {
         current_version: args.current_version,
         allow_dirty: args.allow_dirty.then_some(true),
@@ -223,6 +240,28 @@ fn run_bump(ctx: &Ctx, env: &Env<'_>, args: BumpArgs) -> anyhow::Result<ExitCode
         eprint!("{}", render_human(&plan, false).lines().next().map(|l| format!("{l}\n")).unwrap_or_default());
         print_line(&plan.new_version)?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_recovery(env: &Env<'_>, action: bump::Recovery, json: bool) -> anyhow::Result<ExitCode> {
+    let recovered = bump::recover(env.cwd, action)?;
+    if json {
+        print_line(&serde_json::to_string_pretty(&recovered)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for path in &recovered.removed {
+        eprintln!("removed `{}`, left by the interrupted bump", path.display());
+    }
+    let verb = match action {
+        bump::Recovery::Abort => "undid",
+        bump::Recovery::Continue => "finished",
+    };
+    eprintln!("{verb} the bump {} → {}", recovered.from, recovered.to);
+    let version = match action {
+        bump::Recovery::Abort => &recovered.from,
+        bump::Recovery::Continue => &recovered.to,
+    };
+    print_line(version)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,6 +3,7 @@
 mod build;
 mod bump;
 mod bump_my_version;
+mod bump_recovery;
 mod channels;
 mod ci_flow;
 mod compose;
