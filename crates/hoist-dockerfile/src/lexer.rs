@@ -137,8 +137,14 @@ fn trim_continuation(line: &str, escape: char) -> (&str, bool) {
     }
 }
 
+/// `RUN`, `COPY` and `ADD` open heredocs, and so does `ONBUILD` in front of one of them
+/// (BuildKit's `heredocDirectives` and `heredocCompoundDirectives`).
 fn can_contain_heredoc(text: &str) -> bool {
-    let keyword = text.split_whitespace().next().unwrap_or_default();
+    let mut words = text.split_whitespace();
+    let mut keyword = words.next().unwrap_or_default();
+    if keyword.eq_ignore_ascii_case("onbuild") {
+        keyword = words.next().unwrap_or_default();
+    }
     ["run", "copy", "add"].iter().any(|k| keyword.eq_ignore_ascii_case(k)) && text.contains("<<")
 }
 
@@ -269,6 +275,10 @@ mod tests {
         assert!(lex("FROM a\nRUN <<EOF\nnever closed\n").is_err());
         // A quoted `<<` is not a heredoc, and ENV cannot open one.
         assert_eq!(lex("FROM a\nRUN echo \"<<EOF\"\nENV A=<<B\nFROM b\n").unwrap().instructions.len(), 4);
+        // `ONBUILD RUN` opens one too: its body is no instruction (`FROM x` is not a stage).
+        let onbuild = lex("FROM a\nonbuild  RUN <<EOF\nFROM x\nEOF\nONBUILD ENV A=<<B\nFROM b\n").unwrap();
+        assert_eq!(onbuild.instructions.len(), 4);
+        assert_eq!(onbuild.instructions[1].heredocs, [("EOF".into(), "FROM x\n".into())]);
     }
 
     #[test]

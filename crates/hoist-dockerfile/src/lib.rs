@@ -13,8 +13,8 @@ regular expression's:
   next line (not one ending in an escaped escape character, `\\`; a continuation on the last
   line ends there), and comment lines and empty lines inside a continuation are skipped;
   a directive may be indented;
-- heredocs (`RUN <<EOF` … `EOF`, `<<-EOF`, quoted delimiters, several on one line) are bodies,
-  never instructions;
+- heredocs (`RUN <<EOF` … `EOF`, `<<-EOF`, quoted delimiters, several on one line; in `RUN`,
+  `COPY`, `ADD` and `ONBUILD` before one of them) are bodies, never instructions;
 - `FROM [--platform=…] IMAGE [AS NAME]`: `AS` in any case, stage names lowercased and checked,
   duplicate names refused.
 
