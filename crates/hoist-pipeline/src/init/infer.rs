@@ -24,7 +24,9 @@ pub fn plan_init(dir: &Path) -> Result<InitPlan, InitError> {
     if !dir.is_dir() {
         return Err(InitError::NoDirectory { dir: dir.to_owned() });
     }
-    let project = Project::read(dir)?;
+    let dir =
+        std::path::absolute(dir).map_err(|e| InitError::Unreadable { path: dir.to_owned(), message: e.to_string() })?;
+    let project = Project::read(&dir)?;
     let mut plan = Planner::new(&project);
     plan.plan();
     let (text, inferred) = render::render(&plan.tables());
@@ -84,7 +86,13 @@ impl Project {
         let version = match hoist_version::config::find_config_file(dir)? {
             Some(path) => {
                 let config = hoist_version::config::load(Some(&path), &Default::default(), dir)?;
-                let name = path.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(path);
+                // Named as found from the project directory (the search returns it resolved).
+                let resolved = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+                let name = path
+                    .strip_prefix(&resolved)
+                    .or(path.strip_prefix(dir))
+                    .map(Path::to_path_buf)
+                    .unwrap_or(path.clone());
                 Some((name, config))
             }
             None => None,
@@ -949,28 +957,13 @@ impl<'a> Planner<'a> {
     ) -> Option<(Vec<String>, Source)> {
         for workflow in &self.project.workflows {
             for (index, line) in workflow.text.lines().enumerate() {
-                let Some(commands) = shell::commands(line.trim().trim_start_matches("run:").trim()) else { continue };
-                for (command, _) in commands {
-                    let words = strip_loop_keyword(&command.words);
-                    let git = words.iter().position(|w| w == "git");
-                    let Some(git) = git else { continue };
-                    if !matches!(words.get(git + 1).map(String::as_str), Some("log" | "diff" | "rev-list")) {
-                        continue;
-                    }
-                    let Some(dashes) = words.iter().position(|w| w == "--") else { continue };
-                    let paths: Vec<String> = words[dashes + 1..]
-                        .iter()
-                        .map(|w| normalize(w.trim_end_matches(')')))
-                        .filter(|w| !w.is_empty() && !w.starts_with('$'))
-                        .collect();
-                    if !paths.is_empty() {
-                        let source = Source::Workflow {
-                            file: workflow.name.clone(),
-                            line: index + 1,
-                            text: render::comment_text(line.trim()),
-                        };
-                        return Some((paths, source));
-                    }
+                if let Some(paths) = watched_paths(line) {
+                    let source = Source::Workflow {
+                        file: workflow.name.clone(),
+                        line: index + 1,
+                        text: render::comment_text(line.trim()),
+                    };
+                    return Some((paths, source));
                 }
             }
         }
@@ -1231,6 +1224,21 @@ fn project_options(words: &[String]) -> (Vec<String>, Option<String>, &[String])
         }
     }
     (files, name, &words[i..])
+}
+
+/// The paths after ` -- ` of a `git log`, `git diff` or `git rev-list` on the line (often
+/// inside `$( … )`), up to the end of that command.
+fn watched_paths(line: &str) -> Option<Vec<String>> {
+    let at = ["git log", "git diff", "git rev-list"].iter().find_map(|g| line.find(g))?;
+    let rest = &line[at..];
+    let end = rest.find([')', ';', '|', '&', '`']).unwrap_or(rest.len());
+    let (_, paths) = rest[..end].split_once(" -- ")?;
+    let paths: Vec<String> = paths
+        .split_whitespace()
+        .map(|w| normalize(w.trim_matches(['"', '\''])))
+        .filter(|w| !w.is_empty() && !w.starts_with('$'))
+        .collect();
+    (!paths.is_empty()).then_some(paths)
 }
 
 /// A command without the `until`/`while`/`!` of a shell loop around it.

@@ -12,6 +12,7 @@ mod errors;
 mod example;
 mod gitops;
 mod help;
+mod init;
 mod layers;
 mod naming;
 
