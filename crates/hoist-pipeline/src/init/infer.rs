@@ -180,6 +180,12 @@ struct ComposeCall {
     words: Vec<String>,
 }
 
+/// A loading step of the data image: in a service, or a script on the host.
+enum Step {
+    Service(ServiceRun),
+    Host(Vec<String>),
+}
+
 /// A command run in a service (`exec`) or a new container (`run`), read from its options.
 #[derive(Default)]
 struct ServiceRun {
@@ -827,18 +833,21 @@ impl<'a> Planner<'a> {
                     if looped {
                         wait.get_or_insert((run.command.clone(), source));
                     } else {
-                        steps.push((Some(run), None, source));
+                        steps.push((Step::Service(run), source));
                     }
                     continue;
                 }
                 if let Some(command) = self.host_step(text) {
-                    steps.push((None, Some(command), source));
+                    steps.push((Step::Host(command), source));
                 }
             }
         }
         let compose_files: Vec<&ComposeFile> =
             self.projects[project].files.iter().filter_map(|f| self.project.compose_file(f)).collect();
-        let first_service = steps.iter().find_map(|(run, _, _)| run.as_ref().map(|r| r.service.clone()));
+        let first_service = steps.iter().find_map(|(step, _)| match step {
+            Step::Service(run) => Some(run.service.clone()),
+            Step::Host(_) => None,
+        });
         let services = compose_files
             .iter()
             .find_map(|file| data_services_with(file, first_service.as_deref()).map(|s| (file.name.clone(), s)));
@@ -893,11 +902,11 @@ impl<'a> Planner<'a> {
             }
             None => self.missing.push(NotInferred::NoDump),
         }
-        for (run, host, source) in steps {
+        for (step, source) in steps {
             let mut table = Table::new(&["data-image", "steps"]);
             table.array = true;
-            match (run, host) {
-                (Some(run), _) => {
+            match step {
+                Step::Service(run) => {
                     if loader.as_deref() != Some(run.service.as_str()) {
                         table.set("service", Value::Str(run.service.clone()), source.clone());
                     }
@@ -906,11 +915,10 @@ impl<'a> Planner<'a> {
                         table.set("user", Value::Str(user), source.clone());
                     }
                 }
-                (None, Some(command)) => {
+                Step::Host(command) => {
                     table.set("host", Value::Bool(true), source.clone());
                     table.set("command", Value::List(command), source.clone());
                 }
-                (None, None) => continue,
             }
             self.data_steps.push(table);
         }
@@ -951,7 +959,7 @@ impl<'a> Planner<'a> {
     /// the project into the loader.
     fn dump(
         &self,
-        steps: &[(Option<ServiceRun>, Option<Vec<String>>, Source)],
+        steps: &[(Step, Source)],
         loader: Option<&str>,
         files: &[&ComposeFile],
     ) -> Option<(Vec<String>, Source)> {
@@ -976,8 +984,8 @@ impl<'a> Planner<'a> {
                 })
                 .collect()
         };
-        for (run, _, _) in steps {
-            let Some(run) = run else { continue };
+        for (step, _) in steps {
+            let Step::Service(run) = step else { continue };
             for (file, source, target, _) in mounts(&run.service) {
                 for arg in &run.command {
                     let Some(rest) = arg.strip_prefix(&format!("{}/", target.trim_end_matches('/'))) else { continue };
