@@ -11,6 +11,9 @@ use crate::commands::print_line;
 
 /// Write a commented hoist.toml from the Dockerfile, compose files, version config, justfile and workflows.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "It writes `hoist.toml` in the project directory (`-C DIR`, else the current one), never a parent's,\nand needs none to run. Each value has a `# from …` comment; what it could not infer is a commented\nplaceholder and a line of the list it prints, with the fix. Then `hoist check` and `hoist ci --dry-run`."
+)]
 pub(crate) struct Init {
     /// Replace an existing `hoist.toml` (only a regular file is ever replaced).
     #[arg(long)]

@@ -1482,3 +1482,113 @@ fn data_services_with(file: &ComposeFile, first_step: Option<&str>) -> Option<(S
         .or_else(|| holders.first())?;
     Some((loader, data.0.to_owned(), data.1.clone()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn version_and_recipe_lines_that_cannot_be_carried_over_are_listed() {
+        let dir = project(&[
+            (
+                ".bumpversion.toml",
+                "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\ntag = false\ntag_name = \"{now:%Y}-{new_version}\"\n",
+            ),
+            ("Dockerfile", "FROM scratch AS release\nFROM release AS tester\n"),
+            ("docker-compose.yml", "services:\n  db: {}\n  cache: {}\n"),
+            ("docker-compose.ci.yml", "services:\n  db: {}\n"),
+            (
+                "justfile",
+                "IMAGE_REGISTRY := 'registry.example.com/app'\nCACHE_REGISTRY := 'registry.example.com/cache'\nVERSION := '0.9.0'\n\n@ci-dc *args:\n    docker compose -f docker-compose.yml -f docker-compose.ci.yml -p ci {{args}}\n\ntest:\n    just ci-dc exec -T --privileged db pytest\n    just ci-dc exec -T db pytest | tee log\n    just ci-dc exec -T db pytest > out\n    just ci-dc exec -T db pytest 'unclosed\n    docker compose -f other.yml exec -T db pytest\n",
+            ),
+        ]);
+        let plan = plan_init(dir.path()).unwrap();
+        let file = PathBuf::from(".bumpversion.toml");
+        let line = |line, why| NotInferred::Line { recipe: "test".into(), line, why };
+        assert_eq!(
+            plan.not_inferred,
+            [
+                NotInferred::NoVersionTag { file: file.clone() },
+                NotInferred::TagName { file: file.clone(), tag_name: "{now:%Y}-{new_version}".into() },
+                NotInferred::VersionMismatch { justfile: "0.9.0".into(), current: "1.2.3".into(), file },
+                line(9, LineProblem::Option { option: "--privileged".into() }),
+                line(10, LineProblem::Pipe),
+                line(11, LineProblem::Redirect),
+                line(12, LineProblem::Unreadable),
+                line(13, LineProblem::UnknownProject),
+                NotInferred::NoTestService,
+                NotInferred::NoSuites,
+                NotInferred::NoDataCompose,
+                NotInferred::NoRequirementsCommand,
+            ]
+        );
+        assert!(plan.text.contains("# [[test.suites]]\n"), "a commented placeholder: {}", plan.text);
+        assert!(!plan.text.contains("version-tag"), "{}", plan.text);
+    }
+
+    #[test]
+    fn data_build_gaps_are_listed() {
+        let dir = project(&[
+            (".bumpversion.toml", "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\ntag = true\n"),
+            ("Dockerfile", "FROM scratch AS release\n"),
+            (
+                "docker-compose.solr-build.yml",
+                "services:\n  loader: {}\n  index:\n    volumes:\n      - data:/srv/index\n",
+            ),
+            (
+                "justfile",
+                "IMAGE_REGISTRY := 'registry.example.com/app'\nCACHE_REGISTRY := 'registry.example.com/cache'\n",
+            ),
+        ]);
+        let plan = plan_init(dir.path()).unwrap();
+        assert_eq!(
+            plan.not_inferred,
+            [
+                NotInferred::NoTesterStage,
+                NotInferred::NoDataStage,
+                NotInferred::NoWaitFor,
+                NotInferred::NoDump,
+                NotInferred::NoDataSteps,
+                NotInferred::NoRequirementsCommand,
+            ]
+        );
+        let data: Vec<(&str, &str)> = plan
+            .inferred
+            .iter()
+            .filter(|i| i.key.starts_with("data-image."))
+            .map(|i| (i.key.as_str(), i.value.as_str()))
+            .collect();
+        assert_eq!(
+            data,
+            [
+                ("data-image.compose", "\"solrbld\""),
+                ("data-image.loader-service", "\"loader\""),
+                ("data-image.data-service", "\"index\""),
+                ("data-image.data-path", "\"/srv/index\""),
+            ]
+        );
+        // Two services, neither a loader by name nor holding a volume: they cannot be told apart.
+        std::fs::write(dir.path().join("docker-compose.solr-build.yml"), "services:\n  a: {}\n  b: {}\n").unwrap();
+        let plan = plan_init(dir.path()).unwrap();
+        assert!(plan.not_inferred.contains(&NotInferred::NoDataCompose), "{:?}", plan.not_inferred);
+        // Named by a recipe, the project is the data build all the same; its services are not known.
+        std::fs::write(
+            dir.path().join("justfile"),
+            "@solr-dc *args:\n    docker compose -f docker-compose.solr-build.yml -p solrbld {{args}}\n\nregen-solr-image:\n    just solr-dc up -d\n",
+        )
+        .unwrap();
+        let plan = plan_init(dir.path()).unwrap();
+        let file = PathBuf::from("docker-compose.solr-build.yml");
+        assert!(plan.not_inferred.contains(&NotInferred::NoDataServices { file }), "{:?}", plan.not_inferred);
+    }
+}
