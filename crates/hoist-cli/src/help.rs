@@ -21,6 +21,10 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("regen-requirements", "regen-requirements     # the lock command in its service; lists changed files"),
     ("ci", "ci --dry-run            # the CI flow's plan: bump, data image, tests, push, deploy; with reasons"),
     ("check", "check                   # hoist.toml against the compose files, the Dockerfile and the version parts"),
+    (
+        "init",
+        "init --dry-run          # a commented hoist.toml from the justfile, compose files, Dockerfile, version config",
+    ),
     ("exists", "exists \"$(hoist tag)-solr\"   # the digest if the registry has it, exit 1 if not"),
     ("compose", "compose ci up -d          # docker compose -f … -p ci up -d; also `ci-dc up -d`"),
     ("deploy", "deploy dev --dry-run     # gate on images + version tag, then move dev/deploy atomically"),
@@ -49,6 +53,7 @@ const TARGETS: &[(&str, Augment)] = &[
     ("regen-requirements", commands::requirements::RegenRequirements::augment_args),
     ("ci", commands::ci::Ci::augment_args),
     ("check", commands::check::Check::augment_args),
+    ("init", commands::init::Init::augment_args),
     ("exists", commands::exists::Exists::augment_args),
     ("compose", commands::compose::Compose::augment_args),
     ("deploy", commands::deploy::Deploy::augment_args),

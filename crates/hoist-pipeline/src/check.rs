@@ -265,7 +265,7 @@ pub fn fixed_images(
 
 /// The `services` mapping of the compose file at `path`, as `overlay` will leave it (empty when
 /// the file has none); the error says why the file cannot be read or parsed.
-fn compose_services(
+pub(crate) fn compose_services(
     path: &std::path::Path,
     overlay: &crate::input_digest::Overlay,
 ) -> Result<serde_yaml_ng::Mapping, String> {

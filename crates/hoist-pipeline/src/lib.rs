@@ -11,7 +11,8 @@ engine (connected on first use, so a plan that needs no engine never connects).
   and in the registry, build / pull / push / skip);
 - [`plan_test`] / [`run_tests`], [`plan_data_image`] / [`regenerate_data_image`],
   [`plan_requirements`] / [`regenerate_requirements`]: compose-driven targets;
-- [`plan_ci`] / [`execute_ci`]: the whole CI flow, every nested decision made first.
+- [`plan_ci`] / [`execute_ci`]: the whole CI flow, every nested decision made first;
+- [`plan_init`] / [`write_init`]: a commented `hoist.toml` inferred from the project's files.
 */
 
 mod check;
@@ -19,6 +20,7 @@ mod ci;
 mod data_image;
 mod error;
 mod image;
+mod init;
 mod input_digest;
 mod reason;
 mod requirements;
@@ -42,6 +44,9 @@ pub use error::PipelineError;
 pub use image::{
     BuildAction, Decision, Event, Found, ImageOutcome, ImagePlan, ImageRequest, Made, Pushed, decide_build,
     execute_image, plan_image,
+};
+pub use init::{
+    Inferred, InitError, InitPlan, LineProblem, NotInferred, Source, Written, check_target, plan_init, write_init,
 };
 pub use input_digest::{
     InputDigest, LABEL, LABEL_ARGS, LABEL_CONTEXT, LABEL_DOCKERFILE, Overlay, input_digest, input_digest_with,

@@ -12,6 +12,7 @@ pub(crate) mod data_image;
 pub(crate) mod deploy;
 pub(crate) mod exists;
 pub(crate) mod gitops;
+pub(crate) mod init;
 pub(crate) mod layers;
 pub(crate) mod naming;
 pub(crate) mod requirements;

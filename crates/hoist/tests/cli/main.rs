@@ -13,6 +13,7 @@ mod errors;
 mod example;
 mod gitops;
 mod help;
+mod init;
 mod layers;
 mod naming;
 
