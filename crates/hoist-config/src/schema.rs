@@ -76,6 +76,9 @@ pub struct Ci {
     pub jobs: Option<usize>,
     /// Run the tests (`test`, default true); `false` leaves them out, and the plan says so.
     pub test: bool,
+    /// A pull request that regenerates its data image pushes it under its own name, for its
+    /// next runs to reuse (`push-pr-data`, default true); `false` keeps it local.
+    pub push_pr_data: bool,
 }
 
 /// How `test` runs the test suites in a compose project.
@@ -349,6 +352,7 @@ struct RawCi {
     publish: Option<Vec<String>>,
     jobs: Option<usize>,
     test: Option<bool>,
+    push_pr_data: Option<bool>,
 }
 
 impl RawCi {
@@ -382,6 +386,7 @@ impl RawCi {
                 None => None,
             },
             test: self.test.unwrap_or(true),
+            push_pr_data: self.push_pr_data.unwrap_or(true),
             main_branch,
         })
     }

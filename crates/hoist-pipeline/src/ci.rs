@@ -495,6 +495,8 @@ pub enum DataPush {
     MainBranch,
     /// A pull request pushes the data it brought, under its own name.
     PullRequestData,
+    /// A pull request keeps the data it brought local: `ci.push-pr-data = false`.
+    PullRequestKept,
     /// Kept local.
     Kept,
 }
@@ -685,6 +687,7 @@ pub enum DataDecision {
 pub fn decide_data(
     context: &CiContext,
     always: bool,
+    push_pr_data: bool,
     change: Option<DumpChange>,
     source: &str,
     source_digest: Result<Option<String>, String>,
@@ -695,6 +698,8 @@ pub fn decide_data(
         // its image would carry main's name.
         let push = if context.on_main {
             DataPush::MainBranch
+        } else if context.event == CiEvent::PullRequest && context.pr.is_some() && !push_pr_data {
+            DataPush::PullRequestKept
         } else if context.event == CiEvent::PullRequest && context.pr.is_some() {
             DataPush::PullRequestData
         } else {
@@ -704,7 +709,7 @@ pub fn decide_data(
             Some(change) if new => CiReason::NewData { change, push },
             _ => CiReason::AlwaysRegenerate { push },
         };
-        return (DataDecision::Regenerate, push != DataPush::Kept, reason);
+        return (DataDecision::Regenerate, matches!(push, DataPush::MainBranch | DataPush::PullRequestData), reason);
     }
     match source_digest {
         Ok(Some(digest)) => {
@@ -895,7 +900,8 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
         } else {
             p.remote(&source).map(|image| image.and_then(|i| i.digest).map(|d| d.as_str().to_owned()))
         };
-        let (decision, push, reason) = decide_data(&context, always, change, &source, source_digest);
+        let (decision, push, reason) =
+            decide_data(&context, always, config.ci.push_pr_data, change, &source, source_digest);
         let action = match decision {
             DataDecision::Regenerate => {
                 let loader = request(&data.image_step, false, &made)?;

@@ -202,6 +202,7 @@ impl fmt::Display for crate::ci::DataPush {
         f.write_str(match self {
             DataPush::MainBranch => "pushed (main branch)",
             DataPush::PullRequestData => "pushed under the pull request's name (its new data)",
+            DataPush::PullRequestKept => "kept local (`ci.push-pr-data = false`)",
             DataPush::Kept => "kept local (not the main branch)",
         })
     }

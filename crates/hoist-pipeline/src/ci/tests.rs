@@ -138,7 +138,7 @@ fn data_decisions() {
     let head = || Some(DumpChange::HeadTouches { dump: vec!["d".into()] });
     let old = || Some(DumpChange::LastChangedIn { dump: vec!["d".into()], commit: "abc".into() });
     let decide = |c: CiContext, always: bool, change: Option<DumpChange>, digest: Result<Option<String>, String>| {
-        let (decision, push, reason) = decide_data(&c, always, change, "r/app:v1-solr", digest);
+        let (decision, push, reason) = decide_data(&c, always, true, change, "r/app:v1-solr", digest);
         let what = match decision {
             DataDecision::Regenerate => "regenerate".to_owned(),
             DataDecision::Reuse { source, digest } => format!("reuse {source}@{digest}"),
@@ -164,6 +164,12 @@ fn data_decisions() {
     assert_eq!(
         row(pr(), head(), Ok(None)),
         "regenerate push=true: new data: HEAD touches `d`; pushed under the pull request's name (its new data)"
+    );
+    // `ci.push-pr-data = false`: the pull request's new data stays local.
+    let (decision, push, reason) = decide_data(&pr(), false, false, head(), "r/app:v1-solr", Ok(None));
+    assert_eq!(
+        (decision == DataDecision::Regenerate, push, reason.to_string()),
+        (true, false, "new data: HEAD touches `d`; kept local (`ci.push-pr-data = false`)".to_owned())
     );
     let unnumbered = || CiContext { pr: None, ..pr() };
     assert_eq!(

@@ -621,3 +621,35 @@ fn a_fixed_image_tag_in_a_compose_file_is_warned_about() {
     let plan = example.hoist().args(["test", "--dry-run"]).success();
     assert!(!plan.contains("warning:"), "{plan}");
 }
+
+/// A pull request with new data pushes its data image under its number, unless
+/// `ci.push-pr-data = false` keeps it local (pull requests from forks hold no credentials).
+#[test]
+fn a_pull_requests_new_data_is_pushed_unless_kept_local() {
+    let example = Example::new();
+    let repo = &example.repo;
+    repo.git(&["checkout", "--quiet", "-b", "feature"]);
+    repo.write("dumps/documents_latest.csv", "id,title\n6,Justice case\n");
+    repo.commit_all("Replace the documents");
+    let data_step = |example: &Example| {
+        let args = ["ci", "--dry-run", "--json", "--event", "pull-request", "--base", "origin/main"];
+        let json: serde_json::Value =
+            serde_json::from_str(&example.hoist().env("prNum", "7").args(args).success()).unwrap();
+        let step = json["steps"].as_array().unwrap().iter().find(|s| s["name"] == "data-image").unwrap().clone();
+        (
+            step["action"]["kind"].as_str().map(str::to_owned),
+            step["action"]["plan"]["push"].as_bool(),
+            step["reason"]["push"].as_str().map(str::to_owned),
+        )
+    };
+    assert_eq!(data_step(&example), (Some("regenerate-data".into()), Some(true), Some("pull-request-data".into())));
+    example.edit_config(|text| text.replace("[ci]\n", "[ci]\npush-pr-data = false\n"));
+    repo.commit_all("keep pull requests' data local");
+    assert_eq!(data_step(&example), (Some("regenerate-data".into()), Some(false), Some("pull-request-kept".into())));
+    let plan = example
+        .hoist()
+        .env("prNum", "7")
+        .args(["ci", "--dry-run", "--event", "pull-request", "--base", "origin/main"])
+        .success();
+    assert!(plan.contains("kept local (`ci.push-pr-data = false`)"), "{plan}");
+}
