@@ -39,7 +39,8 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> 
 }
 
 fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
-    let translated = translate(pattern, flags.verbose, flags.ascii_digits);
+    let translated = translate(pattern, flags.verbose, flags.ascii_digits)
+        .map_err(|message| RegexError { pattern: pattern.to_owned(), message })?;
     let mut builder = RegexOptionsBuilder::new();
     builder.verbose_mode(flags.verbose).multi_line(flags.multiline).dot_matches_new_line(flags.dotall);
     builder.backtrack_limit(1_000_000);
@@ -49,7 +50,17 @@ fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
 
 /// Rewrites the parts of Python syntax that the Rust engines read differently: `\Z` (end of
 /// string), `{` that starts no repetition (a literal in Python) and `}`.
-fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
+///
+/// Refuses subroutine calls (`\g<0>`, `\g1`, `(?P>name)`): Python's `re` has none (it calls
+/// `\g` a bad escape), and fancy-regex expands each call in place, so a recursive one such as
+/// `(?P<a>x|y(?P>a)(?P>a))` takes time and memory exponential in the calls (gigabytes from a
+/// `parse` pattern of 30 characters).
+fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> Result<String, String> {
+    let subroutine = |construct: &str| {
+        format!(
+            "`{construct}` calls a group as a subroutine, which Python's `re` does not do: remove it, or match the group's text again with `(?P=NAME)`"
+        )
+    };
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut i = 0;
@@ -59,7 +70,9 @@ fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
         match c {
             '\\' if i + 1 < chars.len() => {
                 let next = chars[i + 1];
-                if next == 'Z' && !in_class {
+                if next == 'g' && !in_class {
+                    return Err(subroutine("\\g"));
+                } else if next == 'Z' && !in_class {
                     out.push_str("\\z");
                 } else if next == 'd' && ascii_digits {
                     out.push_str(if in_class { "0-9" } else { "[0-9]" });
@@ -69,6 +82,9 @@ fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
                 }
                 i += 2;
                 continue;
+            }
+            '(' if !in_class && chars[i + 1..].starts_with(&['?', 'P', '>']) => {
+                return Err(subroutine("(?P>"));
             }
             '[' if !in_class => {
                 in_class = true;
@@ -118,7 +134,7 @@ fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
         }
         i += 1;
     }
-    out
+    Ok(out)
 }
 
 /// `{n}`, `{n,}`, `{,m}`, `{n,m}` (Python's quantifier forms).
@@ -386,8 +402,21 @@ mod tests {
     #[test]
     fn ascii_digits_only_change_the_class() {
         let flags = Flags { verbose: true, ascii_digits: true, ..Flags::default() };
-        assert_eq!(translate(r"(?P<a>\d+)[\d.]\\d", true, true), r"(?P<a>[0-9]+)[0-9.]\\d");
+        assert_eq!(translate(r"(?P<a>\d+)[\d.]\\d", true, true).unwrap(), r"(?P<a>[0-9]+)[0-9.]\\d");
         assert!(is_match(&compile(r"^\d+\.[\d]$", flags).unwrap(), "12.3"));
+    }
+
+    #[test]
+    fn subroutine_calls_are_refused() {
+        // Python's `re` refuses them all; fancy-regex would expand each call in place.
+        for pattern in [r"(a)\g1", r"(a)\g<1>", r"(a)\g'1'", r"(?P<a>x)(?P>a)", r"|a\g0\g0"] {
+            let err = compile(pattern, Flags::default()).unwrap_err();
+            assert!(err.message.contains("calls a group as a subroutine"), "{pattern}: {}", err.message);
+        }
+        // A backreference, and `\g` in a verbose comment, stay valid.
+        for pattern in [r"(?P<a>x)(?P=a)", r"(a)\1", "a # \\g<0>\n"] {
+            assert!(compile(pattern, Flags { verbose: true, ..Flags::default() }).is_ok(), "{pattern}");
+        }
     }
 
     #[test]
