@@ -23,7 +23,10 @@ pub(crate) struct Flags {
 
 type Cache = std::collections::HashMap<(String, bool, bool, bool, bool, bool), Result<Regex, RegexError>>;
 
-/// Compiles a Python regular expression (each pattern once per process).
+/// The most compiled patterns [`compile`] keeps.
+const CACHE_SIZE: usize = 256;
+
+/// Compiles a Python regular expression (each pattern once per process, up to [`CACHE_SIZE`]).
 pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
     static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
     let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall, flags.ascii_digits, flags.short);
@@ -33,6 +36,11 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> 
     }
     let compiled = compile_uncached(pattern, flags);
     if let Ok(mut c) = cache.lock() {
+        // A run uses a handful of patterns; a process that compiles many (the fuzzer, millions)
+        // must not keep them all.
+        if c.len() >= CACHE_SIZE {
+            c.clear();
+        }
         c.insert(key, compiled.clone());
     }
     compiled
