@@ -29,6 +29,8 @@ pub struct Target {
     pub seeds: fn(&Path) -> Vec<Vec<u8>>,
     /// Tokens the mutator inserts.
     pub dictionary: &'static [&'static str],
+    /// The longest input the mutator makes (`--max-len` overrides it).
+    pub max_len: usize,
 }
 
 /// Every target, in the order `--list` shows them.
@@ -67,6 +69,7 @@ pub const TARGETS: &[Target] = &[
             "\n# comment\n",
             "\t",
         ],
+        max_len: 4096,
     },
     Target {
         name: "bump-config",
@@ -133,9 +136,12 @@ pub const TARGETS: &[Target] = &[
             "{",
             "}",
         ],
+        max_len: 4096,
     },
     Target {
         name: "version-format",
+        // Patterns and templates are short; a long pattern matched against a long file costs
+        // their product (the regex engines are linear in the text, per pattern state).
         about: "hoist-version's Python emulation: `parse` patterns (`re`), `serialize`/`search`/`replace` templates (`str.format`, strftime), a dry-run bump of one file",
         run: version_format,
         seeds: version_format_seeds,
@@ -219,6 +225,7 @@ pub const TARGETS: &[Target] = &[
             "😀",
             "\u{301}",
         ],
+        max_len: 1024,
     },
     Target {
         name: "hoist-toml",
@@ -268,6 +275,7 @@ pub const TARGETS: &[Target] = &[
             "#",
             ".",
         ],
+        max_len: 4096,
     },
 ];
 

@@ -100,7 +100,7 @@ impl Options {
             target,
             time: Duration::from_secs(60),
             seed: 0,
-            max_len: 4096,
+            max_len: target.max_len,
             timeout: Duration::from_secs(2),
             memory: 512 << 20,
             out: root.join("target/fuzz"),
