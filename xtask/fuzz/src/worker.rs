@@ -207,7 +207,11 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
     let target = options.target;
     let inputs = [
         (Origin::Regression, xtask_fuzz::regressions(&options.root, target.name).into_iter().map(|(_, b)| b).collect()),
-        (Origin::SavedCorpus, read_dir(&options.corpus_dir())),
+        // Saved inputs of an earlier run with a larger `--max-len` are left out.
+        (
+            Origin::SavedCorpus,
+            read_dir(&options.corpus_dir()).into_iter().filter(|i| i.len() <= options.max_len).collect(),
+        ),
         (Origin::Seed, (target.seeds)(&options.root)),
     ];
     let mut loaded = 0;
