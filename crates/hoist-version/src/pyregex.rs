@@ -23,7 +23,10 @@ pub(crate) struct Flags {
 
 type Cache = std::collections::HashMap<(String, bool, bool, bool, bool, bool), Result<Regex, RegexError>>;
 
-/// Compiles a Python regular expression (each pattern once per process).
+/// The most compiled patterns [`compile`] keeps.
+const CACHE_SIZE: usize = 256;
+
+/// Compiles a Python regular expression (each pattern once per process, up to [`CACHE_SIZE`]).
 pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
     static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
     let key = (pattern.to_owned(), flags.verbose, flags.multiline, flags.dotall, flags.ascii_digits, flags.short);
@@ -33,23 +36,78 @@ pub(crate) fn compile(pattern: &str, flags: Flags) -> Result<Regex, RegexError> 
     }
     let compiled = compile_uncached(pattern, flags);
     if let Ok(mut c) = cache.lock() {
+        // A run uses a handful of patterns; a process that compiles many (the fuzzer, millions)
+        // must not keep them all.
+        if c.len() >= CACHE_SIZE {
+            c.clear();
+        }
         c.insert(key, compiled.clone());
     }
     compiled
 }
 
 fn compile_uncached(pattern: &str, flags: Flags) -> Result<Regex, RegexError> {
-    let translated = translate(pattern, flags.verbose, flags.ascii_digits);
+    let translated = translate(pattern, flags.verbose, flags.ascii_digits)
+        .map_err(|message| RegexError { pattern: pattern.to_owned(), message })?;
     let mut builder = RegexOptionsBuilder::new();
     builder.verbose_mode(flags.verbose).multi_line(flags.multiline).dot_matches_new_line(flags.dotall);
     builder.backtrack_limit(1_000_000);
     builder.build_delegate_prefilter(!flags.short);
+    // `translate` refuses the subroutine calls it sees, but fancy-regex reads more syntax than
+    // Python (`(?#…)` comments, an inline `(?x)`, names of any characters) and could find a call
+    // where `translate` saw a class or a comment: ask its parser, which `build` runs anyway.
+    let tree = if flags.verbose { format!("(?x){translated}") } else { translated.clone() };
+    if fancy_regex::Expr::parse_tree(&tree).is_ok_and(|tree| tree.contains_subroutines) {
+        return Err(RegexError { pattern: pattern.to_owned(), message: SUBROUTINE_SOMEWHERE.to_owned() });
+    }
     builder.build(translated).map_err(|e| RegexError { pattern: pattern.to_owned(), message: e.to_string() })
+}
+
+/// Why a pattern with a call [`translate`] did not see is refused.
+const SUBROUTINE_SOMEWHERE: &str = "the pattern calls a group as a subroutine (`\\g<…>`, `(?P>…)`), which Python's `re` does not do: remove the call, or match the group's text again with `(?P=NAME)`";
+
+/// Why a subroutine call `construct` is refused, and what to write instead.
+fn subroutine_message(construct: &str) -> String {
+    format!(
+        "`{construct}` calls a group as a subroutine, which Python's `re` does not do: remove it, or match the group's text again with `(?P=NAME)`"
+    )
+}
+
+/// The group-name constructs at the start of `chars`: the length of the opener and the
+/// character that closes the name (`(?P<name>`, `(?P=name)`, and fancy-regex's `(?<name>`,
+/// `(?'name'`; not the lookbehinds `(?<=`, `(?<!`).
+fn group_name_syntax(chars: &[char]) -> Option<(usize, char)> {
+    if chars.starts_with(&['(', '?', 'P', '<']) || chars.starts_with(&['(', '?', 'P', '=']) {
+        Some((4, if chars[3] == '<' { '>' } else { ')' }))
+    } else if chars.starts_with(&['(', '?', '<']) && !matches!(chars.get(3), Some('=' | '!')) {
+        Some((3, '>'))
+    } else if chars.starts_with(&['(', '?', '\'']) {
+        Some((3, '\''))
+    } else {
+        None
+    }
+}
+
+/// A group name Python accepts (`str.isidentifier`): letters, digits and `_`, not starting
+/// with a digit.
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Rewrites the parts of Python syntax that the Rust engines read differently: `\Z` (end of
 /// string), `{` that starts no repetition (a literal in Python) and `}`.
-fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
+///
+/// Refuses subroutine calls (`\g<0>`, `\g1`, `(?P>name)`): Python's `re` has none (it calls
+/// `\g` a bad escape), and fancy-regex expands each call in place, so a recursive one such as
+/// `(?P<a>x|y(?P>a)(?P>a))` takes time and memory exponential in the calls (gigabytes from a
+/// `parse` pattern of 30 characters).
+///
+/// Refuses a group name that is not a Python identifier, as Python does: fancy-regex takes any
+/// characters up to the closing `>`, so a name such as `[` would otherwise be read here as a
+/// class and hide what follows it.
+fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> Result<String, String> {
+    let subroutine = subroutine_message;
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::with_capacity(pattern.len() + 8);
     let mut i = 0;
@@ -59,7 +117,9 @@ fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
         match c {
             '\\' if i + 1 < chars.len() => {
                 let next = chars[i + 1];
-                if next == 'Z' && !in_class {
+                if next == 'g' && !in_class {
+                    return Err(subroutine("\\g"));
+                } else if next == 'Z' && !in_class {
                     out.push_str("\\z");
                 } else if next == 'd' && ascii_digits {
                     out.push_str(if in_class { "0-9" } else { "[0-9]" });
@@ -68,6 +128,28 @@ fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
                     out.push(next);
                 }
                 i += 2;
+                continue;
+            }
+            '(' if !in_class && chars[i + 1..].starts_with(&['?', 'P', '>']) => {
+                return Err(subroutine("(?P>"));
+            }
+            '(' if !in_class && group_name_syntax(&chars[i..]).is_some() => {
+                let (opener, close) = group_name_syntax(&chars[i..]).unwrap_or((1, ')'));
+                let opening: String = chars[i..i + opener].iter().collect();
+                let start = i + opener;
+                let Some(length) = chars[start..].iter().position(|c| *c == close) else {
+                    return Err(format!("the group name after `{opening}` is not closed with `{close}`"));
+                };
+                let name: String = chars[start..start + length].iter().collect();
+                if !is_identifier(&name) {
+                    return Err(format!(
+                        "the group name `{name}` is not a Python identifier: name a group with letters, digits and `_`, not starting with a digit"
+                    ));
+                }
+                out.push_str(&opening);
+                out.push_str(&name);
+                out.push(close);
+                i = start + length + 1;
                 continue;
             }
             '[' if !in_class => {
@@ -118,7 +200,7 @@ fn translate(pattern: &str, verbose: bool, ascii_digits: bool) -> String {
         }
         i += 1;
     }
-    out
+    Ok(out)
 }
 
 /// `{n}`, `{n,}`, `{,m}`, `{n,m}` (Python's quantifier forms).
@@ -386,8 +468,32 @@ mod tests {
     #[test]
     fn ascii_digits_only_change_the_class() {
         let flags = Flags { verbose: true, ascii_digits: true, ..Flags::default() };
-        assert_eq!(translate(r"(?P<a>\d+)[\d.]\\d", true, true), r"(?P<a>[0-9]+)[0-9.]\\d");
+        assert_eq!(translate(r"(?P<a>\d+)[\d.]\\d", true, true).unwrap(), r"(?P<a>[0-9]+)[0-9.]\\d");
         assert!(is_match(&compile(r"^\d+\.[\d]$", flags).unwrap(), "12.3"));
+    }
+
+    #[test]
+    fn subroutine_calls_are_refused() {
+        // Python's `re` refuses them all; fancy-regex would expand each call in place.
+        for pattern in [r"(a)\g1", r"(a)\g<1>", r"(a)\g'1'", r"(?P<a>x)(?P>a)", r"|a\g0\g0"] {
+            let err = compile(pattern, Flags::default()).unwrap_err();
+            assert!(err.message.contains("calls a group as a subroutine"), "{pattern}: {}", err.message);
+        }
+        // Found by `cargo xtask fuzz version-format`: a group name fancy-regex takes and Python
+        // refuses (`[`) hid the call behind what looked like a class; `(?#…)` and an inline
+        // `(?x)` are read by fancy-regex only.
+        for pattern in [r"(?<[>a)\g<1>", r"(?P<[>a)\g<1>", r"(?'[a'a)\g<1>"] {
+            let err = compile(pattern, Flags::default()).unwrap_err();
+            assert!(err.message.contains("is not a Python identifier"), "{pattern}: {}", err.message);
+        }
+        for pattern in ["(?#[)(a)\\g<1>", "(?x)#[\n(a)\\g<1>"] {
+            let err = compile(pattern, Flags::default()).unwrap_err();
+            assert!(err.message.contains("calls a group as a subroutine"), "{pattern}: {}", err.message);
+        }
+        // A backreference, and `\g` in a verbose comment, stay valid.
+        for pattern in [r"(?P<a>x)(?P=a)", r"(a)\1", "a # \\g<0>\n", r"(?P<ma_1>x)(?<=x)(?<!y)(?P=ma_1)"] {
+            assert!(compile(pattern, Flags { verbose: true, ..Flags::default() }).is_ok(), "{pattern}");
+        }
     }
 
     #[test]

@@ -48,6 +48,21 @@ fn a_huge_format_width_is_refused_not_allocated() {
 }
 
 #[test]
+fn a_subroutine_call_in_parse_is_refused_not_expanded() {
+    // Found by `cargo xtask fuzz version-format`: fancy-regex expands `\g<0>`, `\g1` and
+    // `(?P>name)` in place, so a recursive call such as `(?P<a>x|y(?P>a)(?P>a)(?P>a)(?P>a))`
+    // took every byte of memory; Python's `re` has no subroutine calls.
+    let toml = "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\nparse = '(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)(?P>patch)?'\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n";
+    let (_dir, result) = plan_patch(".bumpversion.toml", toml, &[("VERSION", "1.2.3\n")]);
+    let err = result.unwrap_err();
+    assert!(matches!(err, VersionError::BadParse { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "the `parse` pattern `(?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+)(?P>patch)?` is not a valid regular expression: `(?P>` calls a group as a subroutine, which Python's `re` does not do: remove it, or match the group's text again with `(?P=NAME)`"
+    );
+}
+
+#[test]
 fn an_empty_serialize_format_is_refused_while_planning() {
     let cases = [
         (

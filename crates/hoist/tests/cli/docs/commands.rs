@@ -21,7 +21,7 @@ pub const OTHER_PROGRAMS: &[&str] =
     &["bash", "cargo", "cat", "cd", "docker", "echo", "git", "grep", "head", "jq", "mkdir", "mktemp", "tail", "xargs"];
 
 /// The chores of this repository's own xtask that are not hoist targets (`xtask/src/main.rs`).
-pub const XTASK_CHORES: &[&str] = &["bench", "provision-base-images"];
+pub const XTASK_CHORES: &[&str] = &["bench", "fuzz", "provision-base-images"];
 
 /// A command line of a block, with the output shown under it (`console` blocks only).
 #[derive(Debug)]

@@ -238,7 +238,7 @@ mod tests {
             [
                 "docs/broken.md:1: hoist-config refuses it: /src/app/hoist.toml:2:1: unknown key `relase-step`: did you mean `release-step`?",
                 "docs/broken.md:11: the block is marked `invalid`, but it loads without an error",
-                "docs/broken.md:15: hoist-version refuses it: the `parse` pattern `(?P<major` is not a valid regular expression: Parsing error at position 1: Could not parse group name",
+                "docs/broken.md:15: hoist-version refuses it: the `parse` pattern `(?P<major` is not a valid regular expression: the group name after `(?P<` is not closed with `>`",
             ],
             "{problems:#?}"
         );
