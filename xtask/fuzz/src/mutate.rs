@@ -1,7 +1,8 @@
 //! Mutations: libFuzzer's byte-level ones (flip, replace, insert, erase, copy, splice), plus the
 //! ones that find the bugs of text parsers: dictionary tokens, multi-byte UTF-8 characters at
 //! any offset, interesting numbers in place of a number, line shuffles, and a chunk repeated
-//! many times (quadratic work, deep nesting).
+//! many times (quadratic work, deep nesting). And the reverse: [`shrink`], which cuts a
+//! crasher down while it still fails.
 
 /// A small, fast, seedable generator (SplitMix64).
 pub struct Rng(u64);
@@ -280,6 +281,39 @@ fn line_spans(data: &[u8]) -> Vec<(usize, usize)> {
     spans
 }
 
+/// Deletes ever smaller chunks of `input` while `still_fails` says the rest fails the same way,
+/// until no chunk of one byte can go or `budget` is spent; the smallest failing input found.
+pub fn shrink<E>(
+    input: Vec<u8>,
+    budget: std::time::Duration,
+    mut still_fails: impl FnMut(&[u8]) -> Result<bool, E>,
+) -> Result<Vec<u8>, E> {
+    let deadline = std::time::Instant::now() + budget;
+    let mut best = input;
+    let mut chunk = (best.len() / 2).max(1);
+    while std::time::Instant::now() < deadline {
+        let mut progress = false;
+        let mut at = 0;
+        while at + chunk <= best.len() && std::time::Instant::now() < deadline {
+            let mut candidate = best.clone();
+            candidate.drain(at..at + chunk);
+            if still_fails(&candidate)? {
+                best = candidate;
+                progress = true;
+            } else {
+                at += chunk;
+            }
+        }
+        if !progress {
+            if chunk == 1 {
+                break;
+            }
+            chunk /= 2;
+        }
+    }
+    Ok(best)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,5 +346,15 @@ mod tests {
         );
         assert_eq!(xs, ys);
         assert_ne!(xs, zs);
+    }
+
+    #[test]
+    fn shrink_keeps_what_still_fails_and_stops_at_one_byte() {
+        let input = b"FROM a\nRUN x\nFROM \xff b\n".to_vec();
+        let fails = |i: &[u8]| Ok::<bool, ()>(i.contains(&0xff) && i.contains(&b'R'));
+        let best = shrink(input, std::time::Duration::from_secs(10), fails).unwrap();
+        assert_eq!(best, b"R\xff");
+        let err = shrink(b"ab".to_vec(), std::time::Duration::from_secs(10), |_| Err::<bool, &str>("replay failed"));
+        assert_eq!(err, Err("replay failed"));
     }
 }

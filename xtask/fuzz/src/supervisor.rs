@@ -59,30 +59,9 @@ fn minimize(exe: &Path, options: &Options, input: Vec<u8>, death: ExitStatus) ->
         eprintln!("(the input does not fail the same way when run alone: kept as it was)");
         return Ok(input);
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut best = input;
-    let mut chunk = (best.len() / 2).max(1);
-    while Instant::now() < deadline {
-        let mut progress = false;
-        let mut at = 0;
-        while at + chunk <= best.len() && Instant::now() < deadline {
-            let mut candidate = best.clone();
-            candidate.drain(at..at + chunk);
-            if same(replay_in_child(exe, options, &candidate)?) {
-                best = candidate;
-                progress = true;
-            } else {
-                at += chunk;
-            }
-        }
-        if !progress {
-            if chunk == 1 {
-                break;
-            }
-            chunk /= 2;
-        }
-    }
-    Ok(best)
+    crate::mutate::shrink(input, Duration::from_secs(60), |candidate| {
+        Ok(same(replay_in_child(exe, options, candidate)?))
+    })
 }
 
 /// Fuzzes `options.target` for `options.time`; fails, naming the crashers, if it found any.

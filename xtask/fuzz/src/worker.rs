@@ -152,30 +152,11 @@ impl Fuzzer<'_> {
 
 /// Deletes chunks of a panicking input while it still panics at `location` (a few seconds at most).
 fn minimize(run: fn(&[u8]), input: Vec<u8>, location: &str) -> Vec<u8> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut best = input;
-    let mut chunk = (best.len() / 2).max(1);
-    while Instant::now() < deadline {
-        let mut progress = false;
-        let mut at = 0;
-        while at + chunk <= best.len() && Instant::now() < deadline {
-            let mut candidate = best.clone();
-            candidate.drain(at..at + chunk);
-            match execute(run, None, &candidate) {
-                Outcome::Panicked { location: l, .. } if l == location => {
-                    best = candidate;
-                    progress = true;
-                }
-                _ => at += chunk,
-            }
-        }
-        if !progress {
-            if chunk == 1 {
-                break;
-            }
-            chunk /= 2;
-        }
-    }
+    let Ok(best) = mutate::shrink(input, Duration::from_secs(10), |candidate| {
+        Ok::<bool, std::convert::Infallible>(
+            matches!(execute(run, None, candidate), Outcome::Panicked { location: l, .. } if l == location),
+        )
+    });
     best
 }
 
