@@ -41,7 +41,7 @@ pub use error::ConfigError;
 pub use overrides::Overrides;
 pub use schema::{
     Builder, Channels, Ci, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Regenerate, Requirements,
-    ServiceCommand, Setup, Suite, Test,
+    ServiceCommand, Setup, Suite, Test, is_ref_component,
 };
 pub use suggest::closest;
 

@@ -935,7 +935,11 @@ impl RawRequirements {
     }
 }
 
-fn is_ref_component(name: &str) -> bool {
+/// Whether `name` can be one part of a git ref name as `hoist.toml` takes them: an environment
+/// of `deploy.environments` or `gitops.environments`, a part of `ci.main-branch`. Letters,
+/// digits, `-`, `_` and `.`; not empty, not starting with `.` or `-`, no `..`, no `.lock` at
+/// the end.
+pub fn is_ref_component(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with(['.', '-'])
         && !name.ends_with(".lock")

@@ -1151,7 +1151,7 @@ impl<'a> Planner<'a> {
         self.ci.set("deploy", Value::Bool(true), deploy_source);
         if let Some(recipe) = self.justfile().and_then(|j| j.recipe("deploy"))
             && let Some(env) = recipe.parameters.first().and_then(|p| p.default.clone())
-            && is_environment_name(&env)
+            && hoist_config::is_ref_component(&env)
         {
             let source = Source::JustfileRecipe { recipe: recipe.name.clone(), line: recipe.line };
             self.deploy.set("default-environment", Value::Str(env.clone()), source);
@@ -1163,15 +1163,6 @@ impl<'a> Planner<'a> {
             }
         }
     }
-}
-
-/// A name `deploy.environments` takes: usable in a git tag.
-fn is_environment_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(['.', '-'])
-        && !name.contains("..")
-        && !name.ends_with(".lock")
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// A placeholder repository: `registry.example.com/` and the directory's name, when it can be one.
