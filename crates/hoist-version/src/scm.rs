@@ -155,13 +155,19 @@ pub fn head_and_tags(sh: &Shell) -> Result<(Option<String>, Vec<String>), Versio
 
 /// `git add --update PATHS…` (one call for every file).
 pub fn add(sh: &Shell, paths: &[PathBuf]) -> Result<(), VersionError> {
+    on_paths(sh, "add --update", &["add", "--update"], paths)
+}
+
+/// `git ARGS -- PATHS…` in one call; nothing to do without paths.
+fn on_paths(sh: &Shell, command: &str, args: &[&str], paths: &[PathBuf]) -> Result<(), VersionError> {
     if paths.is_empty() {
         return Ok(());
     }
-    let mut args = vec!["add", "--update", "--"];
     let paths: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    args.extend(paths.iter().map(String::as_str));
-    git(sh, "add --update", &args).map(drop)
+    let mut all = args.to_vec();
+    all.push("--");
+    all.extend(paths.iter().map(String::as_str));
+    git(sh, command, &all).map(drop)
 }
 
 /// `git commit -F MSGFILE ARGS…` with the versions in the environment.
@@ -274,11 +280,5 @@ pub fn delete_head(sh: &Shell) -> Result<(), VersionError> {
 
 /// `git reset --quiet -- PATHS…`: the index entries of `paths` back to `HEAD`'s.
 pub fn unstage(sh: &Shell, paths: &[PathBuf]) -> Result<(), VersionError> {
-    if paths.is_empty() {
-        return Ok(());
-    }
-    let paths: Vec<String> = paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    let mut args = vec!["reset", "--quiet", "--"];
-    args.extend(paths.iter().map(String::as_str));
-    git(sh, "reset", &args).map(drop)
+    on_paths(sh, "reset", &["reset", "--quiet"], paths)
 }
