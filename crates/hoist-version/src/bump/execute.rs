@@ -129,9 +129,7 @@ pub fn ensure_no_interrupted_bump(dir: &Path) -> Result<(), VersionError> {
 pub fn recover(dir: &Path, action: Recovery) -> Result<Recovered, VersionError> {
     let mut journal = match Journal::open(dir)? {
         Found::None => return Err(VersionError::NoInterruptedBump { dir: dir.to_owned() }),
-        Found::Running { record } => {
-            return Err(VersionError::BumpRunning { from: record.from, to: record.to, pid: record.pid });
-        }
+        Found::Running { record } => return Err(record.running()),
         Found::Interrupted(journal) => journal,
     };
     let plan = journal.plan();

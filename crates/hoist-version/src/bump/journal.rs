@@ -125,9 +125,16 @@ pub(crate) enum Found {
 
 /// The facts of a journal that messages name.
 pub(crate) struct RecordSummary {
-    pub(crate) from: String,
-    pub(crate) to: String,
-    pub(crate) pid: u32,
+    from: String,
+    to: String,
+    pid: u32,
+}
+
+impl RecordSummary {
+    /// The sentence about the bump that holds the journal now.
+    pub(crate) fn running(self) -> VersionError {
+        VersionError::BumpRunning { from: self.from, to: self.to, pid: self.pid }
+    }
 }
 
 impl Journal {
@@ -306,9 +313,7 @@ fn sync_dir(dir: &Path) {
 pub(crate) fn ensure_none(dir: &Path) -> Result<(), VersionError> {
     match Journal::open(dir)? {
         Found::None => Ok(()),
-        Found::Running { record } => {
-            Err(VersionError::BumpRunning { from: record.from, to: record.to, pid: record.pid })
-        }
+        Found::Running { record } => Err(record.running()),
         Found::Interrupted(journal) => Err(VersionError::BumpInterrupted {
             from: journal.record.current_version.clone(),
             to: journal.record.new_version.clone(),
