@@ -38,8 +38,13 @@ impl Init {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         // The project directory itself, never a parent's `hoist.toml`: init writes a new one here.
         let plan = hoist_pipeline::plan_init(ctx.start_dir())?;
-        hoist_pipeline::check_target(&plan, self.force)?;
-        let written = if self.dry_run { None } else { Some(hoist_pipeline::write_init(&plan, self.force)?) };
+        // A dry run refuses what the write refuses (the write checks again, at the moment it writes).
+        let written = if self.dry_run {
+            hoist_pipeline::check_target(&plan, self.force)?;
+            None
+        } else {
+            Some(hoist_pipeline::write_init(&plan, self.force)?)
+        };
         if self.json {
             print_line(&serde_json::to_string_pretty(&InitJson { plan: &plan, written })?)?;
             return Ok(ExitCode::SUCCESS);

@@ -437,42 +437,31 @@ pub fn check_target(plan: &InitPlan, force: bool) -> Result<(), InitError> {
     Ok(())
 }
 
-/// Writes `plan.text` to `plan.path`: a temporary file in the same directory, then a rename (or,
-/// without `force`, a hard link, which fails rather than replace a file that appeared since the
-/// check). An existing `hoist.toml` is refused unless `force`; only a regular file is replaced.
+/// Writes `plan.text` to `plan.path`: a temporary file in the same directory, then a rename
+/// (without `force`, one that fails rather than replace a file that appeared since the check).
+/// An existing `hoist.toml` is refused unless `force`; only a regular file is replaced.
 pub fn write_init(plan: &InitPlan, force: bool) -> Result<Written, InitError> {
     use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
     let was_there = existing(&plan.path)?;
     if was_there && !force {
         return Err(InitError::Exists { path: plan.path.clone() });
     }
     let dir = plan.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let write_error = |source| InitError::Write { path: plan.path.clone(), source };
-    let temp = dir.join(format!(".hoist.toml.init-{}", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
-        file.write_all(plan.text.as_bytes())?;
-        file.sync_all()
-    })();
-    if let Err(error) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(write_error(error));
-    }
-    let placed = if was_there {
-        std::fs::rename(&temp, &plan.path)
-    } else {
-        let linked = std::fs::hard_link(&temp, &plan.path);
-        let _ = std::fs::remove_file(&temp);
-        linked
-    };
+    // As an ordinary new file is made: read-write for all, less the umask.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".hoist.toml.init-")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(write_error)?;
+    temp.write_all(plan.text.as_bytes()).and_then(|()| temp.as_file().sync_all()).map_err(write_error)?;
+    let placed = if was_there { temp.persist(&plan.path) } else { temp.persist_noclobber(&plan.path) };
     match placed {
-        Ok(()) => Ok(if was_there { Written::Replaced } else { Written::Created }),
-        Err(error) => {
-            let _ = std::fs::remove_file(&temp);
-            if error.kind() == std::io::ErrorKind::AlreadyExists {
-                return Err(InitError::Exists { path: plan.path.clone() });
-            }
-            Err(write_error(error))
+        Ok(_) => Ok(if was_there { Written::Replaced } else { Written::Created }),
+        Err(error) if error.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(InitError::Exists { path: plan.path.clone() })
         }
+        Err(error) => Err(write_error(error.error)),
     }
 }
