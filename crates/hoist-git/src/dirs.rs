@@ -43,28 +43,49 @@ impl GitDirs {
         None
     }
 
-    /// The lock files git makes while it changes the index, `HEAD`, the branch `HEAD` names,
-    /// `packed-refs` or the tags named: the ones a git process killed mid-way leaves behind.
-    pub fn lock_files(&self, tags: &[&str]) -> Vec<PathBuf> {
-        let mut locks = vec![
-            self.git_dir.join("index.lock"),
-            self.git_dir.join("HEAD.lock"),
-            self.git_dir.join("ORIG_HEAD.lock"),
-            self.common_dir.join("packed-refs.lock"),
-        ];
-        if let Ok(head) = std::fs::read_to_string(self.git_dir.join("HEAD"))
-            && let Some(branch) = head.trim().strip_prefix("ref: ")
-            && !branch.split('/').any(|part| part == ".." || part.is_empty())
-        {
-            locks.push(self.common_dir.join(format!("{branch}.lock")));
+    /// Every git lock file in the repository's directories: a `*.lock` file directly in the
+    /// work tree's git directory or the common directory (`index.lock`, `HEAD.lock`,
+    /// `AUTO_MERGE.lock`, `packed-refs.lock`, …) or anywhere under their `refs/` (a branch's or
+    /// a tag's). A git process killed mid-way leaves these behind; which ones depends on the
+    /// command and on git's version, so they are found by walking, not by name.
+    pub fn lock_files(&self) -> Vec<PathBuf> {
+        let mut locks = Vec::new();
+        let mut dirs = vec![self.git_dir.clone()];
+        if self.common_dir != self.git_dir {
+            dirs.push(self.common_dir.clone());
         }
-        for tag in tags {
-            if crate::bad_tag_name(tag).is_none() {
-                locks.push(self.common_dir.join("refs/tags").join(format!("{tag}.lock")));
+        for dir in &dirs {
+            push_locks(dir, &mut locks);
+            let mut pending = vec![dir.join("refs")];
+            while let Some(dir) = pending.pop() {
+                let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+                for entry in entries.flatten() {
+                    match entry.file_type() {
+                        Ok(kind) if kind.is_dir() => pending.push(entry.path()),
+                        Ok(kind) if kind.is_file() && is_lock(&entry) => locks.push(entry.path()),
+                        _ => {}
+                    }
+                }
             }
         }
+        locks.sort();
+        locks.dedup();
         locks
     }
+}
+
+/// The lock files directly in `dir`.
+fn push_locks(dir: &Path, locks: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|kind| kind.is_file()) && is_lock(&entry) {
+            locks.push(entry.path());
+        }
+    }
+}
+
+fn is_lock(entry: &std::fs::DirEntry) -> bool {
+    entry.file_name().as_encoded_bytes().ends_with(b".lock")
 }
 
 #[cfg(test)]
@@ -83,9 +104,20 @@ mod tests {
         assert_eq!(found.top, top.join("repo"));
         assert_eq!(found.git_dir, top.join("repo/.git"));
         assert_eq!(found.common_dir, top.join("repo/.git"));
-        assert!(found.lock_files(&["v1", "a..b"]).contains(&top.join("repo/.git/refs/heads/main.lock")));
-        assert!(found.lock_files(&["v1"]).contains(&top.join("repo/.git/refs/tags/v1.lock")));
-        assert_eq!(found.lock_files(&["a..b"]).len(), 5);
+        assert_eq!(found.lock_files(), Vec::<std::path::PathBuf>::new());
+        for lock in ["index.lock", "AUTO_MERGE.lock", "refs/heads/main.lock", "refs/tags/release/v1.lock"] {
+            let path = top.join("repo/.git").join(lock);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        std::fs::write(top.join("repo/.git/refs/heads/main"), "").unwrap();
+        std::fs::create_dir_all(top.join("repo/.git/objects/ab.lock")).unwrap();
+        let locks: Vec<String> = found
+            .lock_files()
+            .iter()
+            .map(|p| p.strip_prefix(top.join("repo/.git")).unwrap().display().to_string())
+            .collect();
+        assert_eq!(locks, ["AUTO_MERGE.lock", "index.lock", "refs/heads/main.lock", "refs/tags/release/v1.lock"]);
 
         std::fs::create_dir(top.join("wt")).unwrap();
         std::fs::write(top.join("wt/.git"), format!("gitdir: {}\n", top.join("repo/.git/worktrees/wt").display()))

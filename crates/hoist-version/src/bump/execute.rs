@@ -353,9 +353,7 @@ fn remove_leftovers(journal: &Journal, plan: &Plan) -> Result<Vec<PathBuf>, Vers
         }
     }
     if let Some(dirs) = hoist_git::GitDirs::find(journal.cwd()) {
-        let tags: Vec<&str> =
-            plan.tag.iter().map(|t| t.name.as_str()).chain(plan.moveable_tags.iter().map(String::as_str)).collect();
-        for lock in dirs.lock_files(&tags) {
+        for lock in dirs.lock_files() {
             let young = std::fs::symlink_metadata(&lock)
                 .ok()
                 .filter(|m| m.is_file())
