@@ -164,6 +164,10 @@ fn all_templates<'a>(config: &'a Config, request: &'a BumpRequest) -> Vec<&'a st
     t
 }
 
+/// The longest current version a bump takes, in bytes. Versions are short (`1.2.3-rc.4+build.567`);
+/// the bound keeps the patterns built from the version (the search, the INI update) small.
+pub const MAX_VERSION_LEN: usize = 256;
+
 fn prepare(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Prepared, VersionError> {
     let repo_root = scm::find_repo_root(env.cwd);
     let hooks =
@@ -181,6 +185,9 @@ fn prepare(env: &Env<'_>, config: &Config, request: &BumpRequest) -> Result<Prep
         .or_else(|| config.pep621_version.clone())
         .or_else(|| scm.current_version.clone())
         .ok_or(VersionError::UnknownCurrentVersion)?;
+    if current_str.len() > MAX_VERSION_LEN {
+        return Err(VersionError::VersionTooLong { which: "current", len: current_str.len(), max: MAX_VERSION_LEN });
+    }
     let spec = VersionSpec::new(config.parts.clone(), env.now.local);
     let parse = version::compile_parse(&config.parse)?;
     let values = version::parse_values(&parse, &current_str)
@@ -326,6 +333,9 @@ fn plan_inner(
         Some(next) => version::serialize(next, &config.serialize, &ctx)?,
         None => current_str.clone(),
     };
+    if new_str.len() > MAX_VERSION_LEN {
+        return Err(VersionError::VersionTooLong { which: "new", len: new_str.len(), max: MAX_VERSION_LEN });
+    }
     // The setup hooks run once everything they cannot change is checked: the part, the new
     // version, and that every configured file is there (a hook that fails or writes must not
     // run for a bump that is refused anyway).

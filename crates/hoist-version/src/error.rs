@@ -87,6 +87,11 @@ pub enum VersionError {
         "the version `{version}` does not match the `parse` pattern `{pattern}`: fix `current_version` or `parse` so that the pattern's named groups match"
     )]
     Unparsable { version: String, pattern: String },
+    /// A current or new version longer than [`crate::bump::MAX_VERSION_LEN`] bytes.
+    #[error(
+        "the {which} version is {len} bytes long, more than hoist allows: make it at most {max} bytes (`current_version`, `serialize` or `--new-version`)"
+    )]
+    VersionTooLong { which: &'static str, len: usize, max: usize },
     /// A part's configuration is inconsistent.
     #[error("the part `{part}` is misconfigured: {message}")]
     InvalidPart { part: String, message: String },

@@ -63,6 +63,32 @@ fn a_subroutine_call_in_parse_is_refused_not_expanded() {
 }
 
 #[test]
+fn a_version_longer_than_the_bound_is_refused_before_a_pattern_is_built_from_it() {
+    // Found by `cargo xtask fuzz bump-config`: a 3.8 KB `current_version` holding `+` became
+    // part of the INI update's regular expression, whose tables took seconds to build (and
+    // grew quadratically with the length).
+    let long = format!("1.2.3+{}", "1".repeat(3800));
+    let cfg = format!(
+        "[bumpversion]\ncurrent_version = {long}\nparse = (?P<major>\\d+)\\.(?P<minor>\\d+)\\.(?P<patch>\\d+).*\nserialize = {{major}}.{{minor}}.{{patch}}\n[bumpversion:file:VERSION]\n"
+    );
+    let (_dir, result) = plan_patch(".bumpversion.cfg", &cfg, &[("VERSION", &format!("{long}\n"))]);
+    let err = result.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the current version is 3806 bytes long, more than hoist allows: make it at most 256 bytes (`current_version`, `serialize` or `--new-version`)"
+    );
+    // At the bound, it plans.
+    let at_bound = format!("1.2.3+{}", "1".repeat(bump::MAX_VERSION_LEN - 6));
+    let cfg = cfg.replace(&long, &at_bound);
+    let (_dir, result) = plan_patch(".bumpversion.cfg", &cfg, &[("VERSION", &format!("{at_bound}\n"))]);
+    assert_eq!(result.unwrap().new_version, "1.2.4");
+    // A new version over the bound (a wide `serialize` field) is refused too.
+    let toml = "[tool.bumpversion]\ncurrent_version = \"1.2.3\"\nserialize = [\"{major}.{minor}.{patch:0>300}\"]\n[[tool.bumpversion.files]]\nfilename = \"VERSION\"\n";
+    let (_dir, result) = plan_patch(".bumpversion.toml", toml, &[("VERSION", "1.2.3\n")]);
+    assert!(result.unwrap_err().to_string().starts_with("the new version is 304 bytes long"));
+}
+
+#[test]
 fn an_empty_serialize_format_is_refused_while_planning() {
     let cases = [
         (
