@@ -14,12 +14,14 @@ pub struct Ctx {
     bin_name: &'static str,
     config: OnceCell<Config>,
     registry: OnceCell<hoist_image::RegistryClient>,
+    engine: Option<String>,
 }
 
 impl Ctx {
-    pub(crate) fn new(project_dir: Option<PathBuf>, bin_name: &'static str) -> Ctx {
+    pub(crate) fn new(project_dir: Option<PathBuf>, engine: Option<String>, bin_name: &'static str) -> Ctx {
         Ctx {
             start_dir: project_dir.unwrap_or_else(|| PathBuf::from(".")),
+            engine,
             bin_name,
             config: OnceCell::new(),
             registry: OnceCell::new(),
@@ -29,6 +31,11 @@ impl Ctx {
     /// How hoist was invoked (`hoist` or `cargo xtask`), for messages that name a command.
     pub fn bin_name(&self) -> &'static str {
         self.bin_name
+    }
+
+    /// The engine `--engine` names, if given.
+    pub fn engine_choice(&self) -> Option<&str> {
+        self.engine.as_deref()
     }
 
     /// The directory given with `-C`, or the current directory.
@@ -75,7 +82,7 @@ impl Ctx {
     /// The pipeline every image and compose target runs against: the configuration, the
     /// registry client, and the engine (connected when a step first needs it).
     pub fn pipeline(&self) -> anyhow::Result<hoist_pipeline::Pipeline<'_>> {
-        Ok(hoist_pipeline::Pipeline::new(self.config()?, self.registry()?))
+        Ok(hoist_pipeline::Pipeline::new(self.config()?, self.registry()?).with_engine_choice(self.engine.clone()))
     }
 
     /// Makes sure the step summary file named by `GITHUB_STEP_SUMMARY` exists before anything

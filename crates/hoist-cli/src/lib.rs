@@ -46,7 +46,7 @@ pub fn run(bin_name: &'static str, args: impl IntoIterator<Item = OsString>) -> 
             Err(code) => return code,
         },
     };
-    let ctx = Ctx::new(cli.global.project_dir, bin_name);
+    let ctx = Ctx::new(cli.global.project_dir, cli.global.engine, bin_name);
     match cli.command.run(&ctx) {
         Ok(code) => code,
         Err(error) => report(&error),
@@ -125,6 +125,10 @@ struct Global {
     /// Run as if started in DIR (like `git -C`): hoist looks for `hoist.toml` there and in its parents.
     #[arg(short = 'C', long = "project-dir", value_name = "DIR", global = true)]
     project_dir: Option<PathBuf>,
+
+    /// The Docker engine: an address (`unix:///PATH`, `tcp://HOST:PORT`, `ssh://USER@HOST`) or a docker context's name. Default: `HOIST_ENGINE`, `DOCKER_HOST`, `DOCKER_CONTEXT`, the current docker context, the local socket (`hoist doctor` says which).
+    #[arg(long = "engine", value_name = "ENGINE", global = true)]
+    engine: Option<String>,
 }
 
 /// The targets. The order here is the order of `--help`.

@@ -99,20 +99,34 @@ impl Compose {
 
     /// Runs `args` on `project` in `root` with the terminal attached; fails on a non-zero exit.
     pub fn run(self, sh: &Shell, root: &Path, project: &ComposeProject, args: &[&str]) -> Result<(), ComposeError> {
-        match self.status(sh, root, project, args)? {
+        match self.status(sh, root, project, args, &[])? {
             0 => Ok(()),
             code => Err(ComposeError::Failed { command: self.argv(root, project, args)?.join(" "), code }),
         }
     }
 
-    /// Runs `args` on `project` in `root` with the terminal attached; returns the exit code.
-    pub fn status(self, sh: &Shell, root: &Path, project: &ComposeProject, args: &[&str]) -> Result<i32, ComposeError> {
+    /// Runs `args` on `project` in `root` with the terminal attached, with `env` set (`None`:
+    /// removed); returns the exit code.
+    pub fn status(
+        self,
+        sh: &Shell,
+        root: &Path,
+        project: &ComposeProject,
+        args: &[&str],
+        env: &[(&str, Option<std::ffi::OsString>)],
+    ) -> Result<i32, ComposeError> {
         let argv = self.argv(root, project, args)?;
         let (program, rest) = argv.split_first().expect("argv has a program");
         let _dir = sh.push_dir(root);
         // Built with `cmd!` (one argument per value), run as a std Command to keep the exit code
         // and the terminal.
         let mut command: std::process::Command = cmd!(sh, "{program} {rest...}").quiet().into();
+        for (key, value) in env {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
         let status =
             command.status().map_err(|e| ComposeError::Spawn { command: argv.join(" "), message: e.to_string() })?;
         Ok(status.code().unwrap_or(128 + 9))

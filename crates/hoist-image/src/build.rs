@@ -236,7 +236,7 @@ impl Engine {
             )));
         }
         if builder == Builder::Buildx {
-            return crate::buildx::build(request, &context, on_event);
+            return crate::buildx::build(request, &context, &self.link, on_event);
         }
         if builder == Builder::Classic && request.cache_to.is_some() {
             on_event(BuildEvent::Notice("`cache_to` needs the `buildx` builder: ignored".to_owned()));

@@ -15,6 +15,7 @@ use crate::error::ImageError;
 pub fn available() -> bool {
     Command::new("docker")
         .args(["buildx", "version"])
+        .env_remove("DOCKER_CONTEXT")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -24,6 +25,7 @@ pub fn available() -> bool {
 pub(crate) fn build(
     request: &BuildRequest,
     context: &Context,
+    link: &crate::endpoint::EngineLink,
     on_event: &mut dyn FnMut(BuildEvent),
 ) -> Result<BuildOutcome, ImageError> {
     if !available() {
@@ -32,6 +34,8 @@ pub(crate) fn build(
     on_event(BuildEvent::Started { builder: Builder::Buildx, target: request.target.clone() });
     let iid = tempfile_path();
     let mut command = Command::new("docker");
+    // The engine hoist uses, whatever the environment says.
+    link.apply(&mut command);
     command.args(["buildx", "build", "--progress", "plain", "--load", "--iidfile"]).arg(&iid);
     command.arg("--file").arg(context.dir().join(context.dockerfile_name()));
     if let Some(target) = &request.target {

@@ -82,6 +82,7 @@ pub struct DockerConfig {
     cred_helpers: BTreeMap<String, String>,
     creds_store: Option<String>,
     explicit: BTreeMap<String, Credentials>,
+    current_context: Option<String>,
     cache: Mutex<HashMap<String, Option<Credentials>>>,
     /// Where helpers are looked up instead of `PATH` (tests only).
     helper_dir: Option<PathBuf>,
@@ -107,6 +108,7 @@ impl Clone for DockerConfig {
             cred_helpers: self.cred_helpers.clone(),
             creds_store: self.creds_store.clone(),
             explicit: self.explicit.clone(),
+            current_context: self.current_context.clone(),
             cache: Mutex::new(HashMap::new()),
             helper_dir: self.helper_dir.clone(),
         }
@@ -134,6 +136,8 @@ struct RawConfig {
     cred_helpers: BTreeMap<String, String>,
     #[serde(default)]
     creds_store: Option<String>,
+    #[serde(default)]
+    current_context: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -152,14 +156,44 @@ impl DockerConfig {
     /// Reads `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`; a missing file is an
     /// empty configuration, as for the Docker CLI.
     pub fn load() -> Result<DockerConfig, ImageError> {
-        let dir = match std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
-            None => match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
-                Some(home) => PathBuf::from(home).join(".docker"),
-                None => return Ok(DockerConfig::empty()),
-            },
-        };
-        DockerConfig::load_dir(&dir)
+        match DockerConfig::dir() {
+            Some(dir) => DockerConfig::load_dir(&dir),
+            None => Ok(DockerConfig::empty()),
+        }
+    }
+
+    /// The Docker CLI's configuration directory: `$DOCKER_CONFIG`, else `~/.docker`; `None`
+    /// without either variable. Its contexts live under it too.
+    pub fn dir() -> Option<PathBuf> {
+        match std::env::var_os("DOCKER_CONFIG").filter(|d| !d.is_empty()) {
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => std::env::var_os("HOME").filter(|d| !d.is_empty()).map(|home| PathBuf::from(home).join(".docker")),
+        }
+    }
+
+    /// The docker context `docker context use` made current (`currentContext`), if any.
+    pub fn current_context(&self) -> Option<&str> {
+        self.current_context.as_deref()
+    }
+
+    /// The registries this configuration has credentials for, each with where they come from
+    /// (`auths`, a `credHelpers` helper, `credsStore`): names only, never a secret. A
+    /// `credsStore` covers every registry; it is listed as `*`.
+    pub fn registries(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .auths
+            .iter()
+            .filter(|(_, entry)| entry.auth.is_some() || entry.username.is_some() || entry.identitytoken.is_some())
+            .map(|(registry, _)| (registry.clone(), "auths".to_owned()))
+            .collect();
+        out.extend(
+            self.cred_helpers
+                .iter()
+                .map(|(registry, helper)| (registry.clone(), format!("docker-credential-{helper}"))),
+        );
+        out.extend(self.creds_store.iter().map(|store| ("*".to_owned(), format!("docker-credential-{store}"))));
+        out.extend(self.explicit.keys().map(|registry| (registry.clone(), "given".to_owned())));
+        out
     }
 
     /// Reads `DIR/config.json` (a `DOCKER_CONFIG` directory); missing is empty.
@@ -188,6 +222,7 @@ impl DockerConfig {
             cred_helpers: raw.cred_helpers.into_iter().map(|(key, helper)| (hostname(&key), helper)).collect(),
             creds_store: raw.creds_store.filter(|s| !s.is_empty()),
             explicit: BTreeMap::new(),
+            current_context: raw.current_context.filter(|c| !c.is_empty()),
             cache: Mutex::new(HashMap::new()),
             helper_dir: None,
         })

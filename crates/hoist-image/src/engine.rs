@@ -13,12 +13,13 @@ use bollard::query_parameters::{
 use futures_util::StreamExt;
 
 use crate::credentials::{DOCKER_HUB_KEY, DockerConfig};
+use crate::endpoint::{EngineAddress, EngineLink, EngineTarget};
 use crate::error::{EngineDown, ImageError};
 use crate::progress::TransferEvent;
 use crate::reference::{DOCKER_HUB, Digest, Reference};
 use crate::runtime::Runtime;
 
-/// The engine's default address when `DOCKER_HOST` is not set.
+/// The engine's default address when nothing chooses one.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// Which builder builds images.
@@ -37,7 +38,12 @@ pub enum Builder {
 /// How to reach the engine.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
-    /// The engine's address; `None`: `DOCKER_HOST`, else [`DEFAULT_HOST`].
+    /// The engine, already chosen and opened (what the CLI passes, so that the programs it
+    /// runs reach the same one); `None`: chosen from `host`, the environment and the Docker
+    /// config ([`EngineTarget::resolve`]).
+    pub link: Option<Arc<EngineLink>>,
+    /// An engine address or docker context name that wins over the environment (what
+    /// `--engine` gives), when `link` is `None`.
     pub host: Option<String>,
     /// The builder to use.
     pub builder: Builder,
@@ -50,7 +56,13 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
-        EngineConfig { host: None, builder: Builder::Buildkit, timeout: Duration::from_secs(3600), credentials: None }
+        EngineConfig {
+            link: None,
+            host: None,
+            builder: Builder::Buildkit,
+            timeout: Duration::from_secs(3600),
+            credentials: None,
+        }
     }
 }
 
@@ -63,6 +75,7 @@ pub struct Engine {
     pub(crate) buildkit_supported: bool,
     pub(crate) api_version: String,
     pub(crate) credentials: Arc<DockerConfig>,
+    pub(crate) link: Arc<EngineLink>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -140,17 +153,37 @@ fn short_id(id: &str) -> &str {
 impl Engine {
     /// Connects to the engine and checks that it answers, negotiating the API version.
     pub fn connect(config: &EngineConfig) -> Result<Engine, ImageError> {
-        let host = config
-            .host
-            .clone()
-            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
-            .unwrap_or_else(|| DEFAULT_HOST.to_owned());
+        let link = match &config.link {
+            Some(link) => Arc::clone(link),
+            None => Arc::new(EngineLink::open(EngineTarget::resolve(config.host.as_deref())?)?),
+        };
+        let host = link.target().address.url();
         let credentials = match &config.credentials {
             Some(credentials) => credentials.clone(),
             None => DockerConfig::load()?,
         };
         let rt = Runtime::new()?;
-        let docker = match Docker::connect_with_host(&host) {
+        let seconds = config.timeout.as_secs().max(1);
+        let version = bollard::API_DEFAULT_VERSION;
+        // Each kind of address through its own bollard connector, never `connect_with_host`:
+        // that one reads `DOCKER_TLS_VERIFY` itself, which may not be what chose this engine.
+        let docker = match &link.target().address {
+            EngineAddress::Unix { .. } | EngineAddress::Ssh { .. } => {
+                Docker::connect_with_unix(&link.local_url(), seconds, version)
+            }
+            EngineAddress::Tcp { authority } => {
+                Docker::connect_with_http(&format!("tcp://{authority}"), seconds, version)
+            }
+            EngineAddress::Tls { authority, certs } => Docker::connect_with_ssl(
+                &format!("tcp://{authority}"),
+                &certs.join("key.pem"),
+                &certs.join("cert.pem"),
+                &certs.join("ca.pem"),
+                seconds,
+                version,
+            ),
+        };
+        let docker = match docker {
             Ok(docker) => docker,
             Err(bollard::errors::Error::SocketNotFoundError(_)) => {
                 return Err(ImageError::EngineUnreachable { host, reason: EngineDown::SocketMissing });
@@ -161,7 +194,7 @@ impl Engine {
             Err(e) => return Err(ImageError::EngineUnreachable { host, reason: EngineDown::Other(e.to_string()) }),
         };
         let docker = docker.with_timeout(config.timeout).with_request_modifier(reencode_registry_auth);
-        let docker = rt.block_on(docker.negotiate_version()).map_err(|e| unreachable(&host, e))?;
+        let docker = rt.block_on(docker.negotiate_version()).map_err(|e| unreachable(&link, e))?;
         let version = docker.client_version();
         let api_version = version.to_string();
         // BuildKit through `/session` came with API 1.39 (Docker 18.09).
@@ -174,7 +207,14 @@ impl Engine {
             buildkit_supported,
             api_version,
             credentials: Arc::new(credentials),
+            link,
         })
+    }
+
+    /// The engine's link: its address, what chose it, and the variables that make the programs
+    /// hoist runs reach it too.
+    pub fn link(&self) -> &EngineLink {
+        &self.link
     }
 
     /// The engine's address.
@@ -515,20 +555,44 @@ impl Engine {
                 action,
                 "the engine did not answer in time (raise the timeout for very large contexts)",
             ),
-            other => unreachable(&self.host, other),
+            other => unreachable(&self.link, other),
         }
     }
 }
 
-/// Maps a transport error to "engine unreachable", finding the OS error underneath.
-fn unreachable(host: &str, error: bollard::errors::Error) -> ImageError {
-    if let bollard::errors::Error::DockerResponseServerError { message, .. } = &error {
+/// Maps a transport error to "engine unreachable": what SSH said, a TLS failure, or the OS
+/// error underneath.
+fn unreachable(link: &EngineLink, error: bollard::errors::Error) -> ImageError {
+    let host = link.target().address.url();
+    let certs = match &link.target().address {
+        EngineAddress::Tls { certs, .. } => Some(certs.as_path()),
+        _ => None,
+    };
+    let tls = certs.is_some();
+    if let bollard::errors::Error::DockerResponseServerError { status_code, message } = &error {
+        // A plain HTTP request to the engine's TLS port: Go's HTTP server says so, in a 400.
+        if *status_code == 400 && message.contains("HTTPS server") {
+            return ImageError::EngineUnreachable { host, reason: EngineDown::TlsMismatch { hoist_tls: false } };
+        }
         return ImageError::engine("answer", message.clone());
+    }
+    if matches!(link.target().address, EngineAddress::Ssh { .. })
+        && let Some(said) = link.ssh_error_after_failure()
+    {
+        return ImageError::EngineUnreachable { host, reason: EngineDown::Ssh(said) };
     }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
     let mut reason = EngineDown::Other(error.to_string());
     while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            // An I/O error made from another error (a TLS failure, an I/O error wrapped again)
+            // hands its inner error to `get_ref`, not to `source`.
+            if let Some(inner) = io.get_ref()
+                && (inner.is::<std::io::Error>() || inner.is::<rustls::Error>())
+            {
+                source = Some(inner);
+                continue;
+            }
             reason = match io.kind() {
                 std::io::ErrorKind::NotFound => EngineDown::SocketMissing,
                 std::io::ErrorKind::PermissionDenied => EngineDown::PermissionDenied,
@@ -537,9 +601,76 @@ fn unreachable(host: &str, error: bollard::errors::Error) -> ImageError {
             };
             break;
         }
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            reason = tls_reason(tls, certs.unwrap_or(std::path::Path::new(".")));
+            break;
+        }
         source = e.source();
     }
-    ImageError::EngineUnreachable { host: host.to_owned(), reason }
+    // A TLS client reading an HTTP answer: rustls sees a record that is no TLS.
+    if tls
+        && let EngineDown::Other(text) = &reason
+        && (text.contains("corrupt message")
+            || text.contains("InvalidContentType")
+            || text.contains("invalid content type"))
+    {
+        reason = EngineDown::TlsMismatch { hoist_tls: true };
+    }
+    ImageError::EngineUnreachable { host, reason }
+}
+
+/// A rustls failure in words; the TLS files are in `certs`.
+fn tls_reason(error: &rustls::Error, certs: &std::path::Path) -> EngineDown {
+    use rustls::{AlertDescription, CertificateError};
+    match error {
+        rustls::Error::InvalidCertificate(why) => EngineDown::ServerCertificate(match why {
+            CertificateError::UnknownIssuer => {
+                format!("it is not signed by the CA in `{}`", certs.join("ca.pem").display())
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                "it is not valid for the engine's address".to_owned()
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => "it has expired".to_owned(),
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "it is not valid yet".to_owned()
+            }
+            CertificateError::Revoked => "it is revoked".to_owned(),
+            other => format!("{other:?}"),
+        }),
+        rustls::Error::AlertReceived(alert) => match alert {
+            AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateRequired
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateExpired
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::DecryptError
+            | AlertDescription::AccessDenied => EngineDown::ClientCertificateRefused(format!(
+                "`{}`, TLS alert: {}",
+                certs.join("cert.pem").display(),
+                alert_words(*alert)
+            )),
+            other => EngineDown::Other(format!("the TLS handshake failed (alert: {})", alert_words(*other))),
+        },
+        rustls::Error::InvalidMessage(_) => EngineDown::TlsMismatch { hoist_tls: true },
+        other => EngineDown::Other(format!("the TLS handshake failed: {other}")),
+    }
+}
+
+/// `BadCertificate` as "bad certificate".
+fn alert_words(alert: rustls::AlertDescription) -> String {
+    let mut out = String::new();
+    let mut after_capital = true;
+    for c in format!("{alert:?}").chars() {
+        // `UnknownCA` as "unknown ca": a run of capitals is one word.
+        if c.is_ascii_uppercase() && !after_capital {
+            out.push(' ');
+        }
+        after_capital = c.is_ascii_uppercase();
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// The engine's registry errors (push, pull) as the user's sentence.
@@ -604,6 +735,12 @@ fn reencode_registry_auth(mut request: bollard::BollardRequest) -> bollard::Boll
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_alerts_are_words() {
+        assert_eq!(alert_words(rustls::AlertDescription::BadCertificate), "bad certificate");
+        assert_eq!(alert_words(rustls::AlertDescription::UnknownCA), "unknown ca");
+    }
 
     #[test]
     fn finds_the_digest_in_push_status() {

@@ -17,6 +17,18 @@ pub enum EngineDown {
     PermissionDenied,
     /// Nothing listens (a stale socket file, or a closed TCP port).
     Refused,
+    /// SSH could not reach the engine's host or run `docker system dial-stdio` there; what
+    /// ssh said.
+    Ssh(String),
+    /// The engine's TLS certificate is not trusted; why, in words.
+    ServerCertificate(String),
+    /// The engine refused hoist's client certificate; which file and the TLS alert, in words.
+    ClientCertificateRefused(String),
+    /// TLS was asked for and the engine answered in plain HTTP (or the other way round).
+    TlsMismatch {
+        /// Whether hoist spoke TLS.
+        hoist_tls: bool,
+    },
     /// Another failure, as the transport reported it.
     Other(String),
 }
@@ -31,9 +43,43 @@ pub enum ImageError {
 
     /// `DOCKER_HOST` (or the configured host) is not an address hoist can use.
     #[error(
-        "`{host}` is not a Docker engine address\nhelp: use `unix:///var/run/docker.sock`, `tcp://HOST:2375` or `https://HOST:2376` in `DOCKER_HOST`"
+        "`{host}` is not a Docker engine address\nhelp: use `unix:///PATH`, `tcp://HOST:PORT` (with `DOCKER_TLS_VERIFY=1` for TLS) or `ssh://[USER@]HOST[:PORT]`, or the name of a docker context"
     )]
     BadEngineHost { host: String },
+
+    /// TLS without verifying the engine's certificate was asked for.
+    #[error(
+        "{setting} asks for TLS without verifying the engine's certificate, which hoist does not do\nhelp: give hoist the engine's CA: set `DOCKER_TLS_VERIFY=1` and `DOCKER_CERT_PATH` to a directory holding `ca.pem`, `cert.pem` and `key.pem` (for a context: `docker context update NAME --docker host=…,ca=…,cert=…,key=…`)"
+    )]
+    TlsUnverified { setting: String },
+
+    /// A docker context that is not stored.
+    #[error(
+        "there is no docker context `{name}`: the contexts are {}\nhelp: create it with `docker context create`, or choose another with `DOCKER_CONTEXT` or `docker context use`",
+        ticked(known)
+    )]
+    NoSuchContext { name: String, known: Vec<String> },
+
+    /// A docker context whose stored description cannot be used.
+    #[error("cannot use the docker context `{name}` (`{}`): {message}\nhelp: recreate it with `docker context rm {name}` and `docker context create {name} --docker host=…`", path.display())]
+    BadContext { name: String, path: PathBuf, message: String },
+
+    /// A TLS file of the engine is missing or not PEM.
+    #[error(
+        "cannot use the TLS file `{}` for the Docker engine at `{engine}` (chosen by {reason}): {message}\nhelp: point `DOCKER_CERT_PATH` (or the docker context) at a directory holding `ca.pem`, `cert.pem` and `key.pem`",
+        path.display()
+    )]
+    TlsFile { engine: String, path: PathBuf, message: String, reason: String },
+
+    /// `HOIST_SSH_COMMAND` cannot be split into words.
+    #[error("`HOIST_SSH_COMMAND` has an unclosed quote: `{text}`\nhelp: close the quote, e.g. `ssh -i '/path/to/key'`")]
+    BadSshCommand { text: String },
+
+    /// The local socket of an `ssh://` engine could not be made.
+    #[error(
+        "cannot make the local socket for the SSH engine: {message}\nhelp: make sure `TMPDIR` (or /tmp) is a writable directory"
+    )]
+    SshForward { message: String },
 
     /// The engine answered an API call with an error.
     #[error("the Docker engine failed to {action}: {message}")]
@@ -150,6 +196,15 @@ impl ImageError {
 
 fn down_reason(reason: &EngineDown) -> String {
     match reason {
+        EngineDown::Ssh(said) => format!("ssh said: {said}"),
+        EngineDown::ServerCertificate(why) => format!("its TLS certificate is not trusted: {why}"),
+        EngineDown::ClientCertificateRefused(alert) => {
+            format!("it refused hoist's client certificate ({alert})")
+        }
+        EngineDown::TlsMismatch { hoist_tls: true } => {
+            "hoist spoke TLS and the engine did not answer in TLS".to_owned()
+        }
+        EngineDown::TlsMismatch { hoist_tls: false } => "the engine speaks TLS and hoist did not".to_owned(),
         EngineDown::SocketMissing => "the socket does not exist".to_owned(),
         EngineDown::PermissionDenied => "permission denied on the socket".to_owned(),
         EngineDown::Refused => "nothing is listening there".to_owned(),
@@ -159,6 +214,22 @@ fn down_reason(reason: &EngineDown) -> String {
 
 fn down_help(reason: &EngineDown, host: &str) -> String {
     match reason {
+        EngineDown::Ssh(_) => format!(
+            "check that `ssh {}` runs: the key (`ssh-add`, or `-i` in `HOIST_SSH_COMMAND`), the host key in `known_hosts`, and `docker` on the remote `PATH`",
+            ssh_example(host)
+        ),
+        EngineDown::ServerCertificate(_) => {
+            "use the CA that signed the engine's certificate as `ca.pem` (`DOCKER_CERT_PATH`, or the docker context), and a certificate valid for the address".to_owned()
+        }
+        EngineDown::ClientCertificateRefused(_) => {
+            "use a client certificate (`cert.pem`, `key.pem`) signed by the CA the engine trusts (its `--tlscacert`)".to_owned()
+        }
+        EngineDown::TlsMismatch { hoist_tls: true } => {
+            "the engine listens without TLS there: unset `DOCKER_TLS_VERIFY`, or use the engine's TLS port".to_owned()
+        }
+        EngineDown::TlsMismatch { hoist_tls: false } => {
+            "set `DOCKER_TLS_VERIFY=1` and `DOCKER_CERT_PATH` (or use a docker context with its TLS files)".to_owned()
+        }
         EngineDown::PermissionDenied => {
             "add your user to the `docker` group (`sudo usermod -aG docker $USER`, then log in again), or run as root"
                 .to_owned()
@@ -168,6 +239,19 @@ fn down_help(reason: &EngineDown, host: &str) -> String {
                 .to_owned()
         }
         _ => format!("start the engine at `{host}`, or point `DOCKER_HOST` at a running one"),
+    }
+}
+
+/// `ssh://u@h:22` as the ssh command that runs there.
+fn ssh_example(host: &str) -> String {
+    let rest = host.strip_prefix("ssh://").unwrap_or(host);
+    let (user, rest) = match rest.rsplit_once('@') {
+        Some((user, rest)) => (format!("{user}@"), rest),
+        None => (String::new(), rest),
+    };
+    match rest.rsplit_once(':') {
+        Some((h, port)) => format!("-p {port} {user}{h} docker system dial-stdio"),
+        None => format!("{user}{rest} docker system dial-stdio"),
     }
 }
 

@@ -5,6 +5,9 @@ never runs the `docker` CLI, except for the opt-in `buildx` builder.
 
 The principal types, and how they fit together:
 
+- [`EngineTarget`] is the engine to use and what chose it (`--engine`, `DOCKER_HOST`, a docker
+  context, …), resolved as the docker CLI resolves it; an [`EngineLink`] is it opened (for
+  `ssh://`, a local forwarding socket), with the variables that make other programs reach it.
 - [`Engine`] is a connected Docker engine ([`Engine::connect`] with an [`EngineConfig`]). It
   builds ([`Engine::build`] with a [`BuildRequest`], reporting [`BuildEvent`]s, returning a
   [`BuildOutcome`]), pushes ([`Engine::push`], returning the registry [`Digest`]), pulls,
@@ -30,6 +33,7 @@ pub mod buildx;
 pub mod context;
 mod credentials;
 pub mod dockerignore;
+mod endpoint;
 mod engine;
 mod error;
 mod progress;
@@ -41,6 +45,10 @@ pub use build::{BuildEvent, BuildOutcome, BuildRequest, OciLabels, Step};
 pub use context::{Context, ContextEntry, ContextStats, EntryKind};
 pub use credentials::{Credentials, DOCKER_HUB_KEY, DockerConfig};
 pub use dockerignore::Dockerignore;
+pub use endpoint::{
+    DEFAULT_SOCKET, ENGINE_VARIABLE, EngineAddress, EngineLink, EngineSource, EngineTarget, SSH_COMMAND_VARIABLE,
+    ssh_argv, ssh_command,
+};
 pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ExecEnd, ExecRequest, ImageInfo};
 pub use error::{EngineDown, ImageError};
 pub use progress::{ProgressGroup, ProgressMode, ProgressView, TransferEvent};

@@ -906,7 +906,7 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
             DataDecision::Regenerate => {
                 let loader = request(&data.image_step, false, &made)?;
                 remember(&mut made, "data-image", &loader);
-                let env = crate::session::ComposeEnv::for_image(config, &new_naming, loader.reference())?;
+                let env = p.compose_env(&new_naming, loader.reference())?;
                 // The compose files are read as the bump leaves them.
                 StepAction::RegenerateData(Box::new(crate::data_image::plan_data_image(
                     config, compose, loader, env, tag, push, &overlay,
@@ -926,7 +926,7 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
         crate::check_stage(config, test_step, "test.step")?;
         let tester = request(test_step, false, &made)?;
         remember(&mut made, "test", &tester);
-        let env = crate::session::ComposeEnv::for_image(config, &new_naming, tester.reference())?;
+        let env = p.compose_env(&new_naming, tester.reference())?;
         let test = crate::test_run::plan_test(config, compose, tester, env, false, &overlay)?;
         plan.steps.push(CiStep {
             name: "test".into(),

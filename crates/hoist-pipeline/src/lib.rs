@@ -66,6 +66,9 @@ pub struct Pipeline<'a> {
     pub config: &'a hoist_config::Config,
     /// The registry client (credentials from the Docker config).
     pub registry: &'a hoist_image::RegistryClient,
+    /// `--engine`, when given: wins over the environment and the docker contexts.
+    engine_choice: Option<String>,
+    link: OnceLock<std::sync::Arc<hoist_image::EngineLink>>,
     engine: OnceLock<hoist_image::Engine>,
     /// What the registry answered while planning, by reference: one question per image per
     /// run. Executors (the deploy gate after the pushes) ask the registry itself.
@@ -75,7 +78,38 @@ pub struct Pipeline<'a> {
 impl<'a> Pipeline<'a> {
     /// A pipeline for `config`, asking the registry through `registry`.
     pub fn new(config: &'a hoist_config::Config, registry: &'a hoist_image::RegistryClient) -> Pipeline<'a> {
-        Pipeline { config, registry, engine: OnceLock::new(), asked: Default::default() }
+        Pipeline {
+            config,
+            registry,
+            engine_choice: None,
+            link: OnceLock::new(),
+            engine: OnceLock::new(),
+            asked: Default::default(),
+        }
+    }
+
+    /// This pipeline with the engine `choice` (an address or a docker context name, what
+    /// `--engine` gives) instead of the one the environment chooses.
+    pub fn with_engine_choice(mut self, choice: Option<String>) -> Pipeline<'a> {
+        self.engine_choice = choice;
+        self
+    }
+
+    /// The engine this pipeline uses, chosen and opened on first use: hoist's own client and
+    /// every compose command reach it.
+    pub fn engine_link(&self) -> Result<&std::sync::Arc<hoist_image::EngineLink>, hoist_image::ImageError> {
+        if let Some(link) = self.link.get() {
+            return Ok(link);
+        }
+        let target = hoist_image::EngineTarget::resolve(self.engine_choice.as_deref())?;
+        let link = std::sync::Arc::new(hoist_image::EngineLink::open(target)?);
+        Ok(self.link.get_or_init(|| link))
+    }
+
+    /// The compose variables for a target that ensured `image` (see [`ComposeEnv::for_image`]),
+    /// with this pipeline's engine.
+    pub fn compose_env(&self, naming: &hoist_naming::Naming, image: &str) -> Result<ComposeEnv, PipelineError> {
+        ComposeEnv::for_image(self.config, naming, image, self.engine_link()?)
     }
 
     /// The builder `hoist.toml` chooses.
@@ -105,6 +139,7 @@ impl<'a> Pipeline<'a> {
             return Ok(engine);
         }
         let engine = hoist_image::Engine::connect(&hoist_image::EngineConfig {
+            link: Some(std::sync::Arc::clone(self.engine_link()?)),
             builder: self.builder(),
             ..hoist_image::EngineConfig::default()
         })?;

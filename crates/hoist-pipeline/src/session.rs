@@ -27,12 +27,21 @@ pub struct ComposeEnv {
     /// `HOIST_IMAGE_RELEASE`) and for the data image (`HOIST_IMAGE_SOLR`, after its suffix):
     /// the names this run gives those images, pull-request number included.
     pub images: std::collections::BTreeMap<String, String>,
+    /// The docker CLI's variables that make compose (and a host step's own `docker`) reach the
+    /// engine hoist uses: `DOCKER_HOST`, and `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH` for TLS;
+    /// `None`: removed (`DOCKER_CONTEXT`, which would choose another).
+    pub engine: Vec<(String, Option<String>)>,
 }
 
 impl ComposeEnv {
     /// The variables for a target that ensured `image`, named by `naming`: also the name of
     /// every named stage's image and of the data image (`HOIST_IMAGE_STAGE`).
-    pub fn for_image(config: &Config, naming: &hoist_naming::Naming, image: &str) -> Result<ComposeEnv, PipelineError> {
+    pub fn for_image(
+        config: &Config,
+        naming: &hoist_naming::Naming,
+        image: &str,
+        engine: &hoist_image::EngineLink,
+    ) -> Result<ComposeEnv, PipelineError> {
         let dockerfile = hoist_dockerfile::parse_file(&config.dockerfile_path())?;
         let mut images = std::collections::BTreeMap::new();
         for stage in dockerfile.stages.iter().filter_map(|s| s.name.as_deref()) {
@@ -48,6 +57,11 @@ impl ComposeEnv {
             tag: naming.tag(),
             image: image.to_owned(),
             images,
+            engine: engine
+                .child_env()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_string_lossy().into_owned())))
+                .collect(),
         })
     }
 
@@ -60,6 +74,19 @@ impl ComposeEnv {
         ];
         pairs.extend(self.images.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         pairs
+    }
+
+    /// Sets every variable on `command`: the `HOIST_*` ones and the engine's.
+    pub(crate) fn apply(&self, command: &mut std::process::Command) {
+        for (key, value) in self.pairs() {
+            command.env(key, value);
+        }
+        for (key, value) in &self.engine {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
     }
 }
 
@@ -153,11 +180,9 @@ impl Session {
         let (program, rest) = argv.split_first().expect("argv has a program");
         let sh = Shell::new().map_err(|e| PipelineError::Spawn { command: argv.join(" "), message: e.to_string() })?;
         sh.change_dir(&self.root);
-        let mut command = cmd!(sh, "{program} {rest...}").quiet();
-        for (key, value) in self.env.pairs() {
-            command = command.env(key, value);
-        }
-        Ok(command.into())
+        let mut command: std::process::Command = cmd!(sh, "{program} {rest...}").quiet().into();
+        self.env.apply(&mut command);
+        Ok(command)
     }
 
     /// `command` to run on the host in the project directory, with the `HOIST_*` variables and
@@ -173,9 +198,7 @@ impl Session {
         let files: Vec<String> = self.project.files.iter().map(|f| self.root.join(f).display().to_string()).collect();
         let mut process = std::process::Command::new(program);
         process.args(rest).current_dir(&self.root);
-        for (key, value) in self.env.pairs() {
-            process.env(key, value);
-        }
+        self.env.apply(&mut process);
         process
             .env("COMPOSE_FILE", files.join(":"))
             .env("COMPOSE_PROJECT_NAME", &self.project.project)

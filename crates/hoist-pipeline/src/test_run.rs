@@ -236,6 +236,7 @@ pub(crate) mod tests {
             tag: "r.example/app:v1.2.3".into(),
             image: "r.example/app:v1.2.3-tester".into(),
             images: Default::default(),
+            engine: Vec::new(),
         }
     }
 

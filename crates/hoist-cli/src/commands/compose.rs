@@ -39,8 +39,11 @@ pub(crate) fn run_project(ctx: &Ctx, name: &str, args: &[String]) -> anyhow::Res
     };
     let args: Vec<&str> = if args.is_empty() { vec!["ps"] } else { args.iter().map(String::as_str).collect() };
     let sh = xshell::Shell::new()?;
+    // Compose talks to the engine hoist would use.
+    let pipeline = ctx.pipeline()?;
+    let engine = pipeline.engine_link()?.child_env();
     let program = Program::detect(&sh)?;
-    let code = program.status(&sh, config.root(), project, &args)?;
+    let code = program.status(&sh, config.root(), project, &args, &engine)?;
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 

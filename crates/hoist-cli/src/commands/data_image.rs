@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_pipeline::{ComposeEnv, DataImagePlan, DataImageReport, ImageRequest};
+use hoist_pipeline::{DataImagePlan, DataImageReport, ImageRequest};
 
 use crate::Ctx;
 use crate::commands::build::Progress;
@@ -35,7 +35,7 @@ impl RegenSolrImage {
         hoist_pipeline::check_stage(config, &data.image_step, "data-image.image-step")?;
         hoist_pipeline::check_stage(config, &data.stage, "data-image.stage")?;
         let image = hoist_pipeline::plan_image(&pipeline, &ImageRequest::local(&data.image_step, &naming))?;
-        let env = ComposeEnv::for_image(config, &naming, image.reference())?;
+        let env = pipeline.compose_env(&naming, image.reference())?;
         let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
         let tag = format!("{}-{}", naming.tag(), data.suffix);
         let plan =

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_pipeline::{ComposeEnv, FileChange, ImageRequest, RequirementsPlan, RequirementsReport};
+use hoist_pipeline::{FileChange, ImageRequest, RequirementsPlan, RequirementsReport};
 
 use crate::Ctx;
 use crate::commands::build::Progress;
@@ -32,7 +32,7 @@ impl RegenRequirements {
         hoist_pipeline::check_stage(config, step, "requirements.step")?;
         let pipeline = ctx.pipeline()?;
         let image = hoist_pipeline::plan_image(&pipeline, &ImageRequest::local(step, &naming))?;
-        let env = ComposeEnv::for_image(config, &naming, image.reference())?;
+        let env = pipeline.compose_env(&naming, image.reference())?;
         let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
         let plan = hoist_pipeline::plan_requirements(config, compose, image, env)?;
         if self.dry_run {

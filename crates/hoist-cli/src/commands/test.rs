@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use hoist_image::{ProgressGroup, ProgressMode, ProgressView};
 use hoist_naming::Naming;
 use hoist_pipeline::{
-    BuildAction, ComposeEnv, Event, ImagePlan, ImageRequest, Pipeline, PipelineError, SuiteOutcome, TestPlan,
-    TestReport, suite_line,
+    BuildAction, Event, ImagePlan, ImageRequest, Pipeline, PipelineError, SuiteOutcome, TestPlan, TestReport,
+    suite_line,
 };
 
 use crate::Ctx;
@@ -68,7 +68,7 @@ fn plan(ctx: &Ctx, pipeline: &Pipeline<'_>, naming: &Naming, keep: bool) -> anyh
     let step = &config.test.step;
     hoist_pipeline::check_stage(config, step, "test.step")?;
     let image = hoist_pipeline::plan_image(pipeline, &ImageRequest::local(step, naming))?;
-    let env = ComposeEnv::for_image(config, naming, image.reference())?;
+    let env = pipeline.compose_env(naming, image.reference())?;
     let compose = hoist_compose::Compose::detect(&xshell::Shell::new()?)?;
     Ok(hoist_pipeline::plan_test(config, compose, image, env, keep, &Default::default())?)
 }
