@@ -466,7 +466,8 @@ impl EngineLink {
     /// The docker CLI's variables that make a program hoist runs (compose, buildx, a host
     /// step's own `docker`) reach the same engine: `DOCKER_HOST`, with `DOCKER_TLS_VERIFY` and
     /// `DOCKER_CERT_PATH` for TLS; `None` values are removed (`DOCKER_CONTEXT`, which would
-    /// otherwise win in some programs, and stale TLS settings).
+    /// otherwise win in some programs, stale TLS settings, and for a TLS engine
+    /// `REQUESTS_CA_BUNDLE` and `CURL_CA_BUNDLE`, which compose v1 would verify it against).
     pub fn child_env(&self) -> Vec<(&'static str, Option<OsString>)> {
         let mut env = vec![
             ("DOCKER_HOST", Some(OsString::from(self.local_url()))),
@@ -477,6 +478,11 @@ impl EngineLink {
             EngineAddress::Tls { certs, .. } => {
                 env.push(("DOCKER_TLS_VERIFY", Some("1".into())));
                 env.push(("DOCKER_CERT_PATH", Some(certs.clone().into_os_string())));
+                // Python's docker client (compose v1) verifies the engine against these when
+                // they are set, not against `ca.pem` (a `requests` quirk): the engine's
+                // certificate would be refused.
+                env.push(("REQUESTS_CA_BUNDLE", None));
+                env.push(("CURL_CA_BUNDLE", None));
             }
             _ => {
                 env.push(("DOCKER_TLS_VERIFY", None));

@@ -624,7 +624,8 @@ fn tls_reason(error: &rustls::Error, certs: &std::path::Path) -> EngineDown {
     use rustls::{AlertDescription, CertificateError};
     match error {
         rustls::Error::InvalidCertificate(why) => EngineDown::ServerCertificate(match why {
-            CertificateError::UnknownIssuer => {
+            // A CA of another name is unknown; one of the same name did not make the signature.
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
                 format!("it is not signed by the CA in `{}`", certs.join("ca.pem").display())
             }
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {

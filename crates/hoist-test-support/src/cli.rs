@@ -22,6 +22,12 @@ pub const HOIST_ENV_VARS: &[&str] = &[
     "GITHUB_BASE_REF",
     "GITHUB_REF_NAME",
     "HOIST_TEST_KILL_AT_STEP",
+    "HOIST_ENGINE",
+    "HOIST_SSH_COMMAND",
+    "DOCKER_CONTEXT",
+    "DOCKER_TLS",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_CERT_PATH",
 ];
 
 /// A hoist invocation: binary, directory, arguments and environment.
@@ -65,6 +71,12 @@ impl Hoist {
     /// Sets an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<OsStr>) -> Hoist {
         self.command.env(key, value);
+        self
+    }
+
+    /// Removes an environment variable.
+    pub fn env_remove(mut self, key: &str) -> Hoist {
+        self.command.env_remove(key);
         self
     }
 

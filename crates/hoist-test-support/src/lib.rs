@@ -7,6 +7,8 @@ Real parts for hoist's integration tests, never imitations:
   Dockerfiles can `RUN` shell steps without pulling anything.
 - [`registry`]: a private `docker-registry` per test on a free loopback port, without auth or
   with htpasswd auth ([`registry::PASSWORD`] encodes to base64 with `+` and `/`).
+- [`remote`]: a second Docker engine (TLS on a loopback port, certificates made here) and an
+  `sshd` in front of it, for the remote-engine tests (they need root, as `.ci/run` runs).
 - [`git`]: throwaway git repositories with a bare remote on disk.
 - [`cli`]: runs a hoist binary in a directory and checks what it printed.
 - [`unique_name`]: names that parallel tests and parallel test processes never share.
@@ -19,6 +21,7 @@ pub mod cli;
 pub mod engine;
 pub mod git;
 pub mod registry;
+pub mod remote;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
