@@ -210,6 +210,103 @@ impl fmt::Display for FixedImage {
     }
 }
 
+/// What a plan warns about in the compose files it runs: each is shown with the plan and as
+/// the run starts, and none stops it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ComposeWarning {
+    /// A service's fixed image is not the one this run makes.
+    FixedImage(FixedImage),
+    /// A bind mount while the engine runs on another machine.
+    RemoteBindMount(RemoteBindMount),
+}
+
+impl fmt::Display for ComposeWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ComposeWarning::FixedImage(fixed) => fixed.fmt(f),
+            ComposeWarning::RemoteBindMount(mount) => mount.fmt(f),
+        }
+    }
+}
+
+/// A compose service that bind-mounts a path while the engine is remote: the path is looked
+/// up on the engine's machine, not on this one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RemoteBindMount {
+    /// The compose file.
+    pub file: PathBuf,
+    /// The service.
+    pub service: String,
+    /// The mounted path, as the file writes it.
+    pub source: String,
+    /// The engine's address.
+    pub engine: String,
+}
+
+impl fmt::Display for RemoteBindMount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` bind-mounts `{}` into service `{}`, and the engine `{}` runs on another machine: the path is the one on the engine's machine, not this one's (copy files into the image, or use a named volume)",
+            self.file.display(),
+            self.source,
+            self.service,
+            self.engine
+        )
+    }
+}
+
+/// Every warning for compose project `project`: fixed images ([`fixed_images`]) and, when the
+/// engine is remote, bind mounts.
+pub fn compose_warnings(
+    config: &Config,
+    project: &str,
+    env: &crate::session::ComposeEnv,
+    overlay: &crate::input_digest::Overlay,
+) -> Vec<ComposeWarning> {
+    let mut warnings: Vec<ComposeWarning> =
+        fixed_images(config, project, env, overlay).into_iter().map(ComposeWarning::FixedImage).collect();
+    if let (Some(engine), Some(compose)) = (&env.remote_engine, config.compose.get(project)) {
+        for file in &compose.files {
+            let Ok(services) = compose_services(&config.root().join(file), overlay) else { continue };
+            for (name, service) in &services {
+                let Some(name) = name.as_str() else { continue };
+                for source in bind_mounts(service) {
+                    warnings.push(ComposeWarning::RemoteBindMount(RemoteBindMount {
+                        file: file.clone(),
+                        service: name.to_owned(),
+                        source,
+                        engine: engine.clone(),
+                    }));
+                }
+            }
+        }
+    }
+    warnings
+}
+
+/// The host paths a compose service bind-mounts: `volumes` entries `SOURCE:TARGET[:MODE]`
+/// whose source is a path (it has a `/` or starts with `.` or `~`; a named volume has neither),
+/// and long-form entries with `type: bind`.
+fn bind_mounts(service: &serde_yaml_ng::Value) -> Vec<String> {
+    let Some(volumes) = service.get("volumes").and_then(|v| v.as_sequence()) else { return Vec::new() };
+    volumes
+        .iter()
+        .filter_map(|volume| match volume {
+            serde_yaml_ng::Value::String(short) => {
+                let (source, _) = short.split_once(':')?;
+                (source.contains('/') || source.starts_with(['.', '~'])).then(|| source.to_owned())
+            }
+            serde_yaml_ng::Value::Mapping(_) => {
+                (volume.get("type").and_then(|t| t.as_str()) == Some("bind"))
+                    .then(|| volume.get("source").and_then(|s| s.as_str()).unwrap_or("").to_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// The services of compose project `project` (its files as `overlay` will leave them) whose
 /// `image` names one of the run's images (`env`) by a fixed tag that is not the run's: a tag
 /// in the run's repository whose suffix (`-tester`, `-solr`, none for the release image) is
@@ -303,6 +400,30 @@ mod tests {
                 "`ci.merged-pr-bump` in `hoist.toml` is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
                 "`ci.push-bump` in `hoist.toml` is `build`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
             ]
+        );
+    }
+
+    #[test]
+    fn bind_mounts_are_warned_about_only_with_a_remote_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("Dockerfile"), "FROM a AS tester\n").unwrap();
+        std::fs::write(
+            dir.path().join("ci.yml"),
+            "services:\n  web:\n    volumes:\n      - ./src:/app\n      - data:/data\n      - /run/summary.md:/summary.md:ro\n      - type: bind\n        source: ~/cache\n        target: /cache\n      - type: volume\n        source: other\n        target: /other\n  db:\n    image: postgres\n",
+        )
+        .unwrap();
+        let text = "registry = \"r.example/app\"\n[compose.ci]\nfiles = [\"ci.yml\"]\n";
+        let config = Config::parse(text, &dir.path().join("hoist.toml")).unwrap();
+        let mut env = crate::test_run::tests::env();
+        let overlay = Default::default();
+        assert_eq!(compose_warnings(&config, "ci", &env, &overlay), []);
+        env.remote_engine = Some("ssh://build@far".into());
+        let warnings: Vec<String> = compose_warnings(&config, "ci", &env, &overlay).iter().map(ToString::to_string).collect();
+        let sources: Vec<&str> = warnings.iter().map(|w| w.split('`').nth(3).unwrap()).collect();
+        assert_eq!(sources, ["./src", "/run/summary.md", "~/cache"]);
+        assert_eq!(
+            warnings[0],
+            "`ci.yml` bind-mounts `./src` into service `web`, and the engine `ssh://build@far` runs on another machine: the path is the one on the engine's machine, not this one's (copy files into the image, or use a named volume)"
         );
     }
 }

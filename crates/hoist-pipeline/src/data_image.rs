@@ -47,7 +47,7 @@ pub struct DataImagePlan {
     /// Whether the tag is pushed.
     pub push: bool,
     /// Services of the project that name one of the run's images by another, fixed tag.
-    pub warnings: Vec<crate::FixedImage>,
+    pub warnings: Vec<crate::ComposeWarning>,
     #[serde(skip)]
     session: Session,
     #[serde(skip)]
@@ -163,7 +163,7 @@ pub fn plan_data_image(
         exec: ServiceExec::new(&data.data_service, user.as_deref(), Vec::new(), &tar),
     };
     let down = session.argv(&["down", "--volumes", "--remove-orphans"])?;
-    let warnings = crate::fixed_images(config, &data.compose, &env, overlay);
+    let warnings = crate::compose_warnings(config, &data.compose, &env, overlay);
     Ok(DataImagePlan {
         warnings,
         image,

@@ -31,6 +31,10 @@ pub struct ComposeEnv {
     /// engine hoist uses: `DOCKER_HOST`, and `DOCKER_TLS_VERIFY`/`DOCKER_CERT_PATH` for TLS;
     /// `None`: removed (`DOCKER_CONTEXT`, which would choose another).
     pub engine: Vec<(String, Option<String>)>,
+    /// The engine's address when it runs on another machine (bind mounts then name that
+    /// machine's paths); `None` for a local engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_engine: Option<String>,
 }
 
 impl ComposeEnv {
@@ -62,6 +66,7 @@ impl ComposeEnv {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_string_lossy().into_owned())))
                 .collect(),
+            remote_engine: engine.target().address.is_remote().then(|| engine.target().address.url()),
         })
     }
 

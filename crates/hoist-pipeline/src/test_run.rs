@@ -33,7 +33,7 @@ pub struct TestPlan {
     /// `compose … down …`, or `None` with `--keep`.
     pub down: Option<Vec<String>>,
     /// Services of the project that name one of the run's images by another, fixed tag.
-    pub warnings: Vec<crate::FixedImage>,
+    pub warnings: Vec<crate::ComposeWarning>,
     #[serde(skip)]
     session: Session,
 }
@@ -130,7 +130,7 @@ pub fn plan_test(
         let exec = planned(&step.command, step.user.as_deref(), &step.env, "test.setup.user")?;
         setup.push(PlannedSetup { command: step.command.clone(), exec });
     }
-    let warnings = crate::fixed_images(config, &test.compose, &env, overlay);
+    let warnings = crate::compose_warnings(config, &test.compose, &env, overlay);
     Ok(TestPlan {
         warnings,
         image,
@@ -237,6 +237,7 @@ pub(crate) mod tests {
             image: "r.example/app:v1.2.3-tester".into(),
             images: Default::default(),
             engine: Vec::new(),
+            remote_engine: None,
         }
     }
 
