@@ -165,23 +165,21 @@ impl Engine {
         let rt = Runtime::new()?;
         let seconds = config.timeout.as_secs().max(1);
         let version = bollard::API_DEFAULT_VERSION;
-        // Each kind of address through its own bollard connector, never `connect_with_host`:
+        // Each kind of address through its own connector, never bollard's `connect_with_host`:
         // that one reads `DOCKER_TLS_VERIFY` itself, which may not be what chose this engine.
+        // TCP, with and without TLS, goes through hoist's own (`tcp.rs`).
         let docker = match &link.target().address {
             EngineAddress::Unix { .. } | EngineAddress::Ssh { .. } => {
                 Docker::connect_with_unix(&link.local_url(), seconds, version)
             }
             EngineAddress::Tcp { authority } => {
-                Docker::connect_with_http(&format!("tcp://{authority}"), seconds, version)
+                let docker = crate::tcp::connect_plain(authority, seconds)?;
+                return Engine::finish(config, docker, rt, link, credentials);
             }
-            EngineAddress::Tls { authority, certs } => Docker::connect_with_ssl(
-                &format!("tcp://{authority}"),
-                &certs.join("key.pem"),
-                &certs.join("cert.pem"),
-                &certs.join("ca.pem"),
-                seconds,
-                version,
-            ),
+            EngineAddress::Tls { authority, certs } => {
+                let docker = crate::tcp::connect_tls(authority, certs, seconds, &host, &link.target().reason())?;
+                return Engine::finish(config, docker, rt, link, credentials);
+            }
         };
         let docker = match docker {
             Ok(docker) => docker,
@@ -193,6 +191,18 @@ impl Engine {
             }
             Err(e) => return Err(ImageError::EngineUnreachable { host, reason: EngineDown::Other(e.to_string()) }),
         };
+        Engine::finish(config, docker, rt, link, credentials)
+    }
+
+    /// Negotiates the API version with the engine `docker` reaches, and checks it answers.
+    fn finish(
+        config: &EngineConfig,
+        docker: Docker,
+        rt: Arc<Runtime>,
+        link: Arc<EngineLink>,
+        credentials: DockerConfig,
+    ) -> Result<Engine, ImageError> {
+        let host = link.target().address.url();
         let docker = docker.with_timeout(config.timeout).with_request_modifier(reencode_registry_auth);
         let docker = rt.block_on(docker.negotiate_version()).map_err(|e| unreachable(&link, e))?;
         let version = docker.client_version();

@@ -40,6 +40,7 @@ mod progress;
 mod reference;
 mod registry;
 mod runtime;
+mod tcp;
 
 pub use build::{BuildEvent, BuildOutcome, BuildRequest, OciLabels, Step};
 pub use context::{Context, ContextEntry, ContextStats, EntryKind};

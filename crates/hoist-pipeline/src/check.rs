@@ -298,10 +298,8 @@ fn bind_mounts(service: &serde_yaml_ng::Value) -> Vec<String> {
                 let (source, _) = short.split_once(':')?;
                 (source.contains('/') || source.starts_with(['.', '~'])).then(|| source.to_owned())
             }
-            serde_yaml_ng::Value::Mapping(_) => {
-                (volume.get("type").and_then(|t| t.as_str()) == Some("bind"))
-                    .then(|| volume.get("source").and_then(|s| s.as_str()).unwrap_or("").to_owned())
-            }
+            serde_yaml_ng::Value::Mapping(_) => (volume.get("type").and_then(|t| t.as_str()) == Some("bind"))
+                .then(|| volume.get("source").and_then(|s| s.as_str()).unwrap_or("").to_owned()),
             _ => None,
         })
         .collect()
@@ -418,7 +416,8 @@ mod tests {
         let overlay = Default::default();
         assert_eq!(compose_warnings(&config, "ci", &env, &overlay), []);
         env.remote_engine = Some("ssh://build@far".into());
-        let warnings: Vec<String> = compose_warnings(&config, "ci", &env, &overlay).iter().map(ToString::to_string).collect();
+        let warnings: Vec<String> =
+            compose_warnings(&config, "ci", &env, &overlay).iter().map(ToString::to_string).collect();
         let sources: Vec<&str> = warnings.iter().map(|w| w.split('`').nth(3).unwrap()).collect();
         assert_eq!(sources, ["./src", "/run/summary.md", "~/cache"]);
         assert_eq!(

@@ -30,7 +30,9 @@ mod test_run;
 
 use std::sync::OnceLock;
 
-pub use check::{ComposeWarning, ConfigProblem, FixedImage, RemoteBindMount, check_config, compose_warnings, fixed_images};
+pub use check::{
+    ComposeWarning, ConfigProblem, FixedImage, RemoteBindMount, check_config, compose_warnings, fixed_images,
+};
 pub use ci::{
     BumpStep, CiContext, CiEvent, CiFlags, CiInputs, CiPlan, CiProblem, CiReason, CiStep, DataDecision, DataPush,
     DeployStep, Done, DumpChange, GitHead, GithubEnv, MergedFrom, PlannedBump, PushGitStep, RetagStep, SCHEMA_VERSION,

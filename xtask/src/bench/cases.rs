@@ -24,6 +24,7 @@ pub(crate) fn all() -> Vec<Case> {
         Case { name: "bump", run: bump },
         Case { name: "exists", run: exists_check },
         Case { name: "build", run: build },
+        Case { name: "tls-engine", run: tls_build },
         Case { name: "context", run: big_context },
         Case { name: "push", run: push },
         Case { name: "skip", run: skip_path },
@@ -205,6 +206,75 @@ fn build(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>,
             name: "build a stage, cached".into(),
             hoist: hw,
             peer_name: "`docker build` (classic)".into(),
+            peer: pw,
+            goal: Goal::AtMost(1.05),
+        },
+    ])
+}
+
+/// Building one stage through a remote engine: a second `dockerd` on a loopback TLS port
+/// (`hoist_test_support::remote`), hoist against `docker build` (classic) through the same
+/// engine with the same `DOCKER_HOST`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`.
+fn tls_build(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    let engine = hoist_test_support::remote::SecondEngine::start();
+    let name = hoist_test_support::unique_name("bench-tls");
+    let dockerfile = "FROM scratch AS deps\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nRUN for i in $(seq 1 2000); do echo line $i; done > /deps.txt\n\nFROM deps AS release\nCOPY app.txt /app/app.txt\nRUN sha256sum /deps.txt /app/app.txt > /app/sums\n";
+    let dir = image_project(&format!("localhost/{name}"), dockerfile)?;
+    std::fs::write(dir.join("app.txt"), "application\n").map_err(|e| e.to_string())?;
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or("no static busybox (`apt-get install busybox-static`)")?;
+    std::fs::copy(busybox, dir.join("busybox")).map_err(|e| e.to_string())?;
+    let tls = |mut command: Command| {
+        command
+            .env("DOCKER_HOST", engine.tcp())
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", engine.certs().dir())
+            .env_remove("DOCKER_CONTEXT");
+        command
+    };
+    let runner = Runner { rounds: options.rounds.min(5) };
+    let peer_tag = format!("localhost/{name}:peer");
+    let docker = |no_cache: bool| {
+        let dir = dir.clone();
+        let tag = peer_tag.clone();
+        move || {
+            let mut args = vec!["build", "--quiet", "--target", "release", "-t", &tag];
+            if no_cache {
+                args.push("--no-cache");
+            }
+            args.push(".");
+            let mut c = tls(command(sh, &dir, Path::new("docker"), &args));
+            c.env("DOCKER_BUILDKIT", "0");
+            c
+        }
+    };
+    let hoist_build = |no_cache: bool| {
+        let dir = dir.clone();
+        move || {
+            let mut args = vec!["build", "release", "--progress", "quiet"];
+            if no_cache {
+                args.push("--no-cache");
+            }
+            tls(command(sh, &dir, hoist, &args))
+        }
+    };
+    let (hc, pc) = runner.compare(|| Ok(()), &hoist_build(true), &docker(true))?;
+    let (hw, pw) = runner.compare(|| Ok(()), &hoist_build(false), &docker(false))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(vec![
+        Comparison {
+            name: "build a stage through a TLS engine, cold (`--no-cache`)".into(),
+            hoist: hc,
+            peer_name: "`docker build` (classic), same engine".into(),
+            peer: pc,
+            goal: Goal::AtMost(1.05),
+        },
+        Comparison {
+            name: "build a stage through a TLS engine, cached".into(),
+            hoist: hw,
+            peer_name: "`docker build` (classic), same engine".into(),
             peer: pw,
             goal: Goal::AtMost(1.05),
         },

@@ -211,6 +211,21 @@ fn an_ssh_engine_is_reached_through_docker_system_dial_stdio() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("passed"), "{}", out.stdout);
 
+    // A bind mount names a path on the engine's machine: the plan warns about it.
+    let compose = std::fs::read_to_string(project.join("docker-compose.yml")).unwrap();
+    std::fs::write(
+        project.join("docker-compose.yml"),
+        format!("{compose}    volumes:\n      - ./app.txt:/mounted.txt\n"),
+    )
+    .unwrap();
+    let plan = ssh(hoist(project.path()), "client_key").args(["test", "--dry-run"]).success();
+    assert!(
+        plan.contains(&format!("warning: `docker-compose.yml` bind-mounts `./app.txt` into service `web`, and the engine `{}` runs on another machine", sshd.url())),
+        "{plan}"
+    );
+    let local = hoist(project.path()).args(["test", "--dry-run"]).success();
+    assert!(!local.contains("bind-mounts"), "{local}");
+
     // A key the server does not know: what ssh said, and what to check.
     let err = ssh(hoist(project.path()), "other_key").args(["build", "tester"]).failure();
     let port = sshd.url().rsplit(':').next().unwrap().to_owned();
