@@ -43,18 +43,23 @@ impl Ctx {
         &self.start_dir
     }
 
-    /// The project's `hoist.toml`, loaded once.
-    pub fn config(&self) -> anyhow::Result<&Config> {
-        if let Some(config) = self.config.get() {
-            return Ok(config);
-        }
+    /// [`Ctx::start_dir`], when it is a directory.
+    pub fn existing_start_dir(&self) -> anyhow::Result<&Path> {
         if !self.start_dir.is_dir() {
             anyhow::bail!(
                 "the project directory `{}` does not exist: pass an existing directory to `-C`",
                 self.start_dir.display()
             );
         }
-        let mut config = Config::discover(&self.start_dir)?;
+        Ok(&self.start_dir)
+    }
+
+    /// The project's `hoist.toml`, loaded once.
+    pub fn config(&self) -> anyhow::Result<&Config> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let mut config = Config::discover(self.existing_start_dir()?)?;
         // `HOIST_REGISTRY` replaces `registry` everywhere: image names, the deploy gate, status.
         if let Some(registry) = Overrides::from_process_env(&config).registry {
             if !hoist_naming::is_valid_repository(&registry) {

@@ -148,6 +148,7 @@ enum Command {
     Ci(commands::ci::Ci),
     Check(commands::check::Check),
     Init(commands::init::Init),
+    Doctor(commands::doctor::Doctor),
     Exists(commands::exists::Exists),
     Compose(commands::compose::Compose),
     Deploy(commands::deploy::Deploy),
@@ -164,9 +165,11 @@ enum Command {
 
 impl Command {
     /// Whether the target reads or changes the project, so that a bump interrupted in it must
-    /// be finished or undone first (`bump --abort` and `--continue` are how).
+    /// be finished or undone first (`bump --abort` and `--continue` are how). `doctor` reports
+    /// an interrupted bump as one of its problems instead.
     fn needs_whole_bump(&self) -> bool {
-        !matches!(self, Command::Completions(_)) && !matches!(self, Command::Bump(bump) if bump.recovers())
+        !matches!(self, Command::Completions(_) | Command::Doctor(_))
+            && !matches!(self, Command::Bump(bump) if bump.recovers())
     }
 
     fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
@@ -188,6 +191,7 @@ impl Command {
             Command::Ci(cmd) => cmd.run(ctx),
             Command::Check(cmd) => cmd.run(ctx),
             Command::Init(cmd) => cmd.run(ctx),
+            Command::Doctor(cmd) => cmd.run(ctx),
             Command::Exists(cmd) => cmd.run(ctx),
             Command::Compose(cmd) => cmd.run(ctx),
             Command::Deploy(cmd) => cmd.run(ctx),

@@ -80,6 +80,24 @@ impl Compose {
         }
     }
 
+    /// The first line `version` prints (`Docker Compose version v2.29.7`, `docker-compose
+    /// version 1.29.2, build …`): a v1 `docker-compose` found on `PATH` runs for the first
+    /// time here.
+    pub fn version(self, sh: &Shell) -> Result<String, ComposeError> {
+        let (program, rest) = self.program().split_first().expect("a compose program");
+        let command = format!("{} version", self.program().join(" "));
+        let output = cmd!(sh, "{program} {rest...} version")
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|e| ComposeError::Spawn { command: command.clone(), message: e.to_string() })?;
+        if !output.status.success() {
+            return Err(ComposeError::Failed { command, code: output.status.code().unwrap_or(128 + 9) });
+        }
+        let text = String::from_utf8_lossy(&output.stdout);
+        Ok(text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_owned())
+    }
+
     /// The full argument list for `args` on `project`, whose files are relative to `root`.
     pub fn argv(self, root: &Path, project: &ComposeProject, args: &[&str]) -> Result<Vec<String>, ComposeError> {
         let mut argv: Vec<String> = self.program().iter().map(|s| (*s).to_owned()).collect();

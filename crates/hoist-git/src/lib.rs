@@ -67,9 +67,57 @@ pub fn bad_tag_name(name: &str) -> Option<&'static str> {
     None
 }
 
+/// A remote's URL as it may be shown: any credentials in it removed
+/// (`https://user:token@host/x` → `https://host/x`). The user info is what comes before the last
+/// `@` of the authority, which ends at the first `/`, `?` or `#`, as git and curl read it; all
+/// of it goes (a token is often the whole of it), except an SSH user without a password
+/// (`ssh://git@host/x`, `git@host:x`), which is no secret. Paths are left as they are.
+pub fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) if !scheme.is_empty() && !scheme.contains(['/', '@', ':']) => (Some(scheme), rest),
+        _ => (None, url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else { return url.to_owned() };
+    let ssh = scheme.is_none_or(|s| s.to_ascii_lowercase().contains("ssh"));
+    let keep =
+        if ssh && !userinfo.is_empty() && !userinfo.contains(':') { format!("{userinfo}@") } else { String::new() };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{keep}{host}{tail}"),
+        None => format!("{keep}{host}{tail}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::bad_tag_name;
+    use super::{bad_tag_name, without_credentials};
+
+    #[test]
+    fn credentials_are_removed_from_remote_urls() {
+        for (url, shown) in [
+            ("https://user:token@host/x", "https://host/x"),
+            ("https://x-access-token:ghs_s3cret@github.com/o/r.git", "https://github.com/o/r.git"),
+            ("https://ghp_s3cret@github.com/o/r.git", "https://github.com/o/r.git"),
+            ("http://u:p@127.0.0.1:8080/r.git", "http://127.0.0.1:8080/r.git"),
+            ("https://u:p%40ss@host", "https://host"),
+            ("https://u:p@ss@host/x", "https://host/x"),
+            ("https://u:tok@host?x=1", "https://host?x=1"),
+            ("ssh://git@host:2222/o/r.git", "ssh://git@host:2222/o/r.git"),
+            ("ssh://git:pw@host/o/r.git", "ssh://host/o/r.git"),
+            ("git+ssh://me@host/r", "git+ssh://me@host/r"),
+            ("git@github.com:o/r.git", "git@github.com:o/r.git"),
+            ("me:pw@host:o/r.git", "host:o/r.git"),
+            ("https://github.com/o/r.git", "https://github.com/o/r.git"),
+            ("https://host/team/r@v1", "https://host/team/r@v1"),
+            ("/srv/git/r.git", "/srv/git/r.git"),
+            ("file:///srv/git/r@x.git", "file:///srv/git/r@x.git"),
+            ("../r.git", "../r.git"),
+            ("", ""),
+        ] {
+            assert_eq!(without_credentials(url), shown, "{url}");
+        }
+    }
 
     #[test]
     fn tag_names_follow_git_check_ref_format() {

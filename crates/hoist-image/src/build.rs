@@ -213,6 +213,41 @@ impl Engine {
         request: &BuildRequest,
         on_event: &mut dyn FnMut(BuildEvent),
     ) -> Result<BuildOutcome, ImageError> {
+        self.build_with(self.builder, request, on_event)
+    }
+
+    /// Whether the engine's BuildKit builds, found the one sure way: an image of `FROM scratch`
+    /// and a label, built through BuildKit's session API as every image is (whatever builder
+    /// this engine was connected with), then removed. `Ok(false)`: the engine's API is older
+    /// than 1.39, which has no BuildKit session, so builds fall back to the classic builder.
+    /// Nothing is pulled; an engine connected with [`DockerConfig::empty`] credentials runs no
+    /// credential helper for it (a `FROM` counts as a Docker Hub read, even `scratch`).
+    ///
+    /// [`DockerConfig::empty`]: crate::DockerConfig::empty
+    pub fn probe_buildkit(&self) -> Result<bool, ImageError> {
+        if !self.buildkit_supported {
+            return Ok(false);
+        }
+        let context_error = |e: std::io::Error| ImageError::BuildFailed {
+            message: format!("cannot write the probe's build context: {e}"),
+        };
+        let dir = tempfile::Builder::new().prefix("hoist-buildkit-probe-").tempdir().map_err(context_error)?;
+        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\nLABEL dev.hoist.probe=buildkit\n")
+            .map_err(context_error)?;
+        let tag = format!("hoist-probe/buildkit:{}", session_id());
+        let request = BuildRequest { tags: vec![tag.clone()], ..BuildRequest::new(dir.path(), OciLabels::default()) };
+        let outcome = self.build_with(Builder::Buildkit, &request, &mut |_| {})?;
+        self.remove(&tag)?;
+        Ok(outcome.builder == Builder::Buildkit)
+    }
+
+    /// [`Engine::build`] with `chosen` instead of the builder the engine was connected with.
+    fn build_with(
+        &self,
+        chosen: Builder,
+        request: &BuildRequest,
+        on_event: &mut dyn FnMut(BuildEvent),
+    ) -> Result<BuildOutcome, ImageError> {
         let dockerfile_name = if request.dockerfile.as_os_str().is_empty() {
             PathBuf::from("Dockerfile")
         } else {
@@ -228,8 +263,11 @@ impl Engine {
         for tag in &request.tags {
             Reference::parse(tag)?;
         }
-        let builder = self.effective_builder();
-        if self.builder == Builder::Buildkit && builder == Builder::Classic {
+        let builder = match chosen {
+            Builder::Buildkit if !self.buildkit_supported => Builder::Classic,
+            other => other,
+        };
+        if chosen == Builder::Buildkit && builder == Builder::Classic {
             on_event(BuildEvent::Notice(format!(
                 "the engine at `{}` (API {}) has no BuildKit session API: using the classic builder",
                 self.host, self.api_version

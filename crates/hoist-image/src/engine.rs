@@ -116,6 +116,19 @@ impl ImageInfo {
     }
 }
 
+/// What the engine says it is ([`Engine::server_version`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ServerVersion {
+    /// The engine's version, e.g. `27.3.1`.
+    pub version: String,
+    /// The newest API version it speaks, e.g. `1.47`.
+    pub api_version: String,
+    /// The oldest API version it speaks.
+    pub min_api_version: Option<String>,
+    /// Its operating system and architecture, e.g. `linux/amd64`.
+    pub platform: Option<String>,
+}
+
 /// A command to run in a running container ([`Engine::exec`]).
 #[derive(Clone, Copy, Debug)]
 pub struct ExecRequest<'a> {
@@ -235,6 +248,21 @@ impl Engine {
     /// The API version both sides speak.
     pub fn api_version(&self) -> &str {
         &self.api_version
+    }
+
+    /// What the engine says it is: its version and API versions (`GET /version`).
+    pub fn server_version(&self) -> Result<ServerVersion, ImageError> {
+        let v = self.rt.block_on(self.docker.version()).map_err(|e| self.error("say its version", e))?;
+        let platform = match (v.os, v.arch) {
+            (Some(os), Some(arch)) if !os.is_empty() && !arch.is_empty() => Some(format!("{os}/{arch}")),
+            _ => None,
+        };
+        Ok(ServerVersion {
+            version: v.version.unwrap_or_default(),
+            api_version: v.api_version.unwrap_or_default(),
+            min_api_version: v.min_api_version.filter(|m| !m.is_empty()),
+            platform,
+        })
     }
 
     /// The builder that builds will actually use (BuildKit falls back to classic on an old engine).

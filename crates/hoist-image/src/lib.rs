@@ -11,7 +11,8 @@ The principal types, and how they fit together:
 - [`Engine`] is a connected Docker engine ([`Engine::connect`] with an [`EngineConfig`]). It
   builds ([`Engine::build`] with a [`BuildRequest`], reporting [`BuildEvent`]s, returning a
   [`BuildOutcome`]), pushes ([`Engine::push`], returning the registry [`Digest`]), pulls,
-  inspects ([`ImageInfo`], `None` when absent), tags and removes.
+  inspects ([`ImageInfo`], `None` when absent), tags and removes; it says what it is
+  ([`Engine::server_version`]) and whether its BuildKit builds ([`Engine::probe_buildkit`]).
 - [`RegistryClient`] answers "does `REPO:TAG` exist in its registry, at which digest" with one
   `HEAD` request on a hit, keeping one client per registry.
 - [`DockerConfig`] reads [`Credentials`] from the user's Docker config (`auths`, `credHelpers`,
@@ -50,7 +51,7 @@ pub use endpoint::{
     DEFAULT_SOCKET, ENGINE_VARIABLE, EngineAddress, EngineLink, EngineSource, EngineTarget, SSH_COMMAND_VARIABLE,
     ssh_argv, ssh_command,
 };
-pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ExecEnd, ExecRequest, ImageInfo};
+pub use engine::{Builder, DEFAULT_HOST, Engine, EngineConfig, ExecEnd, ExecRequest, ImageInfo, ServerVersion};
 pub use error::{EngineDown, ImageError};
 pub use progress::{ProgressGroup, ProgressMode, ProgressView, TransferEvent};
 pub use reference::{DOCKER_HUB, Digest, Reference, is_loopback_host};

@@ -12,12 +12,15 @@ engine (connected on first use, so a plan that needs no engine never connects).
 - [`plan_test`] / [`run_tests`], [`plan_data_image`] / [`regenerate_data_image`],
   [`plan_requirements`] / [`regenerate_requirements`]: compose-driven targets;
 - [`plan_ci`] / [`execute_ci`]: the whole CI flow, every nested decision made first;
-- [`plan_init`] / [`write_init`]: a commented `hoist.toml` inferred from the project's files.
+- [`plan_init`] / [`write_init`]: a commented `hoist.toml` inferred from the project's files;
+- [`diagnose`]: what `hoist doctor` says: the engine and why, its version and BuildKit, the
+  registry logins, compose, git and the remote, and what is missing, each with its fix.
 */
 
 mod check;
 mod ci;
 mod data_image;
+mod doctor;
 mod error;
 mod image;
 mod init;
@@ -41,6 +44,9 @@ pub use ci::{
 };
 pub use data_image::{
     DataImagePlan, DataImageReport, PlannedArchive, PlannedDataStep, WaitFor, plan_data_image, regenerate_data_image,
+};
+pub use doctor::{
+    ComposeFacts, Diagnosis, DoctorInputs, DoctorProblem, EngineFacts, GitFacts, RegistryLogin, diagnose, diagnose_with,
 };
 pub use error::PipelineError;
 pub use image::{

@@ -10,6 +10,7 @@ pub(crate) mod completions;
 pub(crate) mod compose;
 pub(crate) mod data_image;
 pub(crate) mod deploy;
+pub(crate) mod doctor;
 pub(crate) mod exists;
 pub(crate) mod gitops;
 pub(crate) mod init;

@@ -9,6 +9,7 @@ mod ci_flow;
 mod compose;
 mod deploy;
 mod docs;
+mod doctor;
 mod engines;
 mod errors;
 mod example;

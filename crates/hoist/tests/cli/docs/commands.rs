@@ -17,8 +17,10 @@ use clap::error::ErrorKind;
 use super::markdown::{Block, Page, Span};
 
 /// The programs other than hoist that the docs show. A test checks that each is used.
-pub const OTHER_PROGRAMS: &[&str] =
-    &["bash", "cargo", "cat", "cd", "docker", "echo", "git", "grep", "head", "jq", "mkdir", "mktemp", "tail", "xargs"];
+pub const OTHER_PROGRAMS: &[&str] = &[
+    "bash", "cargo", "cat", "cd", "docker", "dockerd", "echo", "export", "git", "grep", "head", "jq", "mkdir",
+    "mktemp", "tail", "xargs",
+];
 
 /// The chores of this repository's own xtask that are not hoist targets (`xtask/src/main.rs`).
 pub const XTASK_CHORES: &[&str] = &["bench", "fuzz", "provision-base-images"];
