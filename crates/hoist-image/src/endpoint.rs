@@ -128,7 +128,7 @@ impl EngineAddress {
     /// Parses an engine address; `tls` says whether `tcp://` means TLS (`DOCKER_TLS_VERIFY`),
     /// with its files in `certs`.
     fn parse(text: &str, tls: Option<&Path>) -> Result<EngineAddress, ImageError> {
-        let bad = || ImageError::BadEngineHost { host: text.to_owned() };
+        let bad = || ImageError::BadEngineHost { host: without_password(text) };
         let (scheme, rest) = text.split_once("://").ok_or_else(bad)?;
         match scheme {
             "unix" => {
@@ -150,6 +150,22 @@ impl EngineAddress {
             _ => Err(bad()),
         }
     }
+}
+
+/// `text` with a password in its user part (`tcp://user:secret@host`, `ssh://u:secret@h`)
+/// replaced by `***`, for messages: an address is echoed when it is refused.
+fn without_password(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else { return text.to_owned() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some((user, host)) = rest[..end].rsplit_once('@') else { return text.to_owned() };
+    // An SSH user name is no secret, what follows a `:` in it is; so is the user part of a
+    // TCP address (no engine takes one).
+    let user = match (scheme, user.split_once(':')) {
+        ("ssh", None) => user.to_owned(),
+        ("ssh", Some((name, _))) => format!("{name}:***"),
+        _ => "***".to_owned(),
+    };
+    format!("{scheme}://{user}@{host}{}", &rest[end..])
 }
 
 /// `https://` without `DOCKER_TLS_VERIFY`: the default certificate directory.
@@ -828,6 +844,18 @@ mod tests {
         assert!(!EngineAddress::parse("tcp://127.0.0.1:2376", None).unwrap().is_remote());
         assert!(EngineAddress::parse("tcp://10.1.2.3:2376", None).unwrap().is_remote());
         assert!(EngineAddress::parse("ssh://localhost", None).unwrap().is_remote());
+    }
+
+    #[test]
+    fn a_refused_address_is_shown_without_its_password() {
+        let shown = |text: &str| match EngineAddress::parse(text, None) {
+            Err(ImageError::BadEngineHost { host }) => host,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(shown("tcp://user:hunter2@host:2375"), "tcp://***@host:2375");
+        assert_eq!(shown("ssh://me:hunter2@host/x"), "ssh://me:***@host/x");
+        assert_eq!(shown("ssh://me@host/x"), "ssh://me@host/x");
+        assert_eq!(shown("tcp://token@host"), "tcp://***@host");
     }
 
     #[test]
