@@ -17,21 +17,7 @@ use crate::error::ImageError;
 
 /// A bollard client for `http://AUTHORITY`.
 pub(crate) fn connect_plain(authority: &str, timeout_secs: u64) -> Result<bollard::Docker, ImageError> {
-    // No idle connections kept, as bollard keeps none for its own transports.
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(0)
-        .build(connector());
-    let transport = move |request: bollard::BollardRequest| {
-        let client = client.clone();
-        async move { client.request(request).await.map_err(bollard::errors::Error::from) }
-    };
-    bollard::Docker::connect_with_custom_transport(
-        transport,
-        Some(format!("http://{authority}")),
-        timeout_secs,
-        bollard::API_DEFAULT_VERSION,
-    )
-    .map_err(|e| ImageError::engine("connect", e.to_string()))
+    through(connector(), format!("http://{authority}"), timeout_secs)
 }
 
 fn connector() -> hyper_util::client::legacy::connect::HttpConnector {
@@ -39,6 +25,23 @@ fn connector() -> hyper_util::client::legacy::connect::HttpConnector {
     http.enforce_http(false);
     http.set_nodelay(true);
     http
+}
+
+/// A bollard client whose requests go to `url` through `connector`.
+fn through<C>(connector: C, url: String, timeout_secs: u64) -> Result<bollard::Docker, ImageError>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
+    // No idle connections kept, as bollard keeps none for its own transports.
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_max_idle_per_host(0)
+        .build(connector);
+    let transport = move |request: bollard::BollardRequest| {
+        let client = client.clone();
+        async move { client.request(request).await.map_err(bollard::errors::Error::from) }
+    };
+    bollard::Docker::connect_with_custom_transport(transport, Some(url), timeout_secs, bollard::API_DEFAULT_VERSION)
+        .map_err(|e| ImageError::engine("connect", e.to_string()))
 }
 
 /// A bollard client for `https://AUTHORITY` with the TLS files in `certs`; `url` and `reason`
@@ -80,18 +83,5 @@ pub(crate) fn connect_tls(
         .https_only()
         .enable_http1()
         .wrap_connector(connector());
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(0)
-        .build(https);
-    let transport = move |request: bollard::BollardRequest| {
-        let client = client.clone();
-        async move { client.request(request).await.map_err(bollard::errors::Error::from) }
-    };
-    bollard::Docker::connect_with_custom_transport(
-        transport,
-        Some(format!("https://{authority}")),
-        timeout_secs,
-        bollard::API_DEFAULT_VERSION,
-    )
-    .map_err(|e| ImageError::engine("set up TLS", e.to_string()))
+    through(https, format!("https://{authority}"), timeout_secs)
 }

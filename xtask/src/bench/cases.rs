@@ -163,52 +163,15 @@ fn build(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>,
     );
     let dir = image_project(&format!("localhost/{name}"), &dockerfile)?;
     std::fs::write(dir.join("app.txt"), "application\n").map_err(|e| e.to_string())?;
-    let runner = Runner { rounds: options.rounds.min(5) };
-    let peer_tag = format!("localhost/{name}:peer");
-    let docker = |no_cache: bool| {
-        let dir = dir.clone();
-        let tag = peer_tag.clone();
-        move || {
-            let mut args = vec!["build", "--quiet", "--target", "release", "-t", &tag];
-            if no_cache {
-                args.push("--no-cache");
-            }
-            args.push(".");
-            let mut c = command(sh, &dir, Path::new("docker"), &args);
-            c.env("DOCKER_BUILDKIT", "0");
-            c
-        }
-    };
-    let hoist_build = |no_cache: bool| {
-        let dir = dir.clone();
-        move || {
-            let mut args = vec!["build", "release", "--progress", "quiet"];
-            if no_cache {
-                args.push("--no-cache");
-            }
-            command(sh, &dir, hoist, &args)
-        }
-    };
-    let (hc, pc) = runner.compare(|| Ok(()), &hoist_build(true), &docker(true))?;
-    let (hw, pw) = runner.compare(|| Ok(()), &hoist_build(false), &docker(false))?;
-    let tags = [peer_tag, format!("localhost/{name}:v1.0.0"), format!("localhost/{name}:last")];
+    let compared = compare_builds(sh, hoist, options, &dir, &name, &|_| {});
+    let tags = [format!("localhost/{name}:peer"), format!("localhost/{name}:v1.0.0"), format!("localhost/{name}:last")];
     let _ = cmd!(sh, "docker image rm --force {tags...}").quiet().ignore_stdout().ignore_stderr().run();
     let _ = std::fs::remove_dir_all(&dir);
+    let ((hc, pc), (hw, pw)) = compared?;
+    let peer = "`docker build` (classic)";
     Ok(vec![
-        Comparison {
-            name: "build a stage, cold (`--no-cache`)".into(),
-            hoist: hc,
-            peer_name: "`docker build` (classic)".into(),
-            peer: pc,
-            goal: Goal::AtMost(1.05),
-        },
-        Comparison {
-            name: "build a stage, cached".into(),
-            hoist: hw,
-            peer_name: "`docker build` (classic)".into(),
-            peer: pw,
-            goal: Goal::AtMost(1.05),
-        },
+        comparison("build a stage, cold (`--no-cache`)", hc, peer, pc),
+        comparison("build a stage, cached", hw, peer, pw),
     ])
 }
 
@@ -226,18 +189,38 @@ fn tls_build(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparis
         .find(|p| Path::new(p).exists())
         .ok_or("no static busybox (`apt-get install busybox-static`)")?;
     std::fs::copy(busybox, dir.join("busybox")).map_err(|e| e.to_string())?;
-    let tls = |mut command: Command| {
+    let tls = |command: &mut Command| {
         command
             .env("DOCKER_HOST", engine.tcp())
             .env("DOCKER_TLS_VERIFY", "1")
             .env("DOCKER_CERT_PATH", engine.certs().dir())
             .env_remove("DOCKER_CONTEXT");
-        command
     };
+    let compared = compare_builds(sh, hoist, options, &dir, &name, &tls);
+    let _ = std::fs::remove_dir_all(&dir);
+    let ((hc, pc), (hw, pw)) = compared?;
+    let peer = "`docker build` (classic), same engine";
+    Ok(vec![
+        comparison("build a stage through a TLS engine, cold (`--no-cache`)", hc, peer, pc),
+        comparison("build a stage through a TLS engine, cached", hw, peer, pw),
+    ])
+}
+
+type Pair = (super::Measurement, super::Measurement);
+
+/// `hoist build release` against `docker build --target release` (classic) in `dir`, cold
+/// (`--no-cache`) and cached; `engine` sets the engine variables of both commands.
+fn compare_builds(
+    sh: &Shell,
+    hoist: &Path,
+    options: &Options,
+    dir: &Path,
+    name: &str,
+    engine: &dyn Fn(&mut Command),
+) -> Result<(Pair, Pair), String> {
     let runner = Runner { rounds: options.rounds.min(5) };
     let peer_tag = format!("localhost/{name}:peer");
     let docker = |no_cache: bool| {
-        let dir = dir.clone();
         let tag = peer_tag.clone();
         move || {
             let mut args = vec!["build", "--quiet", "--target", "release", "-t", &tag];
@@ -245,40 +228,31 @@ fn tls_build(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparis
                 args.push("--no-cache");
             }
             args.push(".");
-            let mut c = tls(command(sh, &dir, Path::new("docker"), &args));
+            let mut c = command(sh, dir, Path::new("docker"), &args);
             c.env("DOCKER_BUILDKIT", "0");
+            engine(&mut c);
             c
         }
     };
     let hoist_build = |no_cache: bool| {
-        let dir = dir.clone();
         move || {
             let mut args = vec!["build", "release", "--progress", "quiet"];
             if no_cache {
                 args.push("--no-cache");
             }
-            tls(command(sh, &dir, hoist, &args))
+            let mut c = command(sh, dir, hoist, &args);
+            engine(&mut c);
+            c
         }
     };
-    let (hc, pc) = runner.compare(|| Ok(()), &hoist_build(true), &docker(true))?;
-    let (hw, pw) = runner.compare(|| Ok(()), &hoist_build(false), &docker(false))?;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(vec![
-        Comparison {
-            name: "build a stage through a TLS engine, cold (`--no-cache`)".into(),
-            hoist: hc,
-            peer_name: "`docker build` (classic), same engine".into(),
-            peer: pc,
-            goal: Goal::AtMost(1.05),
-        },
-        Comparison {
-            name: "build a stage through a TLS engine, cached".into(),
-            hoist: hw,
-            peer_name: "`docker build` (classic), same engine".into(),
-            peer: pw,
-            goal: Goal::AtMost(1.05),
-        },
-    ])
+    let cold = runner.compare(|| Ok(()), &hoist_build(true), &docker(true))?;
+    let cached = runner.compare(|| Ok(()), &hoist_build(false), &docker(false))?;
+    Ok((cold, cached))
+}
+
+/// A build comparison whose goal is hoist's time at most 1.05× the peer's.
+fn comparison(name: &str, hoist: super::Measurement, peer_name: &str, peer: super::Measurement) -> Comparison {
+    Comparison { name: name.into(), hoist, peer_name: peer_name.into(), peer, goal: Goal::AtMost(1.05) }
 }
 
 /// A 1 GiB context in 10,000 files of which `.dockerignore` excludes 90%: hoist streams the
