@@ -33,6 +33,7 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("status", "status --json            # what each environment runs, and its previous deploy"),
     ("release", "release prod --app metabase --dry-run   # channels/prod.yaml: kubectl/helm"),
     ("diff", "diff test --outfile kdiff.md   # kubectl diff of channel `test`, as markdown"),
+    ("candidate", "candidate --dry-run      # candidates/BRANCH: HEAD with every channel's images pinned to digests"),
     ("gitops-release", "gitops-release staging --digest sha256:…   # commit staging/APP.yaml to the releases repo"),
     ("completions", "completions bash > /etc/bash_completion.d/hoist"),
 ];
@@ -63,6 +64,7 @@ const TARGETS: &[(&str, Augment)] = &[
     ("status", commands::deploy::Status::augment_args),
     ("release", commands::channels::Release::augment_args),
     ("diff", commands::channels::Diff::augment_args),
+    ("candidate", commands::candidate::Candidate::augment_args),
     ("gitops-release", commands::gitops::GitopsRelease::augment_args),
     ("completions", commands::completions::Completions::augment_args),
 ];

@@ -156,6 +156,7 @@ enum Command {
     Status(commands::deploy::Status),
     Release(commands::channels::Release),
     Diff(commands::channels::Diff),
+    Candidate(commands::candidate::Candidate),
     GitopsRelease(commands::gitops::GitopsRelease),
     Completions(commands::completions::Completions),
     /// A compose shortcut named in `hoist.toml` (`ci-dc`), or an unknown target.
@@ -200,6 +201,7 @@ impl Command {
             Command::Completions(cmd) => cmd.run(ctx),
             Command::Release(cmd) => cmd.run(ctx),
             Command::Diff(cmd) => cmd.run(ctx),
+            Command::Candidate(cmd) => cmd.run(ctx),
             Command::GitopsRelease(cmd) => cmd.run(ctx),
             Command::External(args) => {
                 let (name, rest) = args.split_first().expect("clap gives the subcommand name");

@@ -35,7 +35,7 @@ pub use dirs::GitDirs;
 pub use error::GitError;
 pub use oid::Oid;
 pub use remote::{RemoteTag, RemoteTags, TagUpdate};
-pub use repo::{Repo, first_error_line, output, run, run_with_env};
+pub use repo::{Repo, TreeFile, first_error_line, output, run, run_with_env};
 
 /// Why `name` cannot be a git tag (`refs/tags/NAME`), by `git check-ref-format`'s rules, or
 /// `None` when it can: so a plan can refuse a name before anything is committed.

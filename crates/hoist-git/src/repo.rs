@@ -151,6 +151,179 @@ impl Repo {
     }
 }
 
+
+/// A file to write into a tree with [`Repo::write_tree`]: its path in the tree and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeFile {
+    /// The path inside the tree (`deploy/web/kustomization.yaml`), `/`-separated.
+    pub path: String,
+    /// The file's contents.
+    pub contents: Vec<u8>,
+}
+
+/// Branch plumbing: reading a commit's files, building a tree and a commit without the work
+/// tree or the user's index, and a branch push guarded by a lease.
+impl Repo {
+    /// The name of the branch HEAD is on, or `None` when HEAD is detached.
+    pub fn current_branch(&self) -> Result<Option<String>, GitError> {
+        match self.git(&["symbolic-ref", "--quiet", "--short", "HEAD"]) {
+            Ok(name) if !name.is_empty() => Ok(Some(name)),
+            Ok(_) | Err(GitError::Command { .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The tree of the commit `commit`.
+    pub fn tree_of(&self, commit: &Oid) -> Result<Oid, GitError> {
+        let spec = format!("{commit}^{{tree}}");
+        let out = self.git(&["rev-parse", "--verify", "--end-of-options", &spec])?;
+        Oid::parse(&out).ok_or_else(|| GitError::Command { command: format!("rev-parse {spec}"), message: out })
+    }
+
+    /// The contents of `path` in `commit`, or `None` when the commit has no file there.
+    pub fn file_at(&self, commit: &Oid, path: &str) -> Result<Option<String>, GitError> {
+        let spec = format!("{commit}:{path}");
+        match self.git(&["cat-file", "-t", &spec]) {
+            Ok(kind) if kind == "blob" => {}
+            Ok(_) | Err(GitError::Command { .. }) => return Ok(None),
+            Err(other) => return Err(other),
+        }
+        let output = output(&self.sh, &["cat-file", "blob", &spec])?;
+        if !output.status.success() {
+            return Err(GitError::Command {
+                command: format!("cat-file blob {spec}"),
+                message: first_error_line(&String::from_utf8_lossy(&output.stderr)),
+            });
+        }
+        Ok(Some(String::from_utf8_lossy(&output.stdout).into_owned()))
+    }
+
+    /// The names of the files directly in the directory `dir` of `commit` (empty when there is
+    /// no such directory).
+    pub fn files_in(&self, commit: &Oid, dir: &str) -> Result<Vec<String>, GitError> {
+        let spec = format!("{commit}:{}", dir.trim_end_matches('/'));
+        match self.git(&["cat-file", "-t", &spec]) {
+            Ok(kind) if kind == "tree" => {}
+            Ok(_) | Err(GitError::Command { .. }) => return Ok(Vec::new()),
+            Err(other) => return Err(other),
+        }
+        let out = self.git(&["ls-tree", "--name-only", "--end-of-options", &spec])?;
+        Ok(out.lines().map(str::to_owned).collect())
+    }
+
+    /// The tree of `base` (a commit) with `files` written over it, made in a temporary index
+    /// (`GIT_INDEX_FILE`): the work tree and the user's index are not touched. The blobs and
+    /// trees are written to the object store, where nothing refers to them until a commit does.
+    pub fn write_tree(&self, base: &Oid, files: &[TreeFile]) -> Result<Oid, GitError> {
+        let dir = tempfile::tempdir().map_err(|e| GitError::Command {
+            command: "write-tree".into(),
+            message: format!("cannot make a temporary directory: {e}"),
+        })?;
+        let index = dir.path().join("index");
+        let index = index.to_string_lossy().into_owned();
+        let env = [("GIT_INDEX_FILE", index.as_str())];
+        let base = base.to_string();
+        run_with_env(&self.sh, &["read-tree", "--end-of-options", &base], &env)?;
+        for (n, file) in files.iter().enumerate() {
+            let blob_file = dir.path().join(format!("blob-{n}"));
+            std::fs::write(&blob_file, &file.contents).map_err(|e| GitError::Command {
+                command: "hash-object".into(),
+                message: format!("cannot write a temporary file: {e}"),
+            })?;
+            let blob_file = blob_file.to_string_lossy().into_owned();
+            let blob = run_with_env(&self.sh, &["hash-object", "-w", "--no-filters", "--", &blob_file], &env)?;
+            let info = format!("100644,{blob},{}", file.path);
+            run_with_env(&self.sh, &["update-index", "--add", "--cacheinfo", &info], &env)?;
+        }
+        let out = run_with_env(&self.sh, &["write-tree"], &env)?;
+        Oid::parse(&out).ok_or_else(|| GitError::Command { command: "write-tree".into(), message: out })
+    }
+
+    /// A new commit of `tree` with `parent` and `message` (`git commit-tree`); no ref moves.
+    /// Without a configured identity, the commit is made as `hoist <hoist@localhost>`.
+    pub fn commit_tree(&self, tree: &Oid, parent: &Oid, message: &str) -> Result<Oid, GitError> {
+        let (tree, parent) = (tree.to_string(), parent.to_string());
+        let args = ["commit-tree", tree.as_str(), "-p", parent.as_str(), "-m", message];
+        let mut env = Vec::new();
+        if self.git(&["var", "GIT_COMMITTER_IDENT"]).is_err() || self.git(&["var", "GIT_AUTHOR_IDENT"]).is_err() {
+            env.extend([
+                ("GIT_AUTHOR_NAME", "hoist"),
+                ("GIT_AUTHOR_EMAIL", "hoist@localhost"),
+                ("GIT_COMMITTER_NAME", "hoist"),
+                ("GIT_COMMITTER_EMAIL", "hoist@localhost"),
+            ]);
+        }
+        let out = run_with_env(&self.sh, &args, &env)?;
+        Oid::parse(&out).ok_or_else(|| GitError::Command { command: "commit-tree".into(), message: out })
+    }
+
+    /// The commit the branch `name` (`candidates/main`) points at on `remote` now
+    /// (`git ls-remote`), or `None` when the remote has no such branch.
+    pub fn remote_branch(&self, remote: &str, name: &str) -> Result<Option<Oid>, GitError> {
+        self.require_remote(remote)?;
+        let reference = format!("refs/heads/{name}");
+        let out = self
+            .git(&["ls-remote", "--heads", "--end-of-options", remote, &reference])
+            .map_err(|e| unreachable(remote, e))?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .find(|(_, r)| *r == reference)
+            .and_then(|(oid, _)| Oid::parse(oid)))
+    }
+
+    /// Fetches the branch `name` from `remote` into the object store (no local branch or
+    /// remote-tracking ref is made) and returns the commit it pointed at, or `None` when the
+    /// remote has no such branch.
+    pub fn fetch_branch(&self, remote: &str, name: &str) -> Result<Option<Oid>, GitError> {
+        if self.remote_branch(remote, name)?.is_none() {
+            return Ok(None);
+        }
+        let reference = format!("refs/heads/{name}");
+        match self.git(&["fetch", "--quiet", "--no-tags", "--end-of-options", remote, &reference]) {
+            Ok(_) => {}
+            // Deleted between the two calls.
+            Err(GitError::Command { message, .. }) if message.contains("couldn't find remote ref") => {
+                return Ok(None);
+            }
+            Err(e) => return Err(unreachable(remote, e)),
+        }
+        self.resolve_commit("FETCH_HEAD")
+    }
+
+    /// Points the branch `name` on `remote` at `new`, guarded by a lease: the push goes ahead
+    /// only if the branch is still at `expected` (`None`: it must not exist). A stale lease is
+    /// [`GitError::LeaseRejected`]; afterwards the remote is read again to confirm.
+    pub fn push_branch_with_lease(
+        &self,
+        remote: &str,
+        name: &str,
+        expected: Option<&Oid>,
+        new: &Oid,
+    ) -> Result<(), GitError> {
+        self.require_remote(remote)?;
+        let lease = format!("--force-with-lease=refs/heads/{name}:{}", expected.map(Oid::as_str).unwrap_or_default());
+        let refspec = format!("{new}:refs/heads/{name}");
+        let args = ["push", "--porcelain", "--no-verify", lease.as_str(), "--end-of-options", remote, refspec.as_str()];
+        let output = output(&self.sh, &args)?;
+        if !output.status.success() {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(push_error(remote, &stdout, &stderr));
+        }
+        let found = self.remote_branch(remote, name)?;
+        if found.as_ref() != Some(new) {
+            return Err(GitError::NotConfirmed {
+                remote: remote.to_owned(),
+                tag: name.to_owned(),
+                expected: new.to_string(),
+                found: found.map_or("nothing".into(), |o| o.to_string()),
+            });
+        }
+        Ok(())
+    }
+}
+
 fn git(sh: &Shell, args: &[&str]) -> Result<String, GitError> {
     run(sh, args)
 }
@@ -223,7 +396,10 @@ fn push_error(remote: &str, stdout: &str, stderr: &str) -> GitError {
         .lines()
         .filter(|l| l.starts_with('!') && l.contains("stale info"))
         .filter_map(|l| l.split('\t').nth(1))
-        .filter_map(|spec| spec.rsplit_once(':').map(|(_, dst)| dst.trim_start_matches("refs/tags/").to_owned()))
+        .filter_map(|spec| {
+            spec.rsplit_once(':')
+                .map(|(_, dst)| dst.trim_start_matches("refs/tags/").trim_start_matches("refs/heads/").to_owned())
+        })
         .collect();
     if !stale.is_empty() {
         return GitError::LeaseRejected { remote: remote.to_owned(), refs: stale };

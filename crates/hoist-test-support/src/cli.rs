@@ -21,6 +21,7 @@ pub const HOIST_ENV_VARS: &[&str] = &[
     "GITHUB_EVENT_PATH",
     "GITHUB_BASE_REF",
     "GITHUB_REF_NAME",
+    "GITHUB_HEAD_REF",
     "HOIST_TEST_KILL_AT_STEP",
     "HOIST_ENGINE",
     "HOIST_SSH_COMMAND",

@@ -3,6 +3,7 @@
 pub(crate) mod build;
 pub(crate) mod bump;
 pub(crate) mod bump_my_version;
+pub(crate) mod candidate;
 pub(crate) mod channels;
 pub(crate) mod check;
 pub(crate) mod ci;
