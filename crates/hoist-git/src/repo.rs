@@ -280,7 +280,8 @@ impl Repo {
             return Ok(None);
         }
         let reference = format!("refs/heads/{name}");
-        match self.git(&["fetch", "--quiet", "--no-tags", "--end-of-options", remote, &reference]) {
+        // `--refmap=`: no remote-tracking ref is updated either.
+        match self.git(&["fetch", "--quiet", "--no-tags", "--refmap=", "--end-of-options", remote, &reference]) {
             Ok(_) => {}
             // Deleted between the two calls.
             Err(GitError::Command { message, .. }) if message.contains("couldn't find remote ref") => {
@@ -307,6 +308,12 @@ impl Repo {
         let args = ["push", "--porcelain", "--no-verify", lease.as_str(), "--end-of-options", remote, refspec.as_str()];
         let output = output(&self.sh, &args)?;
         if !output.status.success() {
+            // The remote checks the lease and then updates the ref under its own lock: a push
+            // that loses a race in between is refused as `failed to update ref`, not as stale.
+            // Either way, a branch no longer where the lease expected it is a lost lease.
+            if self.remote_branch(remote, name).is_ok_and(|now| now.as_ref() != expected) {
+                return Err(GitError::LeaseRejected { remote: remote.to_owned(), refs: vec![format!("refs/heads/{name}")] });
+            }
             let stdout = String::from_utf8_lossy(&output.stdout);
             let stderr = String::from_utf8_lossy(&output.stderr);
             return Err(push_error(remote, &stdout, &stderr));

@@ -4,6 +4,7 @@ mod build;
 mod bump;
 mod bump_my_version;
 mod bump_recovery;
+mod candidate;
 mod channels;
 mod ci_flow;
 mod compose;
