@@ -151,7 +151,6 @@ impl Repo {
     }
 }
 
-
 /// A file to write into a tree with [`Repo::write_tree`]: its path in the tree and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TreeFile {
@@ -312,7 +311,10 @@ impl Repo {
             // that loses a race in between is refused as `failed to update ref`, not as stale.
             // Either way, a branch no longer where the lease expected it is a lost lease.
             if self.remote_branch(remote, name).is_ok_and(|now| now.as_ref() != expected) {
-                return Err(GitError::LeaseRejected { remote: remote.to_owned(), refs: vec![format!("refs/heads/{name}")] });
+                return Err(GitError::LeaseRejected {
+                    remote: remote.to_owned(),
+                    refs: vec![format!("refs/heads/{name}")],
+                });
             }
             let stdout = String::from_utf8_lossy(&output.stdout);
             let stderr = String::from_utf8_lossy(&output.stderr);

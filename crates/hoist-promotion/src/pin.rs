@@ -217,8 +217,7 @@ mod tests {
     #[test]
     fn kustomization_entries_of_the_repository_are_pinned() {
         let text = "resources:\n- deployment.yaml\nimages:\n- name: app\n  newName: r.example/app\n  newTag: v1-solr\n- name: r.example/app\n- name: other\n  newTag: v1\n";
-        let (pins, new) =
-            pin_file(FileKind::Kustomization, "k.yaml", text, REPO, &images(), &BTreeMap::new()).unwrap();
+        let (pins, new) = pin_file(FileKind::Kustomization, "k.yaml", text, REPO, &images(), &BTreeMap::new()).unwrap();
         assert_eq!(pins.len(), 2);
         assert_eq!(new, None, "no digests yet");
         let (pins, new) = pin_file(FileKind::Kustomization, "k.yaml", text, REPO, &images(), &digests()).unwrap();

@@ -295,11 +295,14 @@ pub fn plan_candidate(
     let mut pins = Vec::new();
     let mut writes = Vec::new();
     for (kind, path, text) in &texts {
-        let (file_pins, new) =
-            pin_file(*kind, path, text, repository, images, &digests).map_err(|message| GitError::Command {
-                command: format!("pin {path}"),
-                message,
-            })?;
+        // The text parsed in the first pass; only writing it back can fail here.
+        let (file_pins, new) = match pin_file(*kind, path, text, repository, images, &digests) {
+            Ok(pinned) => pinned,
+            Err(message) => {
+                problems.push(format!("`{path}` is not YAML hoist can edit: {message}"));
+                continue;
+            }
+        };
         pins.extend(file_pins);
         if let Some(new) = new {
             writes.push(TreeFile { path: path.clone(), contents: new.into_bytes() });
