@@ -92,6 +92,34 @@ pub fn image_references(config: &Config, environment: &str, version: &str) -> Re
     Ok(environment_images(config, environment)?.iter().map(|step| naming.step_image(step).tags[0].clone()).collect())
 }
 
+impl ImageCheck {
+    /// Asks `lookup` for `reference`: its digest, or that it is missing, or why the registry
+    /// could not be asked. The caller words the problem ([`ImageCheck::problem`] is the
+    /// deploy's wording).
+    pub fn ask(lookup: &mut dyn ImageLookup, reference: &str) -> ImageCheck {
+        let (digest, unknown) = match lookup.digest(reference) {
+            Ok(digest) => (digest, None),
+            Err(why) => (None, Some(why)),
+        };
+        ImageCheck { reference: reference.to_owned(), digest, unknown }
+    }
+
+    /// True when the registry answered that the image is not there.
+    pub fn is_missing(&self) -> bool {
+        self.digest.is_none() && self.unknown.is_none()
+    }
+
+    /// The problem this check is for a run that needs the image, with `fix` said for a
+    /// missing one (`build and push it first`); `None` when the image is there.
+    pub fn problem(&self, fix: &str) -> Option<String> {
+        match (&self.digest, &self.unknown) {
+            (Some(_), _) => None,
+            (None, Some(why)) => Some(format!("cannot check image `{}`: {why}", self.reference)),
+            (None, None) => Some(format!("image `{}` is not in the registry: {fix}", self.reference)),
+        }
+    }
+}
+
 pub(crate) fn check_images(
     references: Vec<String>,
     lookup: &mut dyn ImageLookup,
@@ -100,18 +128,9 @@ pub(crate) fn check_images(
     references
         .into_iter()
         .map(|reference| {
-            let (digest, unknown) = match lookup.digest(&reference) {
-                Ok(Some(digest)) => (Some(digest), None),
-                Ok(None) => {
-                    problems.push(format!("image `{reference}` is not in the registry: build and push it first"));
-                    (None, None)
-                }
-                Err(why) => {
-                    problems.push(format!("cannot check image `{reference}`: {why}"));
-                    (None, Some(why))
-                }
-            };
-            ImageCheck { reference, digest, unknown }
+            let check = ImageCheck::ask(lookup, &reference);
+            problems.extend(check.problem("build and push it first"));
+            check
         })
         .collect()
 }

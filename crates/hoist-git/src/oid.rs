@@ -25,6 +25,14 @@ impl Oid {
     }
 }
 
+/// Read back only through [`Oid::parse`]: a record holding anything else is refused.
+impl<'de> serde::Deserialize<'de> for Oid {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Oid, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Oid::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("`{text}` is not a git object name")))
+    }
+}
+
 impl std::fmt::Display for Oid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)

@@ -19,6 +19,11 @@ pub enum PromotionError {
         "`{candidate}` on the remote `{remote}` moved {attempts} times while hoist pushed (other candidate runs for the same branch?); the remote holds another run's candidate: run `candidate` again to make this one"
     )]
     LostRace { candidate: String, remote: String, attempts: u32 },
+    /// A commit's `.hoist/candidate.json` cannot be read.
+    #[error(
+        "the candidate record `.hoist/candidate.json` of commit {commit} cannot be read: {reason}: make the candidate again with `hoist candidate`"
+    )]
+    BadRecord { commit: String, reason: String },
     /// A channel file of the source commit is not a channel.
     #[error(transparent)]
     Channel(#[from] hoist_channels::ChannelError),

@@ -37,21 +37,8 @@ mod plan;
 pub use error::PromotionError;
 pub use pin::{Pin, RunImage};
 pub use plan::{
-    Action, CandidatePlan, CandidateRecord, ImageCheck, Outcome, RECORD_PATH, RETRIES, execute, plan_candidate,
-    run_images, source_branch,
+    Action, CandidatePlan, CandidateRecord, Outcome, RECORD_PATH, RETRIES, execute, plan_candidate, run_images,
+    source_branch,
 };
 
-/// Answers "is this image reference in the registry, and at which digest?".
-///
-/// `Ok(None)`: the registry answered that it is not there. `Err(message)`: the registry could
-/// not be asked; the message says why.
-pub trait ImageLookup {
-    /// The digest of `reference` in its registry.
-    fn digest(&mut self, reference: &str) -> Result<Option<String>, String>;
-}
-
-impl<F: FnMut(&str) -> Result<Option<String>, String>> ImageLookup for F {
-    fn digest(&mut self, reference: &str) -> Result<Option<String>, String> {
-        self(reference)
-    }
-}
+pub use hoist_deploy::{ImageCheck, ImageLookup};

@@ -10,7 +10,7 @@ use hoist_naming::Naming;
 use serde::Serialize;
 
 use crate::pin::{FileKind, Pin, RunImage, pin_file};
-use crate::{ImageLookup, PromotionError};
+use crate::{ImageCheck, ImageLookup, PromotionError};
 
 /// Where the record of a candidate lies in its tree.
 pub const RECORD_PATH: &str = ".hoist/candidate.json";
@@ -44,21 +44,9 @@ impl Action {
     }
 }
 
-/// One image a pin needs, as the registry answered.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct ImageCheck {
-    /// The image reference (`registry.example.com/app:v1.2.3`).
-    pub reference: String,
-    /// Its digest in the registry; `None` when it is missing or could not be checked.
-    pub digest: Option<String>,
-    /// Why the registry could not be asked, when it could not.
-    pub unknown: Option<String>,
-}
-
 /// `.hoist/candidate.json`: what the candidate was made from. No timestamps: the same inputs
 /// give the same tree.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CandidateRecord {
     /// The record's format (1).
@@ -71,6 +59,24 @@ pub struct CandidateRecord {
     pub version: String,
     /// The pinned images and their digests, by reference.
     pub images: BTreeMap<String, String>,
+}
+
+impl CandidateRecord {
+    /// The record in `commit`'s tree (at [`RECORD_PATH`]), `None` when the commit has none.
+    /// A record that is not one (edited by hand, a newer schema) is
+    /// [`PromotionError::BadRecord`].
+    pub fn read(repo: &Repo, commit: &Oid) -> Result<Option<CandidateRecord>, PromotionError> {
+        let Some(text) = repo.file_at(commit, RECORD_PATH)? else { return Ok(None) };
+        let record: CandidateRecord = serde_json::from_str(&text)
+            .map_err(|e| PromotionError::BadRecord { commit: commit.short().to_owned(), reason: e.to_string() })?;
+        if record.schema != 1 {
+            return Err(PromotionError::BadRecord {
+                commit: commit.short().to_owned(),
+                reason: format!("schema {} is not one this hoist reads (1)", record.schema),
+            });
+        }
+        Ok(Some(record))
+    }
 }
 
 /// A candidate, decided but not done.
@@ -272,23 +278,12 @@ pub fn plan_candidate(
     let mut digests = BTreeMap::new();
     let mut checks = Vec::new();
     for reference in needed {
-        let (digest, unknown) = match lookup.digest(&reference) {
-            Ok(Some(digest)) => (Some(digest), None),
-            Ok(None) => {
-                problems.push(format!(
-                    "image `{reference}` is not in the registry: push it first, then run `candidate` again"
-                ));
-                (None, None)
-            }
-            Err(why) => {
-                problems.push(format!("cannot check image `{reference}`: {why}"));
-                (None, Some(why))
-            }
-        };
-        if let Some(digest) = &digest {
+        let check = ImageCheck::ask(lookup, &reference);
+        problems.extend(check.problem("push it first, then run `candidate` again"));
+        if let Some(digest) = &check.digest {
             digests.insert(reference.clone(), digest.clone());
         }
-        checks.push(ImageCheck { reference, digest, unknown });
+        checks.push(check);
     }
 
     // Second pass: the pinned files.

@@ -42,13 +42,7 @@ impl Candidate {
         }
         out.flush()?;
         if self.dry_run {
-            if !plan.problems.is_empty() {
-                anyhow::bail!(
-                    "the plan has {} problem(s): a real run would refuse and commit nothing",
-                    plan.problems.len()
-                );
-            }
-            return Ok(ExitCode::SUCCESS);
+            return super::dry_run_end(&plan.problems, "commit nothing");
         }
         let outcome = hoist_promotion::execute(&repo, &plan)?;
         if !self.json {
@@ -84,13 +78,7 @@ fn write_plan(out: &mut impl Write, plan: &CandidatePlan) -> std::io::Result<()>
         plan.remote
     )?;
     for image in &plan.images {
-        match (&image.digest, &image.unknown) {
-            (Some(digest), _) => writeln!(out, "  image    {}  {digest}", image.reference)?,
-            (None, Some(_)) => {
-                writeln!(out, "  image    {}  UNKNOWN (the registry could not be asked)", image.reference)?
-            }
-            (None, None) => writeln!(out, "  image    {}  MISSING", image.reference)?,
-        }
+        super::write_image_check(out, image)?;
     }
     for pin in &plan.pins {
         writeln!(out, "  pin      {} {}  {} → {}", pin.file, pin.at, pin.from, pin.to.as_deref().unwrap_or("?"))?;

@@ -96,13 +96,7 @@ impl Release {
             return Ok(ExitCode::SUCCESS);
         }
         if self.dry_run {
-            if !plan.problems.is_empty() {
-                anyhow::bail!(
-                    "the plan has {} problem(s): a real run would refuse and run nothing",
-                    plan.problems.len()
-                );
-            }
-            return Ok(ExitCode::SUCCESS);
+            return super::dry_run_end(&plan.problems, "run nothing");
         }
         for release in &plan.releases {
             for note in &release.notes {

@@ -153,13 +153,7 @@ fn write_plan(out: &mut impl Write, plan: &Plan) -> std::io::Result<()> {
         }
     }
     for image in &plan.images {
-        match (&image.digest, &image.unknown) {
-            (Some(digest), _) => writeln!(out, "  image    {}  {digest}", image.reference)?,
-            (None, Some(_)) => {
-                writeln!(out, "  image    {}  UNKNOWN (the registry could not be asked)", image.reference)?
-            }
-            (None, None) => writeln!(out, "  image    {}  MISSING", image.reference)?,
-        }
+        super::write_image_check(out, image)?;
     }
     for m in &plan.moves {
         let from = m.from.as_ref().map_or("(none)".to_owned(), |o| o.short().to_owned());

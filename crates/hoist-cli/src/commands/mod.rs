@@ -29,3 +29,20 @@ pub(crate) fn print_line(text: &str) -> std::io::Result<()> {
     writeln!(stdout, "{text}")?;
     stdout.flush()
 }
+
+/// One image of a plan, as the registry answered: its digest, `MISSING` or `UNKNOWN`.
+pub(crate) fn write_image_check(out: &mut impl Write, image: &hoist_deploy::ImageCheck) -> std::io::Result<()> {
+    match (&image.digest, &image.unknown) {
+        (Some(digest), _) => writeln!(out, "  image    {}  {digest}", image.reference),
+        (None, Some(_)) => writeln!(out, "  image    {}  UNKNOWN (the registry could not be asked)", image.reference),
+        (None, None) => writeln!(out, "  image    {}  MISSING", image.reference),
+    }
+}
+
+/// A dry run's end: an error when the plan has problems, since the real run would refuse.
+pub(crate) fn dry_run_end(problems: &[String], nothing_done: &str) -> anyhow::Result<std::process::ExitCode> {
+    if !problems.is_empty() {
+        anyhow::bail!("the plan has {} problem(s): a real run would refuse and {nothing_done}", problems.len());
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
