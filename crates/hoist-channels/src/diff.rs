@@ -22,6 +22,26 @@ pub struct ChannelDiff {
     pub driver: Option<Driver>,
     /// One entry per selected release, in file order.
     pub releases: Vec<ReleaseDiff>,
+    /// The two branches compared, for a diff of branches; `None` for a diff against the
+    /// cluster.
+    pub sides: Option<Sides>,
+}
+
+/// The two sides of a diff of branches: what merging `from` into `to` would change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Sides {
+    /// The branch merged (`candidates/main`), with its commit.
+    pub from: String,
+    /// The branch merged into (`releases/prod`), with its commit.
+    pub to: String,
+}
+
+impl Sides {
+    /// The sides `from` and `to`, as they are shown.
+    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Sides {
+        Sides { from: from.into(), to: to.into() }
+    }
 }
 
 /// The differences of one release.
@@ -30,11 +50,20 @@ pub struct ChannelDiff {
 pub struct ReleaseDiff {
     /// The release's name.
     pub name: String,
-    /// `kubectl diff` output; `None` when the cluster already matches.
+    /// `kubectl diff` output, or the unified diffs of the resources that differ; `None` when
+    /// nothing differs.
     pub diff: Option<String>,
+    /// The resources that differ (diffs of branches only: `kubectl diff` does not say).
+    pub resources: Vec<crate::ResourceChange>,
 }
 
 impl ChannelDiff {
+    /// The diff of two branches: `releases`, one per release of either side, compared with
+    /// [`crate::compare`].
+    pub fn of_branches(channel: &str, driver: Option<Driver>, sides: Sides, releases: Vec<ReleaseDiff>) -> ChannelDiff {
+        ChannelDiff { channel: channel.to_owned(), driver, releases, sides: Some(sides) }
+    }
+
     /// True when some release differs from the cluster.
     pub fn has_changes(&self) -> bool {
         self.releases.iter().any(|r| r.diff.is_some())
@@ -46,8 +75,9 @@ impl ChannelDiff {
     pub fn markdown(&self) -> String {
         let what = self.driver.map_or("manifest", Driver::as_str);
         let changed: Vec<&ReleaseDiff> = self.releases.iter().filter(|r| r.diff.is_some()).collect();
+        let between = self.sides.as_ref().map(|s| format!(" between `{}` and `{}`", s.to, s.from)).unwrap_or_default();
         if changed.is_empty() {
-            return format!("No {what} changes found for `{}`.\n", self.channel);
+            return format!("No {what} changes found for `{}`{between}.\n", self.channel);
         }
         let body: String = changed
             .iter()
@@ -57,8 +87,23 @@ impl ChannelDiff {
         // A fence longer than any run of backticks inside, so no diff line can close it.
         let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
         let fence = "`".repeat(longest.max(2) + 1);
+        let mut intro = String::new();
+        if let Some(sides) = &self.sides {
+            intro.push_str(&format!("Merging `{}` into `{}` changes:\n\n", sides.from, sides.to));
+            for release in &changed {
+                for resource in &release.resources {
+                    intro.push_str(&format!(
+                        "- `{}`: `{}` {}\n",
+                        release.name,
+                        resource.resource,
+                        resource.change.as_str()
+                    ));
+                }
+            }
+            intro.push('\n');
+        }
         format!(
-            "### {} changes for `{}`: {}\n\n{fence}diff\n{body}{fence}\n",
+            "### {} changes for `{}`: {}\n\n{intro}{fence}diff\n{body}{fence}\n",
             capitalized(what),
             self.channel,
             changed.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", ")
@@ -93,17 +138,11 @@ pub fn diff(sh: &Shell, root: &Path, channel: &Channel, filter: &Filter) -> Resu
             Source::Kustomize { dir } => {
                 kubectl_diff(sh, name, &Command::with_paths("kubectl", &["diff", "-k"], &[&root.join(dir)], ""))?
             }
-            Source::Helm { chart, release: helm_name, namespace, values } => {
-                let chart = root.join(chart);
-                let update = Command::with_paths("helm", &["dependency", "update"], &[&chart], "");
-                check(sh, name, &update)?;
-                let mut template = Command::new("helm", &["template", helm_name], "");
-                template.args.push(chart.display().to_string());
-                template.args.extend(["--namespace".to_owned(), namespace.clone()]);
-                for file in values {
-                    template.args.extend(["--values".to_owned(), root.join(file).display().to_string()]);
+            Source::Helm { namespace, .. } => {
+                let mut manifest = String::new();
+                for command in crate::render_commands(root, release) {
+                    manifest = check(sh, name, &command)?;
                 }
-                let manifest = check(sh, name, &template)?;
                 let dir = tempfile::Builder::new().prefix("hoist-helm-diff-").tempdir().map_err(|source| {
                     ChannelError::Render { release: name.clone(), path: std::env::temp_dir(), source }
                 })?;
@@ -120,9 +159,9 @@ pub fn diff(sh: &Shell, root: &Path, channel: &Channel, filter: &Filter) -> Resu
                 kubectl_diff(sh, name, &Command::with_paths("kubectl", &["diff", "-k"], &[dir.path()], ""))?
             }
         };
-        releases.push(crate::ReleaseDiff { name: name.clone(), diff });
+        releases.push(crate::ReleaseDiff { name: name.clone(), diff, resources: Vec::new() });
     }
-    Ok(ChannelDiff { channel: channel.name.clone(), driver: filter.driver, releases })
+    Ok(ChannelDiff { channel: channel.name.clone(), driver: filter.driver, releases, sides: None })
 }
 
 /// Runs `command`; its stdout on success, else [`ChannelError::DiffFailed`].

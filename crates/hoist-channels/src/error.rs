@@ -41,6 +41,9 @@ pub enum ChannelError {
     /// `kubectl diff` reported an error (exit status above 1), not differences.
     #[error("cannot diff release `{release}`: `{command}` exited with {}{}", exit(*code), if message.is_empty() { String::new() } else { format!(": {message}") })]
     DiffFailed { release: String, command: String, code: Option<i32>, message: String },
+    /// Rendered manifests are not Kubernetes resources.
+    #[error("the rendered manifests of release `{release}` are not Kubernetes resources: {message}")]
+    BadManifest { release: String, message: String },
     /// A temporary directory or file for rendering could not be written.
     #[error("cannot write the rendered manifests of release `{release}` to `{}`: {source}", path.display())]
     Render { release: String, path: PathBuf, source: std::io::Error },

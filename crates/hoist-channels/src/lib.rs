@@ -31,9 +31,11 @@ mod diff;
 mod error;
 mod plan;
 mod process;
+mod render;
 
 pub use channel::{Channel, Driver, Release, Source, find_channel, load, parse};
-pub use diff::{ChannelDiff, ReleaseDiff, diff};
+pub use diff::{ChannelDiff, ReleaseDiff, Sides, diff};
 pub use error::ChannelError;
 pub use plan::{Filter, PlannedRelease, Progress, ReleasePlan, ReleaseReport, execute, plan_release, select};
 pub use process::Command;
+pub use render::{Change, ResourceChange, compare, render, render_commands, resources};

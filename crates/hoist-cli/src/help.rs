@@ -65,6 +65,7 @@ const TARGETS: &[(&str, Augment)] = &[
     ("release", commands::channels::Release::augment_args),
     ("diff", commands::channels::Diff::augment_args),
     ("candidate", commands::candidate::Candidate::augment_args),
+    ("promote", commands::promote::Promote::augment_args),
     ("gitops-release", commands::gitops::GitopsRelease::augment_args),
     ("completions", commands::completions::Completions::augment_args),
 ];

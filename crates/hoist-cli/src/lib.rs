@@ -157,6 +157,7 @@ enum Command {
     Release(commands::channels::Release),
     Diff(commands::channels::Diff),
     Candidate(commands::candidate::Candidate),
+    Promote(commands::promote::Promote),
     GitopsRelease(commands::gitops::GitopsRelease),
     Completions(commands::completions::Completions),
     /// A compose shortcut named in `hoist.toml` (`ci-dc`), or an unknown target.
@@ -202,6 +203,7 @@ impl Command {
             Command::Release(cmd) => cmd.run(ctx),
             Command::Diff(cmd) => cmd.run(ctx),
             Command::Candidate(cmd) => cmd.run(ctx),
+            Command::Promote(cmd) => cmd.run(ctx),
             Command::GitopsRelease(cmd) => cmd.run(ctx),
             Command::External(args) => {
                 let (name, rest) = args.split_first().expect("clap gives the subcommand name");

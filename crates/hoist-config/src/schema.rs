@@ -223,6 +223,10 @@ pub struct Channels {
     /// The directory of the channel files (`dir`, default `channels`): channel `test` is
     /// `channels/test.yaml` (or `.yml`).
     pub dir: PathBuf,
+    /// Promotion rules (`[channels.after]`): environment → the environments whose
+    /// `releases/ENV` branch must have held every image digest of a candidate before it can
+    /// be promoted or released there (`prod = ["test"]`).
+    pub after: BTreeMap<String, Vec<String>>,
 }
 
 /// How `gitops-release ENV` fills the HelmRelease template and commits it to the releases
@@ -498,6 +502,42 @@ struct RawRequirements {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawChannels {
     dir: Option<PathBuf>,
+    #[serde(default)]
+    after: BTreeMap<String, Vec<String>>,
+}
+
+impl RawChannels {
+    fn resolve(self, invalid: &dyn Fn(&str, String) -> ConfigError) -> Result<Channels, ConfigError> {
+        for (env, before) in &self.after {
+            let key = format!("channels.after.{env}");
+            if !is_ref_component(env) {
+                return Err(invalid(
+                    &key,
+                    format!("`{env}` cannot be an environment: it must fit in the branch name `releases/{env}`"),
+                ));
+            }
+            if before.is_empty() {
+                return Err(invalid(
+                    &key,
+                    "an empty list requires nothing: name the environments first, `prod = [\"test\"]`, or remove the key".into(),
+                ));
+            }
+            for other in before {
+                if !is_ref_component(other) {
+                    return Err(invalid(
+                        &key,
+                        format!(
+                            "`{other}` cannot be an environment: it must fit in the branch name `releases/{other}`"
+                        ),
+                    ));
+                }
+                if other == env {
+                    return Err(invalid(&key, format!("`{env}` cannot require itself: name another environment")));
+                }
+            }
+        }
+        Ok(Channels { dir: self.dir.unwrap_or_else(|| "channels".into()), after: self.after })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -613,7 +653,7 @@ impl RawConfig {
             compose.insert(name, ComposeProject { files: raw.files, project, shortcut: raw.shortcut });
         }
         let deploy = self.deploy.resolve(&self.release_step, &invalid)?;
-        let channels = Channels { dir: self.channels.dir.unwrap_or_else(|| "channels".into()) };
+        let channels = self.channels.resolve(&invalid)?;
         let gitops = self.gitops.resolve(&self.registry, &invalid)?;
         let test = self.test.resolve(&invalid)?;
         let data_image = self.data_image.resolve(&self.release_step, &invalid)?;

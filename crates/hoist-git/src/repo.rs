@@ -241,8 +241,19 @@ impl Repo {
     /// A new commit of `tree` with `parent` and `message` (`git commit-tree`); no ref moves.
     /// Without a configured identity, the commit is made as `hoist <hoist@localhost>`.
     pub fn commit_tree(&self, tree: &Oid, parent: &Oid, message: &str) -> Result<Oid, GitError> {
-        let (tree, parent) = (tree.to_string(), parent.to_string());
-        let args = ["commit-tree", tree.as_str(), "-p", parent.as_str(), "-m", message];
+        self.commit_tree_with_parents(tree, std::slice::from_ref(parent), message)
+    }
+
+    /// [`Repo::commit_tree`] with any number of parents, in order (the first is the one
+    /// `--first-parent` follows).
+    pub fn commit_tree_with_parents(&self, tree: &Oid, parents: &[Oid], message: &str) -> Result<Oid, GitError> {
+        let tree = tree.to_string();
+        let parents: Vec<String> = parents.iter().map(Oid::to_string).collect();
+        let mut args = vec!["commit-tree", tree.as_str()];
+        for parent in &parents {
+            args.extend(["-p", parent.as_str()]);
+        }
+        args.extend(["-m", message]);
         let mut env = Vec::new();
         if self.git(&["var", "GIT_COMMITTER_IDENT"]).is_err() || self.git(&["var", "GIT_AUTHOR_IDENT"]).is_err() {
             env.extend([
@@ -254,6 +265,87 @@ impl Repo {
         }
         let out = run_with_env(&self.sh, &args, &env)?;
         Oid::parse(&out).ok_or_else(|| GitError::Command { command: "commit-tree".into(), message: out })
+    }
+
+    /// The parents of `commit`, in order.
+    pub fn parents(&self, commit: &Oid) -> Result<Vec<Oid>, GitError> {
+        let spec = format!("{commit}^@");
+        let out = self.git(&["rev-parse", "--end-of-options", &spec])?;
+        Ok(out.lines().filter_map(Oid::parse).collect())
+    }
+
+    /// The file `path` in each of the first `limit` commits of `tip`'s first-parent history
+    /// (`tip` first), `None` where a commit has no such file: one `git log` and one
+    /// `git cat-file --batch`, however long the history.
+    pub fn file_along_first_parent(
+        &self,
+        tip: &Oid,
+        path: &str,
+        limit: usize,
+    ) -> Result<Vec<(Oid, Option<String>)>, GitError> {
+        let count = format!("--max-count={limit}");
+        let tip_text = tip.to_string();
+        let out = self.git(&["rev-list", "--first-parent", &count, "--end-of-options", &tip_text])?;
+        let commits: Vec<Oid> = out.lines().filter_map(Oid::parse).collect();
+        if commits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let input: String = commits.iter().map(|c| format!("{c}:{path}\n")).collect();
+        let sh = &self.sh;
+        let output = cmd!(sh, "git cat-file --batch")
+            .quiet()
+            .ignore_status()
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_OPTIONAL_LOCKS", "0")
+            .stdin(input)
+            .output()
+            .map_err(|e| GitError::NoGit { message: e.to_string() })?;
+        if !output.status.success() {
+            return Err(GitError::Command {
+                command: "cat-file --batch".into(),
+                message: first_error_line(&String::from_utf8_lossy(&output.stderr)),
+            });
+        }
+        let mut rest: &[u8] = &output.stdout;
+        let mut files = Vec::new();
+        for commit in commits {
+            let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            let header = String::from_utf8_lossy(&rest[..end]).into_owned();
+            rest = rest.get(end + 1..).unwrap_or_default();
+            let mut fields = header.split(' ');
+            let (_, kind, size) = (fields.next(), fields.next(), fields.next());
+            let contents = match (kind, size.and_then(|s| s.parse::<usize>().ok())) {
+                (Some(kind), Some(size)) if size <= rest.len() => {
+                    let body = &rest[..size];
+                    rest = rest.get(size + 1..).unwrap_or_default();
+                    (kind == "blob").then(|| String::from_utf8_lossy(body).into_owned())
+                }
+                // `OID:PATH missing`: the commit has no such file.
+                _ => None,
+            };
+            files.push((commit, contents));
+        }
+        Ok(files)
+    }
+
+    /// Writes the files of `commit` into the directory `dir` (which must exist), through a
+    /// temporary index: the work tree, the user's index and every ref stay as they are.
+    pub fn checkout_to(&self, commit: &Oid, dir: &Path) -> Result<(), GitError> {
+        let temp = tempfile::tempdir().map_err(|e| GitError::Command {
+            command: "read-tree".into(),
+            message: format!("cannot make a temporary directory: {e}"),
+        })?;
+        let index = temp.path().join("index").to_string_lossy().into_owned();
+        let env = [("GIT_INDEX_FILE", index.as_str())];
+        let commit = commit.to_string();
+        run_with_env(&self.sh, &["read-tree", "--end-of-options", &commit], &env)?;
+        let mut prefix = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned()).to_string_lossy().into_owned();
+        if !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        let prefix = format!("--prefix={prefix}");
+        run_with_env(&self.sh, &["checkout-index", "--all", "--force", &prefix], &env)?;
+        Ok(())
     }
 
     /// The commit the branch `name` (`candidates/main`) points at on `remote` now

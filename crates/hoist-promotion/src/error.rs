@@ -19,6 +19,30 @@ pub enum PromotionError {
         "`{candidate}` on the remote `{remote}` moved {attempts} times while hoist pushed (other candidate runs for the same branch?); the remote holds another run's candidate: run `candidate` again to make this one"
     )]
     LostRace { candidate: String, remote: String, attempts: u32 },
+    /// A promotion plan has problems; nothing was committed or pushed.
+    #[error("refusing to promote `{candidate}` to `{environment}`, nothing was committed or pushed: {}", problems.join("; "))]
+    PromotionRefused { candidate: String, environment: String, problems: Vec<String> },
+    /// The promotion branch moved between planning and pushing.
+    #[error(
+        "`{branch}` on the remote `{remote}` moved while hoist pushed (another promotion of the same candidate?): run `promote` again"
+    )]
+    PromotionMoved { branch: String, remote: String },
+    /// A branch name hoist would use cannot be one.
+    #[error("`{name}` cannot be a branch name: {reason}: name another branch or environment")]
+    BadBranch { name: String, reason: String },
+    /// A side of a diff names nothing.
+    #[error(
+        "`{name}` is neither a branch of the remote `{remote}` nor a revision of this repository: name a branch such as `candidates/main` or `releases/test`"
+    )]
+    NoSuchSide { name: String, remote: String },
+    /// Neither side of a diff has the channel.
+    #[error(
+        "neither `{from}` nor `{to}` has the channel `{channel}` (a file `{channel}.yaml` in `{dir}`): name a channel the branches hold"
+    )]
+    NoChannelOnEitherSide { channel: String, from: String, to: String, dir: String },
+    /// A side could not be checked out for rendering.
+    #[error("cannot check out `{side}` into a temporary directory: {message}")]
+    Checkout { side: String, message: String },
     /// A commit's `.hoist/candidate.json` cannot be read.
     #[error(
         "the candidate record `.hoist/candidate.json` of commit {commit} cannot be read: {reason}: make the candidate again with `hoist candidate`"

@@ -30,9 +30,13 @@ tells fixed compose images. A file with nothing to change keeps its bytes; a cha
 written back through `serde_yaml_ng` (keys keep their order, comments do not survive).
 */
 
+mod branches;
 mod error;
+mod gate;
+mod lineage;
 pub mod pin;
 mod plan;
+mod promote;
 
 pub use error::PromotionError;
 pub use pin::{Pin, RunImage};
@@ -41,4 +45,8 @@ pub use plan::{
     source_branch,
 };
 
+pub use branches::{Side, diff_branches, resolve_side};
+pub use gate::{ReleaseGate, release_gate};
 pub use hoist_deploy::{ImageCheck, ImageLookup};
+pub use lineage::{HISTORY_LIMIT, LineageCheck, Released, check_lineage, released_digests};
+pub use promote::{PromoteOutcome, PromotePlan, execute_promote, plan_promote, promotion_names};

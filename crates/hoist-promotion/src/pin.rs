@@ -96,6 +96,55 @@ pub fn pin_file(
     Ok((pins, text))
 }
 
+/// The references to `repository` a file writes, as pinned or not: a kustomization's
+/// `images:` entries (`REPO:NEWTAG` with `@DIGEST` when it has one) and a values file's
+/// `repository` + `tag` mappings (`REPO:TAG`, the tag maybe `TAG@DIGEST`). With where each is.
+pub fn references(kind: FileKind, text: &str, repository: &str) -> Result<Vec<(String, String)>, String> {
+    let value: Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+    let mut found = Vec::new();
+    match kind {
+        FileKind::Kustomization => {
+            for (n, entry) in value.get("images").and_then(Value::as_sequence).into_iter().flatten().enumerate() {
+                let name = scalar(entry.get("newName")).or_else(|| scalar(entry.get("name")));
+                if name.as_deref() != Some(repository) {
+                    continue;
+                }
+                let mut reference =
+                    format!("{repository}:{}", scalar(entry.get("newTag")).as_deref().unwrap_or("latest"));
+                if let Some(digest) = scalar(entry.get("digest")) {
+                    reference = format!("{reference}@{digest}");
+                }
+                found.push((format!("images[{n}]"), reference));
+            }
+        }
+        FileKind::Values => values_references(&value, "", repository, &mut found),
+    }
+    Ok(found)
+}
+
+fn values_references(value: &Value, at: &str, repository: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Mapping(map) => {
+            if scalar(map.get("repository")).as_deref() == Some(repository)
+                && let Some(tag) = scalar(map.get("tag"))
+            {
+                found.push((if at.is_empty() { "(top)".into() } else { at.to_owned() }, format!("{repository}:{tag}")));
+            }
+            for (key, child) in map {
+                let key = scalar(Some(key)).unwrap_or_else(|| "?".into());
+                values_references(child, &if at.is_empty() { key } else { format!("{at}.{key}") }, repository, found);
+            }
+        }
+        Value::Sequence(items) => {
+            for (n, child) in items.iter().enumerate() {
+                values_references(child, &format!("{at}[{n}]"), repository, found);
+            }
+        }
+        Value::Tagged(tagged) => values_references(&tagged.value, at, repository, found),
+        _ => {}
+    }
+}
+
 struct Edit<'a> {
     file: &'a str,
     repository: &'a str,
@@ -230,6 +279,26 @@ mod tests {
         );
         let (_, again) = pin_file(FileKind::Kustomization, "k.yaml", &new, REPO, &images(), &digests()).unwrap();
         assert_eq!(again, None, "a pinned file stays as it is");
+    }
+
+    #[test]
+    fn references_are_read_pinned_or_not() {
+        let kustomization = "images:\n- name: app\n  newName: r.example/app\n  newTag: v2\n  digest: sha256:00\n- name: r.example/app\n- name: other\n";
+        assert_eq!(
+            references(FileKind::Kustomization, kustomization, REPO).unwrap(),
+            [
+                ("images[0]".to_owned(), "r.example/app:v2@sha256:00".to_owned()),
+                ("images[1]".to_owned(), "r.example/app:latest".to_owned())
+            ]
+        );
+        let values = "image: {repository: r.example/app, tag: v2@sha256:11}\nw: [{repository: r.example/app, tag: v1-tester}, {repository: x, tag: v1}]\n";
+        assert_eq!(
+            references(FileKind::Values, values, REPO).unwrap(),
+            [
+                ("image".to_owned(), "r.example/app:v2@sha256:11".to_owned()),
+                ("w[0]".to_owned(), "r.example/app:v1-tester".to_owned())
+            ]
+        );
     }
 
     #[test]

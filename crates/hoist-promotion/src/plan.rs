@@ -19,7 +19,7 @@ pub const RECORD_PATH: &str = ".hoist/candidate.json";
 pub const RETRIES: u32 = 5;
 
 /// The kustomization file names kustomize reads, in its order.
-const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub(crate) const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// What a candidate run does to `candidates/BRANCH`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -67,15 +67,18 @@ impl CandidateRecord {
     /// [`PromotionError::BadRecord`].
     pub fn read(repo: &Repo, commit: &Oid) -> Result<Option<CandidateRecord>, PromotionError> {
         let Some(text) = repo.file_at(commit, RECORD_PATH)? else { return Ok(None) };
-        let record: CandidateRecord = serde_json::from_str(&text)
-            .map_err(|e| PromotionError::BadRecord { commit: commit.short().to_owned(), reason: e.to_string() })?;
+        CandidateRecord::parse(&text)
+            .map(Some)
+            .map_err(|reason| PromotionError::BadRecord { commit: commit.short().to_owned(), reason })
+    }
+
+    /// Parses the text of a record; the reason when it is not one this hoist reads.
+    pub fn parse(text: &str) -> Result<CandidateRecord, String> {
+        let record: CandidateRecord = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if record.schema != 1 {
-            return Err(PromotionError::BadRecord {
-                commit: commit.short().to_owned(),
-                reason: format!("schema {} is not one this hoist reads (1)", record.schema),
-            });
+            return Err(format!("schema {} is not one this hoist reads (1)", record.schema));
         }
-        Ok(Some(record))
+        Ok(record)
     }
 }
 
@@ -201,9 +204,7 @@ pub fn plan_candidate(
         problems.push(format!("`{candidate}` cannot be a branch name: {why}: pass another `--branch`"));
     }
 
-    let root = std::fs::canonicalize(config.root()).unwrap_or_else(|_| config.root().to_owned());
-    let top = std::fs::canonicalize(repo.root()).unwrap_or_else(|_| repo.root().to_owned());
-    let prefix = root.strip_prefix(&top).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
+    let prefix = crate::branches::project_prefix(repo, config);
 
     // The files to pin, each once, in channel and release order.
     let mut targets: Vec<(FileKind, String)> = Vec::new();

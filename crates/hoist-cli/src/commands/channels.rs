@@ -47,9 +47,15 @@ pub(crate) struct Release {
     json: bool,
 }
 
-/// Show what releasing a channel would change (kubectl diff), as one markdown block.
+/// Show what releasing a channel would change, as one markdown block: against the cluster (kubectl diff), or between two branches (--from, --to).
 #[derive(Debug, clap::Args)]
 pub(crate) struct Diff {
+    /// Compare branches instead of the cluster: the branch merged (`candidates/main`), rendered with `kubectl kustomize` / `helm template`.
+    #[arg(long, value_name = "BRANCH", requires = "to")]
+    from: Option<String>,
+    /// The branch merged into (`releases/test`); the diff shows what merging `--from` into it changes.
+    #[arg(long, value_name = "BRANCH", requires = "from")]
+    to: Option<String>,
     /// The channel: `test` is `channels/test.yaml` (see `[channels] dir`), or a path to a channel file.
     channel: String,
     /// Only the releases with this driver.
@@ -62,6 +68,8 @@ pub(crate) struct Diff {
     #[arg(long, value_name = "FILE")]
     outfile: Option<PathBuf>,
     /// Print the per-release diffs as JSON.
+    ///
+    /// Between branches, the exit status is 0 for no changes and 1 for changes.
     #[arg(long)]
     json: bool,
 }
@@ -83,12 +91,19 @@ fn filter(driver: Option<DriverArg>, app: Option<String>) -> Filter {
 impl Release {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let (sh, root, channel) = open(ctx, &self.channel)?;
-        let plan = hoist_channels::plan_release(&sh, &root, &channel, &filter(self.driver, self.app))?;
+        let filter = filter(self.driver, self.app);
+        let mut plan = hoist_channels::plan_release(&sh, &root, &channel, &filter)?;
+        let repo = hoist_git::Repo::open(&root).ok();
+        let mut lookup = ctx.image_lookup()?;
+        let gate = hoist_promotion::release_gate(&root, repo.as_ref(), ctx.config()?, &channel, &filter, &mut lookup)?;
+        plan.problems.extend(gate.problems.iter().cloned());
+        let gated = Gated { plan: &plan, gate: &gate };
+        let plan = &plan;
         let mut out = std::io::stdout().lock();
         if self.json {
-            writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&gated)?)?;
         } else if self.dry_run || !plan.problems.is_empty() {
-            write_plan(&mut out, &plan)?;
+            write_plan(&mut out, plan, &gate)?;
         }
         out.flush()?;
         if plan.releases.is_empty() {
@@ -103,7 +118,7 @@ impl Release {
                 eprintln!("note: release `{}`: {note}", release.name);
             }
         }
-        let report = hoist_channels::execute(&sh, &plan, &mut |progress| match progress {
+        let report = hoist_channels::execute(&sh, plan, &mut |progress| match progress {
             Progress::Running { release, command } => eprintln!("==> {release}: {}", command.display()),
             Progress::Output { stdout, stderr } => {
                 eprint!("{stdout}{stderr}");
@@ -123,8 +138,41 @@ impl Release {
     }
 }
 
-fn write_plan(out: &mut impl Write, plan: &ReleasePlan) -> std::io::Result<()> {
+/// A release plan with its gate, as `--json` prints it.
+#[derive(serde::Serialize)]
+struct Gated<'a> {
+    #[serde(flatten)]
+    plan: &'a ReleasePlan,
+    gate: &'a hoist_promotion::ReleaseGate,
+}
+
+fn write_plan(out: &mut impl Write, plan: &ReleasePlan, gate: &hoist_promotion::ReleaseGate) -> std::io::Result<()> {
     writeln!(out, "release channel `{}` ({})", plan.channel, plan.file.display())?;
+    if let Some(record) = &gate.record {
+        writeln!(
+            out,
+            "  candidate of `{}` at {} ({})",
+            record.source_branch,
+            record.source_commit.short(),
+            record.version
+        )?;
+    }
+    for image in &gate.images {
+        super::write_image_check(out, image)?;
+    }
+    for check in &gate.lineage {
+        match &check.released {
+            Some(r) => writeln!(
+                out,
+                "  lineage  {} released to `{}` in {} ({})",
+                check.reference,
+                check.required,
+                r.commit.short(),
+                r.version
+            )?,
+            None => writeln!(out, "  lineage  {} NEVER released to `{}`", check.reference, check.required)?,
+        }
+    }
     for release in &plan.releases {
         writeln!(out, "  {} ({})", release.name, release.driver)?;
         for command in &release.commands {
@@ -146,8 +194,23 @@ fn write_plan(out: &mut impl Write, plan: &ReleasePlan) -> std::io::Result<()> {
 
 impl Diff {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
-        let (sh, root, channel) = open(ctx, &self.channel)?;
-        let diff = hoist_channels::diff(&sh, &root, &channel, &filter(self.driver, self.app))?;
+        let filter = filter(self.driver, self.app);
+        let (diff, branches) = match (&self.from, &self.to) {
+            (Some(from), Some(to)) => {
+                let config = ctx.config()?;
+                let repo = hoist_git::Repo::open(config.root())?;
+                let remote = &config.deploy.remote;
+                let (from, to) = (
+                    hoist_promotion::resolve_side(&repo, remote, from)?,
+                    hoist_promotion::resolve_side(&repo, remote, to)?,
+                );
+                (hoist_promotion::diff_branches(&repo, config, &self.channel, &filter, &from, &to)?, true)
+            }
+            _ => {
+                let (sh, root, channel) = open(ctx, &self.channel)?;
+                (hoist_channels::diff(&sh, &root, &channel, &filter)?, false)
+            }
+        };
         let markdown = diff.markdown();
         let text = if self.json { format!("{}\n", serde_json::to_string_pretty(&diff)?) } else { markdown.clone() };
         match &self.outfile {
@@ -162,6 +225,7 @@ impl Diff {
             }
         }
         ctx.summary(&markdown)?;
-        Ok(ExitCode::SUCCESS)
+        // Between branches, the exit status says whether merging changes anything.
+        Ok(if branches && diff.has_changes() { ExitCode::from(1) } else { ExitCode::SUCCESS })
     }
 }

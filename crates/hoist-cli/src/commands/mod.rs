@@ -17,6 +17,7 @@ pub(crate) mod gitops;
 pub(crate) mod init;
 pub(crate) mod layers;
 pub(crate) mod naming;
+pub(crate) mod promote;
 pub(crate) mod requirements;
 pub(crate) mod test;
 
