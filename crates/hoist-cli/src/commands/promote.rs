@@ -63,7 +63,17 @@ impl Promote {
                 self.body_file.as_ref().map(|p| format!(" --body-file {}", p.display())).unwrap_or_default()
             );
         }
-        github_output(&plan, outcome.action, self.body_file.as_deref())?;
+        // For the workflow's `gh pr create` step.
+        let mut outputs = vec![
+            ("branch", plan.branch.clone()),
+            ("base", plan.base.clone()),
+            ("title", plan.title.clone()),
+            ("action", outcome.action.as_str().to_owned()),
+        ];
+        if let Some(file) = &self.body_file {
+            outputs.push(("body-file", file.display().to_string()));
+        }
+        ctx.outputs(&outputs)?;
         ctx.summary(&format!(
             "### Promotion to `{}`: {}\n\n{}\n",
             plan.environment,
@@ -72,30 +82,6 @@ impl Promote {
         ))?;
         Ok(ExitCode::SUCCESS)
     }
-}
-
-/// Appends `branch`, `base`, `title`, `action` (and `body-file`) to `GITHUB_OUTPUT` when it
-/// names a file, for the workflow's `gh pr create` step.
-fn github_output(plan: &PromotePlan, action: Action, body_file: Option<&std::path::Path>) -> anyhow::Result<()> {
-    let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) else { return Ok(()) };
-    let mut text = format!(
-        "branch={}\nbase={}\ntitle={}\naction={}\n",
-        plan.branch,
-        plan.base,
-        plan.title.replace(['\n', '\r'], " "),
-        action.as_str()
-    );
-    if let Some(file) = body_file {
-        text.push_str(&format!("body-file={}\n", file.display()));
-    }
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .with_context(|| format!("cannot append to `GITHUB_OUTPUT` (`{}`)", PathBuf::from(&path).display()))?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot append to `GITHUB_OUTPUT` (`{}`)", PathBuf::from(&path).display()))?;
-    Ok(())
 }
 
 fn write_plan(out: &mut impl Write, plan: &PromotePlan) -> std::io::Result<()> {

@@ -18,8 +18,8 @@ use super::markdown::{Block, Page, Span};
 
 /// The programs other than hoist that the docs show. A test checks that each is used.
 pub const OTHER_PROGRAMS: &[&str] = &[
-    "bash", "cargo", "cat", "cd", "docker", "dockerd", "echo", "export", "git", "grep", "head", "jq", "mkdir",
-    "mktemp", "tail", "xargs",
+    "bash", "cargo", "cat", "cd", "docker", "dockerd", "echo", "export", "gh", "git", "grep", "head", "jq", "mkdir",
+    "mktemp", "tail", "test", "xargs",
 ];
 
 /// The chores of this repository's own xtask that are not hoist targets (`xtask/src/main.rs`).

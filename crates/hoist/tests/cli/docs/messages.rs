@@ -19,6 +19,7 @@ pub const PLACEHOLDERS: &[&str] = &[
     "BRANCH",
     "COL",
     "COMMAND",
+    "DIGEST",
     "DIR",
     "ENV",
     "FILE",
