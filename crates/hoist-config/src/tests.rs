@@ -289,8 +289,26 @@ replicas = "2"
 fn channels_and_gitops_errors() {
     check_error(
         "registry = \"r.example/app\"\n[channels]\ndirectory = \"x\"\n",
-        "hoist.toml:3:1: unknown key `channels.directory`: the keys known here are `dir`",
+        "hoist.toml:3:1: unknown key `channels.directory`: the keys known here are `dir`, `after`",
     );
+    for (rule, message) in [
+        ("prod = []", "an empty list requires nothing"),
+        ("prod = [\"prod\"]", "`prod` cannot require itself"),
+        ("prod = [\"te st\"]", "`te st` cannot be an environment"),
+        ("\"pr..od\" = [\"test\"]", "`pr..od` cannot be an environment"),
+    ] {
+        let text = format!("registry = \"r.example/app\"\n[channels.after]\n{rule}\n");
+        let error = Config::parse(&text, Path::new("hoist.toml")).unwrap_err().to_string();
+        assert!(error.starts_with("hoist.toml:"), "{error}");
+        assert!(error.contains("`channels.after."), "{error}");
+        assert!(error.contains(message), "{rule}: {error}");
+    }
+    let config = Config::parse(
+        "registry = \"r.example/app\"\n[channels.after]\nprod = [\"test\", \"staging\"]\n",
+        Path::new("hoist.toml"),
+    )
+    .unwrap();
+    assert_eq!(config.channels.after["prod"], ["test", "staging"]);
     check_error(
         "registry = \"r.example/app\"\n[gitops]\nrepositry = \"x\"\n",
         "hoist.toml:3:1: unknown key `gitops.repositry`: did you mean `repository`?",
