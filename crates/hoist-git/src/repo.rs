@@ -267,6 +267,26 @@ impl Repo {
         Oid::parse(&out).ok_or_else(|| GitError::Command { command: "commit-tree".into(), message: out })
     }
 
+    /// Whether `ancestor` is an ancestor of `descendant` (or the same commit); `None` when git
+    /// cannot tell (a commit is not in this repository, or history is cut by a shallow clone).
+    pub fn is_ancestor(&self, ancestor: &Oid, descendant: &Oid) -> Result<Option<bool>, GitError> {
+        if !self.has_commit(ancestor) || !self.has_commit(descendant) {
+            return Ok(None);
+        }
+        let (a, d) = (ancestor.to_string(), descendant.to_string());
+        let out = output(&self.sh, &["merge-base", "--is-ancestor", &a, &d])?;
+        Ok(match out.status.code() {
+            Some(0) => Some(true),
+            Some(1) if !self.is_shallow() => Some(false),
+            _ => None,
+        })
+    }
+
+    /// True in a shallow clone, where history below the graft points is missing.
+    pub fn is_shallow(&self) -> bool {
+        self.git(&["rev-parse", "--is-shallow-repository"]).is_ok_and(|out| out == "true")
+    }
+
     /// The parents of `commit`, in order.
     pub fn parents(&self, commit: &Oid) -> Result<Vec<Oid>, GitError> {
         let spec = format!("{commit}^@");

@@ -31,6 +31,9 @@ pub enum Action {
     Updated,
     /// The branch's tip already has this tree: nothing is committed.
     Unchanged,
+    /// The branch's tip is the candidate of a newer commit (one the source commit is an
+    /// ancestor of): an older run finishing late does not overwrite it, nothing is committed.
+    Superseded,
 }
 
 impl Action {
@@ -40,6 +43,7 @@ impl Action {
             Action::Created => "created",
             Action::Updated => "updated",
             Action::Unchanged => "unchanged",
+            Action::Superseded => "superseded",
         }
     }
 }
@@ -108,6 +112,8 @@ pub struct CandidatePlan {
     pub tree: Option<Oid>,
     /// The branch's tip on the remote when planned, if it exists.
     pub tip: Option<Oid>,
+    /// The newer source commit whose candidate the tip is, when it supersedes this run.
+    pub superseded_by: Option<Oid>,
     /// What the run does; `None` while the plan has problems.
     pub action: Option<Action>,
     /// The new commit's parent (the tip, else the source commit); `None` when nothing is
@@ -317,10 +323,15 @@ pub fn plan_candidate(
 
     let tip = repo.fetch_branch(&remote, &candidate)?;
     let tip_tree = tip.as_ref().map(|t| repo.tree_of(t)).transpose()?;
+    let superseded_by = match &tip {
+        Some(tip) => newer_source(repo, tip, &source_commit)?,
+        None => None,
+    };
     let (tree, action, parent) = if problems.is_empty() {
         let tree = repo.write_tree(&source_commit, &writes)?;
         let (action, parent) = match &tip {
             Some(_) if tip_tree.as_ref() == Some(&tree) => (Action::Unchanged, None),
+            Some(_) if superseded_by.is_some() => (Action::Superseded, None),
             Some(tip) => (Action::Updated, Some(tip.clone())),
             None => (Action::Created, Some(source_commit.clone())),
         };
@@ -344,6 +355,7 @@ pub fn plan_candidate(
         record,
         tree,
         tip,
+        superseded_by,
         action,
         parent,
         message,
@@ -351,6 +363,18 @@ pub fn plan_candidate(
         problems,
         tip_tree,
     })
+}
+
+/// The source commit of `tip`'s candidate when it is newer than `source` (`source` is its
+/// ancestor); `None` when it is not, or when this repository cannot tell (the newer commit is
+/// not here, as in a shallow clone: then the last run to push wins).
+fn newer_source(repo: &Repo, tip: &Oid, source: &Oid) -> Result<Option<Oid>, PromotionError> {
+    // A tip whose record cannot be read is replaced like any other.
+    let Ok(Some(record)) = CandidateRecord::read(repo, tip) else { return Ok(None) };
+    if &record.source_commit == source {
+        return Ok(None);
+    }
+    Ok((repo.is_ancestor(source, &record.source_commit)? == Some(true)).then_some(record.source_commit))
 }
 
 /// Carries out `plan`: refuses while it has problems; nothing when the tip already has the
@@ -366,6 +390,11 @@ pub fn execute(repo: &Repo, plan: &CandidatePlan) -> Result<Outcome, PromotionEr
     loop {
         if let (Some(tip), true) = (&tip, tip_tree.as_ref() == Some(tree)) {
             return Ok(Outcome { action: Action::Unchanged, commit: tip.clone(), attempts });
+        }
+        if let Some(tip) = &tip
+            && newer_source(repo, tip, &plan.source_commit)?.is_some()
+        {
+            return Ok(Outcome { action: Action::Superseded, commit: tip.clone(), attempts });
         }
         let parent = tip.clone().unwrap_or_else(|| plan.source_commit.clone());
         let commit = repo.commit_tree(tree, &parent, &plan.message)?;

@@ -48,6 +48,14 @@ impl Candidate {
         if !self.json {
             writeln!(out, "{} {} {}", outcome.action.as_str(), plan.candidate, outcome.commit)?;
         }
+        if let (Action::Superseded, Some(newer)) = (outcome.action, &plan.superseded_by) {
+            eprintln!(
+                "note: `{}` holds the candidate of {}, a newer commit than {}: nothing was pushed",
+                plan.candidate,
+                newer.short(),
+                plan.source_commit.short()
+            );
+        }
         if outcome.attempts > 1 {
             eprintln!(
                 "note: `{}` moved while hoist pushed (another candidate run); committed on its new tip after {} pushes",
@@ -90,6 +98,12 @@ fn write_plan(out: &mut impl Write, plan: &CandidatePlan) -> std::io::Result<()>
         (Some(Action::Unchanged), Some(tip), _) => {
             writeln!(out, "  unchanged: the tip {} already has this tree", tip.short())?
         }
+        (Some(Action::Superseded), Some(tip), _) => writeln!(
+            out,
+            "  superseded: the tip {} is the candidate of {}, a newer commit: nothing is pushed",
+            tip.short(),
+            plan.superseded_by.as_ref().map_or("?", |o| o.short())
+        )?,
         (Some(action), _, Some(parent)) => {
             writeln!(out, "  {}  a commit on {}, pushed with a lease", action.as_str(), parent.short())?
         }

@@ -300,3 +300,43 @@ fn two_runs_at_once_leave_a_consistent_branch() {
         assert_eq!(f.git.remote_git(&["rev-parse", &format!("{}^", candidates[0])]), candidates[1]);
     }
 }
+
+#[test]
+fn an_older_commits_run_finishing_late_does_not_overwrite_a_newer_candidate() {
+    let f = fixture();
+    f.push_images("v0.1.0");
+    let older = f.git.git(&["rev-parse", "HEAD"]);
+    f.bump("0.2.0");
+    f.push_images("v0.2.0");
+    let newer = f.git.git(&["rev-parse", "HEAD"]);
+    hoist(&f.git.path()).args(["candidate"]).success();
+    let tip = f.tip();
+
+    // The older commit's run (a rerun, or a slow job) comes last.
+    f.git.git(&["checkout", "--quiet", "--detach", &older]);
+    let plan = hoist(&f.git.path()).args(["candidate", "--branch", "main", "--dry-run"]).success();
+    assert!(
+        plan.contains(&format!(
+            "  superseded: the tip {} is the candidate of {}, a newer commit",
+            &tip[..12],
+            &newer[..12]
+        )),
+        "{plan}"
+    );
+    let out = hoist(&f.git.path()).args(["candidate", "--branch", "main"]).run();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, format!("superseded candidates/main {tip}\n"));
+    assert!(
+        out.stderr.contains(&format!("a newer commit than {}: nothing was pushed", &older[..12])),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(f.tip(), tip, "the newer candidate stays");
+
+    // A newer commit than the tip's still updates it.
+    f.git.git(&["checkout", "--quiet", "main"]);
+    f.bump("0.3.0");
+    f.push_images("v0.3.0");
+    let out = hoist(&f.git.path()).args(["candidate"]).success();
+    assert!(out.starts_with("updated candidates/main "), "{out}");
+}
