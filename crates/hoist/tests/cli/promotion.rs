@@ -345,3 +345,24 @@ fn diff_sides_and_promotions_that_cannot_be_are_one_sentence() {
     assert!(err.contains("the remote `origin` has no `candidates/main`: make it with `hoist candidate`"), "{err}");
     assert!(Path::new(&f.git.path()).exists());
 }
+
+#[test]
+fn a_shallow_checkout_makes_candidates_and_promotions() {
+    let mut f = flow();
+    f.push_image("v0.1.0");
+    // actions/checkout's default: one commit deep.
+    let clone = tempfile::tempdir().unwrap();
+    let sh = Shell::new().unwrap();
+    let (url, dir) = (format!("file://{}", f.git.remote().display()), clone.path().join("c"));
+    cmd!(sh, "git clone --quiet --depth 1 --branch main {url} {dir}").quiet().run().unwrap();
+    let out = hoist(&dir).args(["candidate"]).success();
+    assert!(out.starts_with("created candidates/main "), "{out}");
+    let out = hoist(&dir).args(["promote", "main", "test"]).success();
+    assert!(out.starts_with("created promotions/test/main "), "{out}");
+    f.merge_promotion("test");
+    // The rule reads the history of releases/test, fetched into the shallow clone.
+    let out = hoist(&dir).args(["promote", "main", "prod", "--dry-run"]).success();
+    assert!(out.contains(&format!("  lineage  {}:v0.1.0 released to `test` in ", f.repo)), "{out}");
+    let out = hoist(&dir).args(["diff", "test", "--from", "candidates/main", "--to", "releases/test"]).run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
