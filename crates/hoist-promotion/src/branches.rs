@@ -114,27 +114,20 @@ pub fn diff_branches(
             });
         }
     };
-    // `--app` must name a release of one side at least.
-    if let Some(app) = &filter.app {
-        let on = |c: &Option<Channel>| c.as_ref().is_some_and(|c| c.releases.iter().any(|r| &r.name == app));
-        if !on(&new) && !on(&old) {
-            let channel = new.as_ref().or(old.as_ref()).expect("one side has the channel");
-            hoist_channels::select(channel, filter)?;
+    // The releases `filter` selects on each side; an `--app` must name a release of one side
+    // at least.
+    let pick = |c: &Option<Channel>| -> Result<Vec<hoist_channels::Release>, hoist_channels::ChannelError> {
+        match c.as_ref().map(|c| hoist_channels::select(c, filter)) {
+            None | Some(Err(hoist_channels::ChannelError::UnknownApp { .. })) => Ok(Vec::new()),
+            Some(Ok(releases)) => Ok(releases.into_iter().cloned().collect()),
+            Some(Err(other)) => Err(other),
         }
-    }
-    let pick = |c: &Option<Channel>| -> Vec<hoist_channels::Release> {
-        c.as_ref()
-            .map(|c| {
-                c.releases
-                    .iter()
-                    .filter(|r| filter.driver.is_none_or(|d| r.driver() == d))
-                    .filter(|r| filter.app.as_ref().is_none_or(|a| &r.name == a))
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default()
     };
-    let (new_releases, old_releases) = (pick(&new), pick(&old));
+    let (new_releases, old_releases) = (pick(&new)?, pick(&old)?);
+    if filter.app.is_some() && new_releases.is_empty() && old_releases.is_empty() {
+        let channel = new.as_ref().or(old.as_ref()).expect("one side has the channel");
+        hoist_channels::select(channel, filter)?;
+    }
     let mut names: Vec<String> = new_releases.iter().map(|r| r.name.clone()).collect();
     for release in &old_releases {
         if !names.contains(&release.name) {

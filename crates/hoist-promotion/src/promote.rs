@@ -49,6 +49,10 @@ pub struct PromotePlan {
     pub problems: Vec<String>,
     #[serde(skip)]
     tree: Option<Oid>,
+    /// Where the candidate already is when nothing is to be done (the releases branch's tip or
+    /// the promotion branch's).
+    #[serde(skip)]
+    unchanged_at: Option<Oid>,
 }
 
 /// What [`execute_promote`] did.
@@ -137,6 +141,7 @@ pub fn plan_promote(
     let mut diff = None;
     let mut action = None;
     let mut tree = None;
+    let mut unchanged_at = None;
     let branch_tip = repo.fetch_branch(&remote, &branch)?;
     if let (Some(c), Some(b)) = (&candidate_commit, &base_commit) {
         let from_side = side(&candidate, c);
@@ -144,16 +149,20 @@ pub fn plan_promote(
         diff = Some(diff_branches(repo, config, &environment, &Filter::default(), &from_side, &to_side)?);
         let candidate_tree = repo.tree_of(c)?;
         if problems.is_empty() {
+            let promoted = match &branch_tip {
+                Some(tip) => repo.tree_of(tip)? == candidate_tree && repo.parents(tip)?.first() == Some(b),
+                None => false,
+            };
             action = Some(if repo.tree_of(b)? == candidate_tree {
+                unchanged_at = Some(b.clone());
                 Action::Unchanged
+            } else if promoted {
+                unchanged_at = branch_tip.clone();
+                Action::Unchanged
+            } else if branch_tip.is_some() {
+                Action::Updated
             } else {
-                match &branch_tip {
-                    Some(tip) if repo.tree_of(tip)? == candidate_tree && repo.parents(tip)?.first() == Some(b) => {
-                        Action::Unchanged
-                    }
-                    Some(_) => Action::Updated,
-                    None => Action::Created,
-                }
+                Action::Created
             });
             tree = Some(candidate_tree);
         }
@@ -180,6 +189,7 @@ pub fn plan_promote(
         body,
         problems,
         tree,
+        unchanged_at,
     })
 }
 
@@ -253,9 +263,8 @@ pub fn execute_promote(repo: &Repo, plan: &PromotePlan) -> Result<PromoteOutcome
             problems: plan.problems.clone(),
         });
     };
-    if action == Action::Unchanged {
-        let commit = plan.branch_tip.clone().filter(|_| repo.tree_of(base).ok().as_ref() != Some(tree));
-        return Ok(PromoteOutcome { action, commit: commit.unwrap_or_else(|| base.clone()) });
+    if let (Action::Unchanged, Some(at)) = (action, &plan.unchanged_at) {
+        return Ok(PromoteOutcome { action, commit: at.clone() });
     }
     let message =
         format!("{}\n\nPromotes {} ({}) into {}.\n", plan.title, plan.candidate, candidate.short(), plan.base);
