@@ -1,20 +1,23 @@
 /*!
-Promotion, step 1: the **candidate** of a branch. A branch's CI run makes or updates the git
-branch `candidates/BRANCH` on the remote: the source commit's tree with every image of every
-channel's releases pinned to the images this run built, at their registry digests, plus a
-record (`.hoist/candidate.json`). A pull request from `candidates/BRANCH` to `releases/ENV`
-then shows, as a diff, what releasing would change (the later steps of the flow are not here).
+Promotion through branches, without a controller in the cluster or a forge API:
 
-Planned first, executed second, like `hoist-deploy`:
+1. **Candidate** ([`plan_candidate`], [`execute`]): a branch's CI run makes or updates
+   `candidates/BRANCH` on the remote: the source commit's tree with every image of every
+   channel's releases pinned to the images this run built, at their registry digests, plus a
+   record ([`CandidateRecord`], `.hoist/candidate.json`).
+2. **Promotion** ([`plan_promote`], [`execute_promote`]): the branch
+   `promotions/ENV/BRANCH`, the candidate's tree on the tip of `releases/ENV`, for a pull
+   request whose title and body the plan holds; refused when an image is gone from the
+   registry or the promotion rules (`[channels.after]`, checked by [`check_lineage`] against
+   the records of `releases/OTHER`'s first-parent history) are not met.
+3. **Diff** ([`diff_branches`]): both sides checked out into temporary directories, every
+   selected release rendered without a cluster and compared per resource.
+4. **Release gate** ([`release_gate`]): before `release CHANNEL` applies a tree, every image
+   of the project it references is in the registry, and a candidate meets the rules.
 
-- [`plan_candidate`] reads the source commit (HEAD): its channel files, their kustomizations
-  and helm values files; asks the registry, through an [`ImageLookup`], for the digest of
-  every image a pin needs; fetches the remote's `candidates/BRANCH`; and returns a
-  [`CandidatePlan`]: every pin, the record, the tree, the action (created, updated,
-  unchanged) and every problem (an image not in the registry, a missing file).
-- [`execute`] refuses a plan with problems, commits the tree with git plumbing in a
-  temporary index (the work tree and the user's index are never touched), and pushes it with
-  a lease on the tip it was planned against; a lost lease fetches the new tip and retries.
+Each step is planned first and executed second, like `hoist-deploy`; the registry is asked
+through an injected [`ImageLookup`], git through `hoist-git`'s plumbing (temporary indexes,
+lease-guarded pushes: the work tree, the index and the local refs are never touched).
 
 What is pinned ([`pin`]):
 
