@@ -35,14 +35,9 @@ impl Candidate {
         let mut lookup = ctx.image_lookup()?;
         let plan = hoist_promotion::plan_candidate(&repo, config, &naming, &images, &branch, &mut lookup)?;
         let mut out = std::io::stdout().lock();
-        if self.json {
-            writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
-        } else if self.dry_run || !plan.problems.is_empty() {
-            write_plan(&mut out, &plan)?;
-        }
-        out.flush()?;
-        if self.dry_run {
-            return super::dry_run_end(&plan.problems, "commit nothing");
+        let modes = (self.json, self.dry_run);
+        if let Some(exit) = super::show_plan(&mut out, &plan, &plan.problems, modes, "commit nothing", write_plan)? {
+            return Ok(exit);
         }
         let outcome = hoist_promotion::execute(&repo, &plan)?;
         if !self.json {

@@ -149,29 +149,13 @@ struct Gated<'a> {
 fn write_plan(out: &mut impl Write, plan: &ReleasePlan, gate: &hoist_promotion::ReleaseGate) -> std::io::Result<()> {
     writeln!(out, "release channel `{}` ({})", plan.channel, plan.file.display())?;
     if let Some(record) = &gate.record {
-        writeln!(
-            out,
-            "  candidate of `{}` at {} ({})",
-            record.source_branch,
-            record.source_commit.short(),
-            record.version
-        )?;
+        super::write_record(out, record)?;
     }
     for image in &gate.images {
         super::write_image_check(out, image)?;
     }
     for check in &gate.lineage {
-        match &check.released {
-            Some(r) => writeln!(
-                out,
-                "  lineage  {} released to `{}` in {} ({})",
-                check.reference,
-                check.required,
-                r.commit.short(),
-                r.version
-            )?,
-            None => writeln!(out, "  lineage  {} NEVER released to `{}`", check.reference, check.required)?,
-        }
+        super::write_lineage(out, check)?;
     }
     for release in &plan.releases {
         writeln!(out, "  {} ({})", release.name, release.driver)?;

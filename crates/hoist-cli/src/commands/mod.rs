@@ -47,3 +47,46 @@ pub(crate) fn dry_run_end(problems: &[String], nothing_done: &str) -> anyhow::Re
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+/// Shows a plan the way every planning target does: as JSON with `--json`; as text with
+/// `--dry-run`, or when it has problems (the real run then refuses, and the text shows why).
+/// `Some(exit status)` when the run ends here: a dry run, an error when it has problems.
+pub(crate) fn show_plan<P: serde::Serialize, W: Write>(
+    out: &mut W,
+    plan: &P,
+    problems: &[String],
+    (json, dry_run): (bool, bool),
+    nothing_done: &str,
+    text: impl FnOnce(&mut W, &P) -> std::io::Result<()>,
+) -> anyhow::Result<Option<std::process::ExitCode>> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(plan)?)?;
+    } else if dry_run || !problems.is_empty() {
+        text(out, plan)?;
+    }
+    out.flush()?;
+    if dry_run {
+        return dry_run_end(problems, nothing_done).map(Some);
+    }
+    Ok(None)
+}
+
+/// The candidate a tree holds, as plans show it.
+pub(crate) fn write_record(out: &mut impl Write, record: &hoist_promotion::CandidateRecord) -> std::io::Result<()> {
+    writeln!(out, "  candidate of `{}` at {} ({})", record.source_branch, record.source_commit.short(), record.version)
+}
+
+/// A candidate's image against an environment it must have gone through, as plans show it.
+pub(crate) fn write_lineage(out: &mut impl Write, check: &hoist_promotion::LineageCheck) -> std::io::Result<()> {
+    match &check.released {
+        Some(r) => writeln!(
+            out,
+            "  lineage  {} released to `{}` in {} ({})",
+            check.reference,
+            check.required,
+            r.commit.short(),
+            r.version
+        ),
+        None => writeln!(out, "  lineage  {} NEVER released to `{}`", check.reference, check.required),
+    }
+}

@@ -36,14 +36,9 @@ impl Promote {
         let mut lookup = ctx.image_lookup()?;
         let plan = hoist_promotion::plan_promote(&repo, config, &self.from, &self.to, &mut lookup)?;
         let mut out = std::io::stdout().lock();
-        if self.json {
-            writeln!(out, "{}", serde_json::to_string_pretty(&plan)?)?;
-        } else if self.dry_run || !plan.problems.is_empty() {
-            write_plan(&mut out, &plan)?;
-        }
-        out.flush()?;
-        if self.dry_run {
-            return super::dry_run_end(&plan.problems, "commit nothing");
+        let modes = (self.json, self.dry_run);
+        if let Some(exit) = super::show_plan(&mut out, &plan, &plan.problems, modes, "commit nothing", write_plan)? {
+            return Ok(exit);
         }
         let outcome = hoist_promotion::execute_promote(&repo, &plan)?;
         if let Some(path) = &self.body_file {
@@ -96,29 +91,13 @@ fn write_plan(out: &mut impl Write, plan: &PromotePlan) -> std::io::Result<()> {
         plan.remote
     )?;
     if let Some(record) = &plan.record {
-        writeln!(
-            out,
-            "  candidate of `{}` at {} ({})",
-            record.source_branch,
-            record.source_commit.short(),
-            record.version
-        )?;
+        super::write_record(out, record)?;
     }
     for image in &plan.images {
         super::write_image_check(out, image)?;
     }
     for check in &plan.lineage {
-        match &check.released {
-            Some(r) => writeln!(
-                out,
-                "  lineage  {} released to `{}` in {} ({})",
-                check.reference,
-                check.required,
-                r.commit.short(),
-                r.version
-            )?,
-            None => writeln!(out, "  lineage  {} NEVER released to `{}`", check.reference, check.required)?,
-        }
+        super::write_lineage(out, check)?;
     }
     if let Some(diff) = &plan.diff {
         let changed: Vec<String> = diff
