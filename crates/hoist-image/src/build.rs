@@ -259,7 +259,7 @@ impl Engine {
         } else {
             request.context.join(&dockerfile_name)
         };
-        let registries = self.check_dockerfile(&dockerfile_path, request)?;
+        let registries = check_dockerfile(&dockerfile_path, request)?;
         for tag in &request.tags {
             Reference::parse(tag)?;
         }
@@ -401,43 +401,45 @@ impl Engine {
             cache_import_failures,
         })
     }
+}
 
-    /// Checks the target against the Dockerfile's stages; returns the registries the build
-    /// may pull from (bases and cache sources).
-    fn check_dockerfile(&self, path: &Path, request: &BuildRequest) -> Result<Vec<String>, ImageError> {
-        let mut registries: Vec<String> = Vec::new();
-        let parsed = match hoist_dockerfile::parse_file(path) {
-            Ok(file) => Some(file),
-            Err(e) if request.target.is_some() => return Err(e.into()),
-            // Without a target the engine's own parser has the last word.
-            Err(_) => None,
-        };
-        if let (Some(file), Some(target)) = (&parsed, &request.target)
-            && file.stage(target).is_none()
-        {
-            return Err(ImageError::UnknownTarget {
-                target: target.clone(),
-                dockerfile: path.to_owned(),
-                stages: file.stages.iter().map(|s| s.display_name()).collect(),
-            });
-        }
-        if let Some(file) = &parsed {
-            for stage in &file.stages {
-                if stage.base_stage.is_none()
-                    && !stage.base.contains('$')
-                    && let Ok(reference) = Reference::parse(&stage.base)
-                {
-                    registries.push(reference.registry().to_owned());
-                }
+/// Checks the target against the Dockerfile's stages; returns the registries the build
+/// may pull from (bases and cache sources).
+fn check_dockerfile(path: &Path, request: &BuildRequest) -> Result<Vec<String>, ImageError> {
+    let mut registries: Vec<String> = Vec::new();
+    let parsed = match hoist_dockerfile::parse_file(path) {
+        Ok(file) => Some(file),
+        Err(e) if request.target.is_some() => return Err(e.into()),
+        // Without a target the engine's own parser has the last word.
+        Err(_) => None,
+    };
+    if let (Some(file), Some(target)) = (&parsed, &request.target)
+        && file.stage(target).is_none()
+    {
+        return Err(ImageError::UnknownTarget {
+            target: target.clone(),
+            dockerfile: path.to_owned(),
+            stages: file.stages.iter().map(|s| s.display_name()).collect(),
+        });
+    }
+    if let Some(file) = &parsed {
+        for stage in &file.stages {
+            // `scratch` is no image: nothing is pulled for it, no credentials are needed.
+            if stage.base_stage.is_none()
+                && !stage.base.contains('$')
+                && !stage.base.eq_ignore_ascii_case("scratch")
+                && let Ok(reference) = Reference::parse(&stage.base)
+            {
+                registries.push(reference.registry().to_owned());
             }
         }
-        for cache in &request.cache_from {
-            registries.push(Reference::parse(cache)?.registry().to_owned());
-        }
-        registries.sort();
-        registries.dedup();
-        Ok(registries)
     }
+    for cache in &request.cache_from {
+        registries.push(Reference::parse(cache)?.registry().to_owned());
+    }
+    registries.sort();
+    registries.dedup();
+    Ok(registries)
 }
 
 fn session_id() -> String {
@@ -808,6 +810,16 @@ mod tests {
         assert_eq!(exit_code("executor failed running [/bin/sh -c exit 42]: exit code: 42"), Some(42));
         assert_eq!(exit_code("The command '/bin/sh -c false' returned a non-zero code: 1"), Some(1));
         assert_eq!(exit_code("failed to solve"), None);
+    }
+
+    #[test]
+    fn scratch_pulls_from_no_registry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Dockerfile");
+        std::fs::write(&path, "FROM scratch AS a\nFROM SCRATCH AS b\nFROM a AS c\nFROM r.example:5000/base:1 AS d\n")
+            .unwrap();
+        let request = BuildRequest { cache_from: vec!["cache.example/app:cache".into()], ..BuildRequest::default() };
+        assert_eq!(check_dockerfile(&path, &request).unwrap(), ["cache.example", "r.example:5000"]);
     }
 
     #[test]
