@@ -595,13 +595,41 @@ fn split_words(text: &str) -> Option<Vec<String>> {
     Some(words)
 }
 
+/// The name of an SSH forward's directory starts with this and its process id.
+const FORWARD_DIR_PREFIX: &str = "hoist-engine-";
+
+/// Removes the SSH forward directories in `temp` that a killed hoist left (owned by this
+/// user, named for a process that no longer runs): each holds only a dead socket.
+fn remove_stale_forward_dirs(temp: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(temp) else { return };
+    let uid = std::fs::metadata("/proc/self").map(|m| m.uid()).ok();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(FORWARD_DIR_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(meta) = std::fs::symlink_metadata(entry.path()) else { continue };
+        let alive = Path::new(&format!("/proc/{pid}")).exists();
+        if meta.is_dir() && Some(meta.uid()) == uid && !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl SshForward {
     fn start(user: Option<&str>, host: &str, port: Option<u16>) -> Result<SshForward, ImageError> {
         let argv = ssh_argv(&ssh_command()?, user, host, port);
         let io = |e: std::io::Error| ImageError::SshForward { message: e.to_string() };
+        remove_stale_forward_dirs(&std::env::temp_dir());
         // Only this user may reach the socket: whoever connects drives the engine.
         let dir = tempfile::Builder::new()
-            .prefix("hoist-engine-")
+            .prefix(&format!("{FORWARD_DIR_PREFIX}{}-", std::process::id()))
             .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()
             .map_err(io)?;
@@ -730,6 +758,23 @@ mod tests {
         std::fs::write(dir.join("ca.pem"), cert).unwrap();
         std::fs::write(dir.join("cert.pem"), cert).unwrap();
         std::fs::write(dir.join("key.pem"), key).unwrap();
+    }
+
+    #[test]
+    fn forward_dirs_of_dead_processes_are_removed() {
+        let temp = tempfile::tempdir().unwrap();
+        let mine = temp.path().join(format!("{FORWARD_DIR_PREFIX}{}-abc", std::process::id()));
+        // A pid above the kernel's limit (pid_max is at most 2^22) runs no process.
+        let dead = temp.path().join(format!("{FORWARD_DIR_PREFIX}4999999-abc"));
+        let other = temp.path().join("hoist-other-1-abc");
+        for dir in [&mine, &dead, &other] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        std::fs::write(dead.join("docker.sock"), "").unwrap();
+        remove_stale_forward_dirs(temp.path());
+        assert!(mine.exists(), "a running process's directory stays");
+        assert!(!dead.exists(), "a dead process's directory goes");
+        assert!(other.exists(), "other directories stay");
     }
 
     #[test]
