@@ -32,7 +32,7 @@ mod error;
 mod plan;
 mod process;
 
-pub use channel::{Channel, Driver, Release, Source, find_channel, load, parse};
+pub use channel::{Channel, Driver, Release, Source, channel_names, find_channel, load, parse};
 pub use diff::{ChannelDiff, ReleaseDiff, diff};
 pub use error::ChannelError;
 pub use plan::{Filter, PlannedRelease, Progress, ReleasePlan, ReleaseReport, execute, plan_release, select};
