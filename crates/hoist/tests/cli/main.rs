@@ -19,6 +19,7 @@ mod help;
 mod init;
 mod layers;
 mod naming;
+mod status;
 
 use hoist_test_support::cli::{Hoist, Project};
 
