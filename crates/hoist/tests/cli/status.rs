@@ -107,6 +107,20 @@ versions (newest first)
     assert_eq!(image["digest"], digest.as_str());
     assert_eq!(image["check"]["reference"], format!("{}@{digest}", f.repo).as_str(), "asked by digest");
     assert_eq!(image["check"]["digest"], digest.as_str());
+
+    // The registry gone: the pinned image is UNKNOWN, not MISSING, and `status` fails.
+    let Fixture { git, registry, repo } = f;
+    drop(registry);
+    let out = hoist(&git.path()).args(["status"]).run();
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(&format!("  image     {repo}:v1.10.0  {digest}  UNKNOWN (the registry could not be asked)\n")),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("MISSING"), "{}", out.stdout);
+    assert!(out.stderr.starts_with("error: 2 image(s) could not be checked ("), "{}", out.stderr);
 }
 
 #[test]
