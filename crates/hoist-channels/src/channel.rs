@@ -159,18 +159,27 @@ pub fn find_channel(dir: &Path, channel: &str) -> Result<PathBuf, ChannelError> 
             return Ok(candidate.clone());
         }
     }
+    Err(ChannelError::UnknownChannel { channel: channel.to_owned(), yaml, yml, known: channel_names(dir) })
+}
+
+/// The channels of `dir`: the names of its `*.yaml` and `*.yml` files, sorted, each once
+/// (none when `dir` cannot be read). The files are not read.
+pub fn channel_names(dir: &Path) -> Vec<String> {
     let mut known: Vec<String> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            name.strip_suffix(".yaml").or_else(|| name.strip_suffix(".yml")).map(str::to_owned)
+            name.strip_suffix(".yaml")
+                .or_else(|| name.strip_suffix(".yml"))
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
         })
         .collect();
     known.sort();
     known.dedup();
-    Err(ChannelError::UnknownChannel { channel: channel.to_owned(), yaml, yml, known })
+    known
 }
 
 /// Reads and checks the channel file at `path`.

@@ -33,7 +33,7 @@ mod plan;
 mod process;
 mod render;
 
-pub use channel::{Channel, Driver, Release, Source, find_channel, load, parse};
+pub use channel::{Channel, Driver, Release, Source, channel_names, find_channel, load, parse};
 pub use diff::{ChannelDiff, ReleaseDiff, Sides, diff};
 pub use error::ChannelError;
 pub use plan::{Filter, PlannedRelease, Progress, ReleasePlan, ReleaseReport, execute, plan_release, select};

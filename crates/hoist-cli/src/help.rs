@@ -30,7 +30,7 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("compose", "compose ci up -d          # docker compose -f … -p ci up -d; also `ci-dc up -d`"),
     ("deploy", "deploy dev --dry-run     # gate on images + version tag, then move dev/deploy atomically"),
     ("rollback", "rollback prod            # point prod/deploy back at last/prod/deploy"),
-    ("status", "status --json            # what each environment runs, and its previous deploy"),
+    ("status", "status --json            # what each environment runs and ran, its releases/ENV branch, the versions"),
     ("release", "release prod --app metabase --dry-run   # channels/prod.yaml: kubectl/helm"),
     ("diff", "diff test --outfile kdiff.md   # kubectl diff of channel `test`, as markdown"),
     ("candidate", "candidate --dry-run      # candidates/BRANCH: HEAD with every channel's images pinned to digests"),

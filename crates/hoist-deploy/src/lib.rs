@@ -14,19 +14,22 @@ Every operation is planned first and executed second:
   confirms with `ls-remote` that the remote holds what was pushed.
 - [`plan_rollback`] swaps `ENV/deploy` and `last/ENV/deploy` under the same rules.
 - [`status`] reports, per environment, the deployed and previous versions and whether their
-  images are still in the registry.
+  images are still in the registry; [`status_report`] adds the remote's versions, newest
+  first by [`version_order`] (semver precedence where a version is semver).
 
 The registry is asked through an [`ImageLookup`] the caller provides (the CLI uses the image
 engine's registry client), so this crate does no network I/O of its own besides git.
 */
 
 mod error;
+mod order;
 mod plan;
 mod status;
 
 pub use error::DeployError;
+pub use order::version_order;
 pub use plan::{ImageCheck, Plan, PlanKind, TagMove, execute, image_references, plan_deploy, plan_rollback};
-pub use status::{Deployed, EnvironmentStatus, status};
+pub use status::{Deployed, EnvironmentStatus, RemoteVersion, StatusReport, remote_versions, status, status_report};
 
 /// Answers "is this image reference in the registry, and at which digest?".
 ///

@@ -31,6 +31,11 @@ Which of the run's images a reference stands for is told by the suffix of its cu
 (`v1.2.2-tester` → the `tester` image), the release image when no suffix matches, as `check`
 tells fixed compose images. A file with nothing to change keeps its bytes; a changed file is
 written back through `serde_yaml_ng` (keys keep their order, comments do not survive).
+
+What is released ([`releases_status`], shown by `hoist status`): for every environment (a
+channel or an environment of `[deploy.environments]`), the remote's `releases/ENV` branch,
+its tip, the candidate its record names (source branch, source commit, version) and whether
+each recorded image is still in the registry, asked by its digest.
 */
 
 mod branches;
@@ -40,12 +45,17 @@ mod lineage;
 pub mod pin;
 mod plan;
 mod promote;
+mod status;
 
 pub use error::PromotionError;
 pub use pin::{Pin, RunImage};
 pub use plan::{
     Action, CandidatePlan, CandidateRecord, Outcome, RECORD_PATH, RETRIES, execute, plan_candidate, run_images,
     source_branch,
+};
+pub use status::{
+    ReleaseStatus, ReleasedCandidate, ReleasedImage, digest_reference, release_branch, release_environments,
+    released_candidate, releases_status,
 };
 
 pub use branches::{Side, diff_branches, resolve_side};

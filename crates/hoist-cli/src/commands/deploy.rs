@@ -3,8 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use hoist_deploy::{EnvironmentStatus, Plan, PlanKind};
+use hoist_deploy::{EnvironmentStatus, Plan, PlanKind, RemoteVersion, StatusReport};
 use hoist_git::Repo;
+use hoist_promotion::ReleaseStatus;
 
 use crate::Ctx;
 
@@ -37,7 +38,8 @@ pub(crate) struct Rollback {
     json: bool,
 }
 
-/// Show what each environment runs, what it ran before, and whether their images still exist.
+/// Show what each environment runs, what it ran before, what its `releases/ENV` branch holds,
+/// whether their images still exist, and the remote's versions, newest first.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Status {
     /// Print the status as JSON.
@@ -70,33 +72,56 @@ impl Rollback {
     }
 }
 
+/// How many versions the text of `status` lists (`--json` lists all).
+const STATUS_VERSIONS: usize = 10;
+
+/// What `status --json` prints.
+#[derive(serde::Serialize)]
+struct StatusJson<'a> {
+    /// The deploy tags of every environment of `[deploy.environments]`.
+    environments: &'a [EnvironmentStatus],
+    /// The `releases/ENV` branch of every environment and channel.
+    releases: &'a [ReleaseStatus],
+    /// The remote's versions, newest first.
+    versions: &'a [RemoteVersion],
+}
+
 impl Status {
     pub(crate) fn run(self, ctx: &Ctx) -> anyhow::Result<ExitCode> {
         let config = ctx.config()?;
         let repo = Repo::open(config.root())?;
         let mut lookup = ctx.image_lookup()?;
-        let report = hoist_deploy::status(&repo, config, &mut lookup)?;
+        let report = hoist_deploy::status_report(&repo, config, &mut lookup)?;
+        let releases = hoist_promotion::releases_status(&repo, config, &mut lookup)?;
         let mut out = std::io::stdout().lock();
         if self.json {
-            writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            let json =
+                StatusJson { environments: &report.environments, releases: &releases, versions: &report.versions };
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         } else {
-            for env in &report {
-                write_status(&mut out, env)?;
-            }
+            write_status(&mut out, &config.version_prefix, &report, &releases)?;
         }
         out.flush()?;
         // A status that could not ask the registry is not a status: say so, and fail.
-        let unknown: Vec<&str> = report
-            .iter()
-            .flat_map(|env| [&env.current, &env.previous])
-            .flatten()
+        let deployed = report.environments.iter().flat_map(|env| [&env.current, &env.previous]).flatten();
+        let released = releases.iter().filter_map(|r| r.candidate.as_ref());
+        let unknown: Vec<&str> = deployed
             .flat_map(|d| &d.images)
+            .chain(released.flat_map(|c| &c.images).map(|i| &i.check))
             .filter_map(|i| i.unknown.as_deref())
             .collect();
         if let Some(why) = unknown.first() {
             anyhow::bail!(
                 "{} image(s) could not be checked ({why}): the status above is incomplete; check the registry and the credentials, then run `status` again",
                 unknown.len()
+            );
+        }
+        let unreadable: Vec<&str> =
+            releases.iter().filter(|r| r.problem.is_some()).map(|r| r.branch.as_str()).collect();
+        if let Some(first) = unreadable.first() {
+            anyhow::bail!(
+                "{} releases branch(es) hold a candidate record hoist cannot read (`{first}` first): the status above is incomplete; see the `problem` lines above",
+                unreadable.len()
             );
         }
         Ok(ExitCode::SUCCESS)
@@ -168,15 +193,64 @@ fn write_plan(out: &mut impl Write, plan: &Plan) -> std::io::Result<()> {
     Ok(())
 }
 
-fn write_status(out: &mut impl Write, env: &EnvironmentStatus) -> std::io::Result<()> {
-    writeln!(out, "{}", env.environment)?;
+/// The text of `status`: per environment its deploy tags (when it is one of
+/// `[deploy.environments]`) and its `releases/ENV` branch, then the remote's versions.
+fn write_status(
+    out: &mut impl Write,
+    version_prefix: &str,
+    report: &StatusReport,
+    releases: &[ReleaseStatus],
+) -> std::io::Result<()> {
+    for release in releases {
+        writeln!(out, "{}", release.environment)?;
+        if let Some(env) = report.environments.iter().find(|e| e.environment == release.environment) {
+            write_deploy_tags(out, env)?;
+        }
+        write_release(out, release)?;
+    }
+    // Environments of `[deploy.environments]` are always among the releases' environments;
+    // this only guards the text against a library that one day lists them apart.
+    for env in report.environments.iter().filter(|e| !releases.iter().any(|r| r.environment == e.environment)) {
+        writeln!(out, "{}", env.environment)?;
+        write_deploy_tags(out, env)?;
+    }
+    if report.versions.is_empty() {
+        return writeln!(out, "versions  (no version tag on the remote)");
+    }
+    writeln!(out, "versions (newest first)")?;
+    let bare = |v: &str| v.strip_prefix(version_prefix).unwrap_or(v).to_owned();
+    for version in report.versions.iter().take(STATUS_VERSIONS) {
+        let mut at: Vec<&str> = Vec::new();
+        for env in &report.environments {
+            for deployed in [&env.current, &env.previous].into_iter().flatten() {
+                if deployed.commit == version.commit {
+                    at.push(&deployed.tag);
+                }
+            }
+        }
+        for release in releases {
+            if release.candidate.as_ref().is_some_and(|c| bare(&c.version) == bare(&version.version)) {
+                at.push(&release.branch);
+            }
+        }
+        let at = if at.is_empty() { String::new() } else { format!("  {}", at.join(", ")) };
+        writeln!(out, "  {}  {}{at}", version.version, version.commit.short())?;
+    }
+    if report.versions.len() > STATUS_VERSIONS {
+        writeln!(out, "  … {} more (`status --json` lists all)", report.versions.len() - STATUS_VERSIONS)?;
+    }
+    Ok(())
+}
+
+/// `current` and `previous`: the deploy tags of one environment.
+fn write_deploy_tags(out: &mut impl Write, env: &EnvironmentStatus) -> std::io::Result<()> {
     for (label, deployed) in [("current ", &env.current), ("previous", &env.previous)] {
         match deployed {
             None => writeln!(out, "  {label}  (none)")?,
             Some(d) => {
                 let version = d.version.as_deref().unwrap_or("(no version tag)");
                 let unknown = d.images.iter().filter(|i| i.unknown.is_some()).count();
-                let missing = d.images.iter().filter(|i| i.digest.is_none() && i.unknown.is_none()).count();
+                let missing = d.images.iter().filter(|i| i.is_missing()).count();
                 let images = if d.images.is_empty() {
                     String::new()
                 } else if unknown > 0 {
@@ -189,6 +263,45 @@ fn write_status(out: &mut impl Write, env: &EnvironmentStatus) -> std::io::Resul
                 writeln!(out, "  {label}  {version}  {}{images}", d.commit.short())?;
             }
         }
+    }
+    Ok(())
+}
+
+/// `release`: what the environment's `releases/ENV` branch holds, and its images by digest.
+fn write_release(out: &mut impl Write, release: &ReleaseStatus) -> std::io::Result<()> {
+    let Some(commit) = &release.commit else {
+        return writeln!(out, "  release   {}  (none)", release.branch);
+    };
+    match (&release.candidate, &release.problem) {
+        (Some(c), _) => {
+            writeln!(
+                out,
+                "  release   {}  {}  candidate of {} at {} ({})",
+                release.branch,
+                commit.short(),
+                c.source_branch,
+                c.source_commit.short(),
+                c.version
+            )?;
+            for image in &c.images {
+                let state = match (&image.check.digest, &image.check.unknown) {
+                    (Some(_), _) => "present",
+                    (None, Some(_)) => "UNKNOWN (the registry could not be asked)",
+                    (None, None) => "MISSING",
+                };
+                writeln!(out, "  image     {}  {}  {state}", image.reference, image.digest)?;
+            }
+        }
+        (None, Some(problem)) => {
+            writeln!(out, "  release   {}  {}  (a record hoist cannot read)", release.branch, commit.short())?;
+            writeln!(out, "  problem   {problem}")?;
+        }
+        (None, None) => writeln!(
+            out,
+            "  release   {}  {}  no candidate (no `.hoist/candidate.json` at its tip)",
+            release.branch,
+            commit.short()
+        )?,
     }
     Ok(())
 }

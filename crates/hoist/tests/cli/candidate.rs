@@ -223,6 +223,7 @@ fn candidate_creates_pins_reruns_unchanged_and_updates() {
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(json["tree"], serde_json::Value::Null);
     assert_eq!(json["problems"].as_array().unwrap().len(), 1);
+    assert_eq!(out.stderr, "error: the plan has 1 problem(s): a real run would refuse and commit nothing\n");
 }
 
 #[test]

@@ -64,11 +64,11 @@ fn deploy_dry_run_then_deploy_then_status() {
 
     let status: serde_json::Value =
         serde_json::from_str(&hoist(&f.git.path()).args(["status", "--json"]).success()).unwrap();
-    assert_eq!(status[0]["environment"], "dev");
-    assert_eq!(status[0]["current"]["version"], "0.2.0");
-    assert_eq!(status[0]["current"]["images"][0]["digest"], digest.as_str());
-    assert_eq!(status[0]["previous"]["version"], "0.1.0");
-    assert_eq!(status[1]["current"], serde_json::Value::Null);
+    assert_eq!(status["environments"][0]["environment"], "dev");
+    assert_eq!(status["environments"][0]["current"]["version"], "0.2.0");
+    assert_eq!(status["environments"][0]["current"]["images"][0]["digest"], digest.as_str());
+    assert_eq!(status["environments"][0]["previous"]["version"], "0.1.0");
+    assert_eq!(status["environments"][1]["current"], serde_json::Value::Null);
     let text = hoist(&f.git.path()).args(["status"]).success();
     assert!(text.contains("dev\n  current   0.2.0  "), "{text}");
 
@@ -184,5 +184,5 @@ fn an_unreachable_registry_makes_images_unknown_not_missing() {
     let json: serde_json::Value =
         serde_json::from_str(&hoist(&f.git.path()).env("HOIST_REGISTRY", down).args(["status", "--json"]).run().stdout)
             .unwrap();
-    assert!(json[0]["current"]["images"][0]["unknown"].is_string(), "{json}");
+    assert!(json["environments"][0]["current"]["images"][0]["unknown"].is_string(), "{json}");
 }

@@ -20,6 +20,7 @@ mod init;
 mod layers;
 mod naming;
 mod promotion;
+mod status;
 
 use hoist_test_support::cli::{Hoist, Project};
 

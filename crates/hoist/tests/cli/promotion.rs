@@ -78,13 +78,13 @@ fn flow() -> Flow {
     git.write(".bumpversion.toml", "[tool.bumpversion]\ncurrent_version = \"0.1.0\"\n");
     git.write("Dockerfile", "FROM scratch AS release\n");
     for env in ["test", "prod"] {
-        git.write(&format!("channels/{env}.yaml"), &channel(env));
-        git.write(&format!("deploy/{env}/deployment.yaml"), DEPLOYMENT);
+        git.write(format!("channels/{env}.yaml"), &channel(env));
+        git.write(format!("deploy/{env}/deployment.yaml"), DEPLOYMENT);
         git.write(
-            &format!("deploy/{env}/kustomization.yaml"),
+            format!("deploy/{env}/kustomization.yaml"),
             &format!("namespace: web-{env}\nresources:\n- deployment.yaml\nimages:\n- name: app\n  newName: {repo}\n  newTag: v0.0.1\n"),
         );
-        git.write(&format!("values/worker-{env}.yaml"), &format!("image:\n  repository: {repo}\n  tag: v0.0.1\n"));
+        git.write(format!("values/worker-{env}.yaml"), &format!("image:\n  repository: {repo}\n  tag: v0.0.1\n"));
     }
     git.write("charts/worker/Chart.yaml", "apiVersion: v2\nname: worker\nversion: 0.1.0\n");
     git.write("charts/worker/templates/deployment.yaml", WORKER_TEMPLATE);
