@@ -277,8 +277,16 @@ fn candidate_diff_promote_merge_release_through_two_channels() {
     assert!(calls.contains("kubectl|apply|-k|"), "{calls}");
     assert!(calls.contains("helm|upgrade|--install|worker|"), "{calls}");
 
-    // 7. Now prod accepts it, with its lineage in the body.
+    // What each environment holds now.
     main_checkout(&f);
+    let status = hoist(&f.git.path()).args(["status", "--json"]).success();
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let releases = status["releases"].as_array().unwrap();
+    let test = releases.iter().find(|r| r["environment"] == "test").unwrap();
+    assert_eq!(test["candidate"]["version"], "v0.1.0", "{status}");
+    assert_eq!(test["candidate"]["source_branch"], "main", "{status}");
+
+    // 7. Now prod accepts it, with its lineage in the body.
     let out = hoist(&f.git.path()).args(["promote", "main", "prod", "--dry-run"]).success();
     assert!(out.contains(&format!("  lineage  {}:v0.1.0 released to `test` in ", f.repo)), "{out}");
     hoist(&f.git.path()).args(["promote", "main", "prod"]).success();
