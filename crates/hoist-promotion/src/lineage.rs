@@ -37,7 +37,7 @@ pub fn released_digests(
     environment: &str,
 ) -> Result<BTreeMap<String, Released>, PromotionError> {
     let mut out = BTreeMap::new();
-    let Some(tip) = repo.fetch_branch(remote, &format!("releases/{environment}"))? else { return Ok(out) };
+    let Some(tip) = repo.fetch_branch(remote, &crate::status::release_branch(environment))? else { return Ok(out) };
     for (commit, text) in repo.file_along_first_parent(&tip, RECORD_PATH, HISTORY_LIMIT)? {
         let Some(record) = text.and_then(|t| CandidateRecord::parse(&t).ok()) else { continue };
         for digest in record.images.values() {

@@ -82,6 +82,12 @@ impl CandidateRecord {
         if record.schema != 1 {
             return Err(format!("schema {} is not one this hoist reads (1)", record.schema));
         }
+        for (reference, digest) in &record.images {
+            let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+            if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+                return Err(format!("the digest `{digest}` of `{reference}` is not `sha256:` and 64 hex digits"));
+            }
+        }
         Ok(record)
     }
 }

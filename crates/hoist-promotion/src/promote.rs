@@ -89,7 +89,7 @@ pub fn plan_promote(
 ) -> Result<PromotePlan, PromotionError> {
     let (candidate, environment) = promotion_names(from, to);
     let remote = config.deploy.remote.clone();
-    let base = format!("releases/{environment}");
+    let base = crate::status::release_branch(&environment);
     let mut problems = Vec::new();
     for name in [&candidate, &base] {
         if let Some(why) = hoist_git::bad_tag_name(name) {
