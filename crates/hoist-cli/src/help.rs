@@ -32,8 +32,9 @@ pub(crate) const EXAMPLES: &[(&str, &str)] = &[
     ("rollback", "rollback prod            # point prod/deploy back at last/prod/deploy"),
     ("status", "status --json            # what each environment runs and ran, its releases/ENV branch, the versions"),
     ("release", "release prod --app metabase --dry-run   # channels/prod.yaml: kubectl/helm"),
-    ("diff", "diff test --outfile kdiff.md   # kubectl diff of channel `test`, as markdown"),
+    ("diff", "diff test --from candidates/main --to releases/test   # what merging changes, rendered, as markdown"),
     ("candidate", "candidate --dry-run      # candidates/BRANCH: HEAD with every channel's images pinned to digests"),
+    ("promote", "promote main prod --body-file pr.md   # promotions/prod/main and the pull request's text"),
     ("gitops-release", "gitops-release staging --digest sha256:…   # commit staging/APP.yaml to the releases repo"),
     ("completions", "completions bash > /etc/bash_completion.d/hoist"),
 ];

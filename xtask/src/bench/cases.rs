@@ -28,6 +28,7 @@ pub(crate) fn all() -> Vec<Case> {
         Case { name: "context", run: big_context },
         Case { name: "push", run: push },
         Case { name: "skip", run: skip_path },
+        Case { name: "promotion-diff", run: promotion_diff },
     ]
 }
 
@@ -506,5 +507,96 @@ fn skip_path(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparis
         peer_name: "cached `docker build` (classic)".into(),
         peer: p,
         goal: Goal::FasterBy(5.0),
+    }])
+}
+
+/// The peer of `hoist diff --from --to`: what a workflow step does by hand. Both sides into
+/// `git worktree`s, each release rendered, one `diff -u` of each release's renderings.
+const DIFF_BY_HAND: &str = r#"set -eu
+tmp=$(mktemp -d)
+git fetch --quiet origin releases/test candidates/main
+git worktree add --quiet --detach "$tmp/old" origin/releases/test
+git worktree add --quiet --detach "$tmp/new" origin/candidates/main
+for side in old new; do
+  kubectl kustomize "$tmp/$side/deploy/test" > "$tmp/$side-web.yaml"
+  helm dependency update "$tmp/$side/charts/worker" > /dev/null
+  helm template worker "$tmp/$side/charts/worker" --namespace worker-test --values "$tmp/$side/values/worker-test.yaml" > "$tmp/$side-worker.yaml"
+done
+{ diff -u "$tmp/old-web.yaml" "$tmp/new-web.yaml"; diff -u "$tmp/old-worker.yaml" "$tmp/new-worker.yaml"; } > "$tmp/diff.md" || true
+git worktree remove --force "$tmp/old"
+git worktree remove --force "$tmp/new"
+rm -rf "$tmp"
+"#;
+
+/// `hoist diff test --from candidates/main --to releases/test` (a kustomize and a helm
+/// release, both sides rendered and compared per resource) against the same by hand.
+fn promotion_diff(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
+    for program in ["kubectl", "helm"] {
+        let found = cmd!(sh, "sh -c 'command -v {program}'").quiet().ignore_status().read().unwrap_or_default();
+        if found.is_empty() {
+            return Err(format!("`{program}` is not installed: `.ci/run` installs it"));
+        }
+    }
+    let root = tempfile_dir()?;
+    let (remote, work) = (root.join("remote.git"), root.join("work"));
+    let git = |dir: &Path, args: &[&str]| -> Result<(), String> {
+        let _guard = sh.push_dir(dir);
+        cmd!(sh, "git {args...}").quiet().ignore_stdout().run().map_err(|e| e.to_string())
+    };
+    git(&root, &["init", "--quiet", "--bare", "--initial-branch=main", &remote.display().to_string()])?;
+    git(&root, &["init", "--quiet", "--initial-branch=main", &work.display().to_string()])?;
+    git(&work, &["remote", "add", "origin", &remote.display().to_string()])?;
+    let write = |name: &str, text: &str| -> Result<(), String> {
+        let path = work.join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| e.to_string())
+    };
+    let repo = "registry.example.com/app";
+    let side = |tag: &str| -> Result<(), String> {
+        write("hoist.toml", &format!("registry = \"{repo}\"\n"))?;
+        write(
+            "channels/test.yaml",
+            "releases:\n  - name: web\n    driver: kustomize\n    kustomize_dir: deploy/test\n  - name: worker\n    driver: helm\n    namespace: worker-test\n    helm_name: worker\n    helm_chart: charts/worker\n    helm_values:\n      - values/worker-test.yaml\n",
+        )?;
+        let mut resources = String::new();
+        for n in 0..20 {
+            write(
+                &format!("deploy/test/app-{n}.yaml"),
+                &format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{n}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app\n"),
+            )?;
+            resources.push_str(&format!("- app-{n}.yaml\n"));
+        }
+        write(
+            "deploy/test/kustomization.yaml",
+            &format!("namespace: web-test\nresources:\n{resources}images:\n- name: app\n  newName: {repo}\n  newTag: {tag}\n"),
+        )?;
+        write("charts/worker/Chart.yaml", "apiVersion: v2\nname: worker\nversion: 0.1.0\n")?;
+        write(
+            "charts/worker/templates/deployment.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: worker\n          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n",
+        )?;
+        write("values/worker-test.yaml", &format!("image:\n  repository: {repo}\n  tag: {tag}\n"))?;
+        git(&work, &["add", "--all"])?;
+        git(&work, &["-c", "user.name=bench", "-c", "user.email=bench@hoist.invalid", "commit", "--quiet", "-m", tag])
+    };
+    side("v1.0.0")?;
+    git(&work, &["push", "--quiet", "origin", "main:refs/heads/releases/test"])?;
+    side("v1.1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")?;
+    git(&work, &["push", "--quiet", "origin", "main:refs/heads/candidates/main"])?;
+    git(&work, &["fetch", "--quiet", "origin"])?;
+    let diff = format!("{} diff test --from candidates/main --to releases/test > /dev/null; test $? -eq 1", hoist.display());
+    let runner = Runner { rounds: options.rounds };
+    let (h, p) = runner.compare(
+        || Ok(()),
+        &|| command(sh, &work, Path::new("sh"), &["-c", &diff]),
+        &|| command(sh, &work, Path::new("bash"), &["-c", DIFF_BY_HAND]),
+    )?;
+    let _ = std::fs::remove_dir_all(&root);
+    Ok(vec![Comparison {
+        name: "`diff test --from candidates/main --to releases/test` (21 resources, kustomize + helm)".into(),
+        hoist: h,
+        peer_name: "worktrees + `kubectl kustomize` + `helm template` + `diff -u` in bash".into(),
+        peer: p,
+        goal: Goal::AtMost(1.1),
     }])
 }
