@@ -387,20 +387,53 @@ impl Repo {
     /// remote-tracking ref is made) and returns the commit it pointed at, or `None` when the
     /// remote has no such branch.
     pub fn fetch_branch(&self, remote: &str, name: &str) -> Result<Option<Oid>, GitError> {
-        if self.remote_branch(remote, name)?.is_none() {
-            return Ok(None);
+        Ok(self.fetch_branches(remote, &[name])?.pop().flatten())
+    }
+
+    /// [`Repo::fetch_branch`] for several branches at once: one `git ls-remote` and one
+    /// `git fetch` however many there are. The commits are in the order of `names`.
+    pub fn fetch_branches(&self, remote: &str, names: &[&str]) -> Result<Vec<Option<Oid>>, GitError> {
+        self.require_remote(remote)?;
+        let references: Vec<String> = names.iter().map(|n| format!("refs/heads/{n}")).collect();
+        let mut args = vec!["ls-remote", "--heads", "--end-of-options", remote];
+        args.extend(references.iter().map(String::as_str));
+        let listed = self.git(&args).map_err(|e| unreachable(remote, e))?;
+        let present: Vec<&String> = references
+            .iter()
+            .filter(|r| listed.lines().filter_map(|l| l.split_once('\t')).any(|(_, name)| name == r.as_str()))
+            .collect();
+        if present.is_empty() {
+            return Ok(vec![None; names.len()]);
         }
-        let reference = format!("refs/heads/{name}");
         // `--refmap=`: no remote-tracking ref is updated either.
-        match self.git(&["fetch", "--quiet", "--no-tags", "--refmap=", "--end-of-options", remote, &reference]) {
+        let mut args = vec!["fetch", "--quiet", "--no-tags", "--refmap=", "--end-of-options", remote];
+        args.extend(present.iter().map(|r| r.as_str()));
+        match self.git(&args) {
             Ok(_) => {}
-            // Deleted between the two calls.
+            // Deleted between the two calls: ask again, one by one.
             Err(GitError::Command { message, .. }) if message.contains("couldn't find remote ref") => {
-                return Ok(None);
+                return names
+                    .iter()
+                    .map(|n| self.fetch_branches(remote, &[n]).map(|mut v| v.pop().flatten()))
+                    .collect();
             }
             Err(e) => return Err(unreachable(remote, e)),
         }
-        self.resolve_commit("FETCH_HEAD")
+        // FETCH_HEAD has one line per fetched ref, in the order asked: `OID<TAB><TAB>branch 'NAME' of URL`.
+        let fetch_head = std::fs::read_to_string(self.git_path("FETCH_HEAD")?).unwrap_or_default();
+        let fetched: Vec<Option<Oid>> = fetch_head.lines().map(|l| l.split('\t').next().and_then(Oid::parse)).collect();
+        let mut out = Vec::new();
+        for reference in &references {
+            let at = present.iter().position(|p| *p == reference);
+            out.push(at.and_then(|i| fetched.get(i).cloned().flatten()));
+        }
+        Ok(out)
+    }
+
+    /// The path of `name` in the git directory (`FETCH_HEAD`), as `git rev-parse --git-path`.
+    fn git_path(&self, name: &str) -> Result<PathBuf, GitError> {
+        let path = PathBuf::from(self.git(&["rev-parse", "--git-path", name])?);
+        Ok(if path.is_absolute() { path } else { self.root.join(path) })
     }
 
     /// Points the branch `name` on `remote` at `new`, guarded by a lease: the push goes ahead

@@ -55,3 +55,23 @@ fn checkout_to_writes_a_commit_without_touching_the_work_tree_or_index() {
     assert_eq!(fixture.git(&["status", "--porcelain"]), status, "the work tree and index are as they were");
     assert!(!fixture.path().join("a/c.txt").exists());
 }
+
+#[test]
+fn branches_are_fetched_at_once_in_the_order_asked() {
+    let fixture = GitRepo::new();
+    let first = oid(fixture.git(&["rev-parse", "HEAD"]));
+    let second = oid(fixture.commit_all("second"));
+    fixture.git(&["push", "--quiet", "origin", &format!("{first}:refs/heads/releases/test")]);
+    fixture.git(&["push", "--quiet", "origin", &format!("{second}:refs/heads/candidates/main")]);
+    // Moved on the remote by someone else: the remote-tracking refs here are stale.
+    let third = oid(fixture.commit_all("third"));
+    fixture.git(&["push", "--quiet", "origin", &format!("{third}:refs/heads/candidates/main")]);
+    fixture.git(&["update-ref", "refs/remotes/origin/candidates/main", second.as_str()]);
+    let refs = fixture.git(&["for-each-ref", "--format=%(refname) %(objectname)"]);
+    let repo = Repo::open(&fixture.path()).unwrap();
+    let tips = repo.fetch_branches("origin", &["candidates/main", "nope", "releases/test"]).unwrap();
+    assert_eq!(tips, [Some(third.clone()), None, Some(first.clone())]);
+    assert_eq!(repo.fetch_branches("origin", &["nope"]).unwrap(), [None]);
+    assert_eq!(repo.fetch_branch("origin", "releases/test").unwrap(), Some(first));
+    assert_eq!(fixture.git(&["for-each-ref", "--format=%(refname) %(objectname)"]), refs, "no ref moves");
+}

@@ -32,23 +32,38 @@ impl Side {
     }
 }
 
-/// The commit `name` stands for: the remote's branch `name` (fetched, no ref moves) when the
-/// remote has one, else a revision of this repository (a local branch, a tag, a commit).
+/// The commit each of `names` stands for: the remote's branch of that name (all fetched at
+/// once, no ref moves) when the remote has one, else a revision of this repository (a local
+/// branch, a tag, a commit).
+pub fn resolve_sides(repo: &Repo, remote: &str, names: &[&str]) -> Result<Vec<Side>, PromotionError> {
+    let branches: Vec<&str> = names.iter().map(|n| n.trim_start_matches("refs/heads/")).collect();
+    let fetchable: Vec<&str> =
+        branches.iter().copied().filter(|b| !b.is_empty() && hoist_git::bad_tag_name(b).is_none()).collect();
+    let fetched = if !fetchable.is_empty() && repo.remotes()?.iter().any(|r| r == remote) {
+        repo.fetch_branches(remote, &fetchable)?
+    } else {
+        vec![None; fetchable.len()]
+    };
+    let mut sides = Vec::new();
+    for (name, branch) in names.iter().zip(&branches) {
+        let remote_commit = fetchable.iter().position(|b| b == branch).and_then(|i| fetched[i].clone());
+        let side = match remote_commit {
+            Some(commit) => Side { name: (*branch).to_owned(), commit, remote: true },
+            None => match (!name.starts_with('-')).then(|| repo.resolve_commit(name)).transpose()?.flatten() {
+                Some(commit) => Side { name: (*name).to_owned(), commit, remote: false },
+                None => {
+                    return Err(PromotionError::NoSuchSide { name: (*name).to_owned(), remote: remote.to_owned() });
+                }
+            },
+        };
+        sides.push(side);
+    }
+    Ok(sides)
+}
+
+/// [`resolve_sides`] for one name.
 pub fn resolve_side(repo: &Repo, remote: &str, name: &str) -> Result<Side, PromotionError> {
-    let branch = name.trim_start_matches("refs/heads/");
-    if !branch.is_empty()
-        && hoist_git::bad_tag_name(branch).is_none()
-        && repo.remotes()?.iter().any(|r| r == remote)
-        && let Some(commit) = repo.fetch_branch(remote, branch)?
-    {
-        return Ok(Side { name: branch.to_owned(), commit, remote: true });
-    }
-    if !name.starts_with('-')
-        && let Some(commit) = repo.resolve_commit(name)?
-    {
-        return Ok(Side { name: name.to_owned(), commit, remote: false });
-    }
-    Err(PromotionError::NoSuchSide { name: name.to_owned(), remote: remote.to_owned() })
+    Ok(resolve_sides(repo, remote, &[name])?.remove(0))
 }
 
 /// The project directory (`hoist.toml`'s) inside the repository, as a path in a tree: empty
@@ -135,25 +150,40 @@ pub fn diff_branches(
         }
     }
     let (from_label, to_label) = (from.label(), to.label());
-    let mut releases: Vec<ReleaseDiff> = Vec::new();
-    for release_name in names {
-        let rendered = |releases: &[hoist_channels::Release],
-                        root: &Path|
-         -> Result<BTreeMap<String, String>, PromotionError> {
-            let Some(release) = releases.iter().find(|r| r.name == release_name) else { return Ok(BTreeMap::new()) };
-            let sh = Shell::new()
-                .map_err(|e| PromotionError::Checkout { side: release_name.clone(), message: e.to_string() })?;
-            sh.change_dir(root);
-            let manifests = hoist_channels::render(&sh, root, release)?;
-            let namespace = match &release.source {
-                hoist_channels::Source::Helm { namespace, .. } => Some(namespace.as_str()),
-                hoist_channels::Source::Kustomize { .. } => None,
-            };
-            Ok(hoist_channels::resources(&release.name, &manifests, namespace)?)
+    // The two sides render at once: `kubectl` and `helm` are separate processes.
+    let render_side =
+        |releases: &[hoist_channels::Release], root: &Path| -> Result<Vec<BTreeMap<String, String>>, PromotionError> {
+            names
+                .iter()
+                .map(|name| match releases.iter().find(|r| &r.name == name) {
+                    Some(release) => render_release(root, release),
+                    None => Ok(BTreeMap::new()),
+                })
+                .collect()
         };
-        let after = rendered(&new_releases, &new_side.root)?;
-        let before = rendered(&old_releases, &old_side.root)?;
-        releases.push(hoist_channels::compare(&release_name, &before, &after, &to_label, &from_label));
-    }
+    let (after, before) = std::thread::scope(|scope| {
+        let new_side = scope.spawn(|| render_side(&new_releases, &new_side.root));
+        let before = render_side(&old_releases, &old_side.root);
+        (new_side.join().expect("rendering does not panic"), before)
+    });
+    let (after, before) = (after?, before?);
+    let releases: Vec<ReleaseDiff> = names
+        .iter()
+        .zip(after.iter().zip(&before))
+        .map(|(name, (after, before))| hoist_channels::compare(name, before, after, &to_label, &from_label))
+        .collect();
     Ok(ChannelDiff::of_branches(&name, filter.driver, Sides::new(from_label, to_label), releases))
+}
+
+/// The resources of `release`, rendered in the checkout `root`.
+fn render_release(root: &Path, release: &hoist_channels::Release) -> Result<BTreeMap<String, String>, PromotionError> {
+    let sh =
+        Shell::new().map_err(|e| PromotionError::Checkout { side: release.name.clone(), message: e.to_string() })?;
+    sh.change_dir(root);
+    let manifests = hoist_channels::render(&sh, root, release)?;
+    let namespace = match &release.source {
+        hoist_channels::Source::Helm { namespace, .. } => Some(namespace.as_str()),
+        hoist_channels::Source::Kustomize { .. } => None,
+    };
+    Ok(hoist_channels::resources(&release.name, &manifests, namespace)?)
 }

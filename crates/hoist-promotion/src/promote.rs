@@ -97,8 +97,8 @@ pub fn plan_promote(
         }
     }
     repo.require_remote(&remote)?;
-    let candidate_commit = repo.fetch_branch(&remote, &candidate)?;
-    let base_commit = repo.fetch_branch(&remote, &base)?;
+    let mut tips = repo.fetch_branches(&remote, &[candidate.as_str(), base.as_str()])?.into_iter();
+    let (candidate_commit, base_commit) = (tips.next().flatten(), tips.next().flatten());
     if candidate_commit.is_none() {
         problems.push(format!(
             "the remote `{remote}` has no `{candidate}`: make it with `hoist candidate` on that branch first"

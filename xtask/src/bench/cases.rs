@@ -532,8 +532,8 @@ rm -rf "$tmp"
 /// release, both sides rendered and compared per resource) against the same by hand.
 fn promotion_diff(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Comparison>, String> {
     for program in ["kubectl", "helm"] {
-        let found = cmd!(sh, "sh -c 'command -v {program}'").quiet().ignore_status().read().unwrap_or_default();
-        if found.is_empty() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        if !std::env::split_paths(&path).any(|dir| dir.join(program).is_file()) {
             return Err(format!("`{program}` is not installed: `.ci/run` installs it"));
         }
     }
@@ -562,13 +562,17 @@ fn promotion_diff(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Com
         for n in 0..20 {
             write(
                 &format!("deploy/test/app-{n}.yaml"),
-                &format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{n}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app\n"),
+                &format!(
+                    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-{n}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: app\n          image: app\n"
+                ),
             )?;
             resources.push_str(&format!("- app-{n}.yaml\n"));
         }
         write(
             "deploy/test/kustomization.yaml",
-            &format!("namespace: web-test\nresources:\n{resources}images:\n- name: app\n  newName: {repo}\n  newTag: {tag}\n"),
+            &format!(
+                "namespace: web-test\nresources:\n{resources}images:\n- name: app\n  newName: {repo}\n  newTag: {tag}\n"
+            ),
         )?;
         write("charts/worker/Chart.yaml", "apiVersion: v2\nname: worker\nversion: 0.1.0\n")?;
         write(
@@ -584,13 +588,12 @@ fn promotion_diff(sh: &Shell, hoist: &Path, options: &Options) -> Result<Vec<Com
     side("v1.1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")?;
     git(&work, &["push", "--quiet", "origin", "main:refs/heads/candidates/main"])?;
     git(&work, &["fetch", "--quiet", "origin"])?;
-    let diff = format!("{} diff test --from candidates/main --to releases/test > /dev/null; test $? -eq 1", hoist.display());
+    let diff =
+        format!("{} diff test --from candidates/main --to releases/test > /dev/null; test $? -eq 1", hoist.display());
     let runner = Runner { rounds: options.rounds };
-    let (h, p) = runner.compare(
-        || Ok(()),
-        &|| command(sh, &work, Path::new("sh"), &["-c", &diff]),
-        &|| command(sh, &work, Path::new("bash"), &["-c", DIFF_BY_HAND]),
-    )?;
+    let (h, p) = runner.compare(|| Ok(()), &|| command(sh, &work, Path::new("sh"), &["-c", &diff]), &|| {
+        command(sh, &work, Path::new("bash"), &["-c", DIFF_BY_HAND])
+    })?;
     let _ = std::fs::remove_dir_all(&root);
     Ok(vec![Comparison {
         name: "`diff test --from candidates/main --to releases/test` (21 resources, kustomize + helm)".into(),

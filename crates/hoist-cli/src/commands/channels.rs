@@ -184,11 +184,8 @@ impl Diff {
                 let config = ctx.config()?;
                 let repo = hoist_git::Repo::open(config.root())?;
                 let remote = &config.deploy.remote;
-                let (from, to) = (
-                    hoist_promotion::resolve_side(&repo, remote, from)?,
-                    hoist_promotion::resolve_side(&repo, remote, to)?,
-                );
-                (hoist_promotion::diff_branches(&repo, config, &self.channel, &filter, &from, &to)?, true)
+                let sides = hoist_promotion::resolve_sides(&repo, remote, &[from.as_str(), to.as_str()])?;
+                (hoist_promotion::diff_branches(&repo, config, &self.channel, &filter, &sides[0], &sides[1])?, true)
             }
             _ => {
                 let (sh, root, channel) = open(ctx, &self.channel)?;
