@@ -493,9 +493,9 @@ pub enum CiProblem {
 pub enum DataPush {
     /// The main branch pushes it.
     MainBranch,
-    /// A pull request pushes the data it brought, under its own name.
+    /// A pull request pushes the data it brought, under its own name: `ci.push-pr-data = true`.
     PullRequestData,
-    /// A pull request keeps the data it brought local: `ci.push-pr-data = false`.
+    /// A pull request keeps the data it brought local (`ci.push-pr-data`, off by default).
     PullRequestKept,
     /// Kept local.
     Kept,
@@ -683,7 +683,8 @@ pub enum DataDecision {
 
 /// The data step's decision and reason: new data regenerates; otherwise the previous version's
 /// image is reused when the registry has it, else regenerated. The main branch pushes in every
-/// case; a pull request pushes only new data, under its own number; nothing else is pushed.
+/// case; a pull request pushes only new data, under its own number, and only with
+/// `ci.push-pr-data = true`; nothing else is pushed.
 pub fn decide_data(
     context: &CiContext,
     always: bool,

@@ -201,8 +201,10 @@ impl fmt::Display for crate::ci::DataPush {
         use crate::ci::DataPush;
         f.write_str(match self {
             DataPush::MainBranch => "pushed (main branch)",
-            DataPush::PullRequestData => "pushed under the pull request's name (its new data)",
-            DataPush::PullRequestKept => "kept local (`ci.push-pr-data = false`)",
+            DataPush::PullRequestData => "pushed under the pull request's name (`ci.push-pr-data = true`)",
+            DataPush::PullRequestKept => {
+                "kept local (a pull request's data image is pushed only with `ci.push-pr-data = true`)"
+            }
             DataPush::Kept => "kept local (not the main branch)",
         })
     }

@@ -137,6 +137,7 @@ fn bump_parts_and_their_reasons() {
 fn data_decisions() {
     let head = || Some(DumpChange::HeadTouches { dump: vec!["d".into()] });
     let old = || Some(DumpChange::LastChangedIn { dump: vec!["d".into()], commit: "abc".into() });
+    // With `ci.push-pr-data = true`; the default (`false`) is checked below.
     let decide = |c: CiContext, always: bool, change: Option<DumpChange>, digest: Result<Option<String>, String>| {
         let (decision, push, reason) = decide_data(&c, always, true, change, "r/app:v1-solr", digest);
         let what = match decision {
@@ -163,13 +164,13 @@ fn data_decisions() {
     );
     assert_eq!(
         row(pr(), head(), Ok(None)),
-        "regenerate push=true: new data: HEAD touches `d`; pushed under the pull request's name (its new data)"
+        "regenerate push=true: new data: HEAD touches `d`; pushed under the pull request's name (`ci.push-pr-data = true`)"
     );
-    // `ci.push-pr-data = false`: the pull request's new data stays local.
+    // `ci.push-pr-data = false`, the default: the pull request's new data stays local.
     let (decision, push, reason) = decide_data(&pr(), false, false, head(), "r/app:v1-solr", Ok(None));
     assert_eq!(
         (decision == DataDecision::Regenerate, push, reason.to_string()),
-        (true, false, "new data: HEAD touches `d`; kept local (`ci.push-pr-data = false`)".to_owned())
+        (true, false, "new data: HEAD touches `d`; kept local (a pull request's data image is pushed only with `ci.push-pr-data = true`)".to_owned())
     );
     let unnumbered = || CiContext { pr: None, ..pr() };
     assert_eq!(
@@ -200,7 +201,7 @@ fn data_decisions() {
     );
     assert_eq!(
         decide(pr(), true, None, Ok(None)),
-        "regenerate push=true: `data-image.regenerate = \"always\"`: every run regenerates the data image; pushed under the pull request's name (its new data)"
+        "regenerate push=true: `data-image.regenerate = \"always\"`: every run regenerates the data image; pushed under the pull request's name (`ci.push-pr-data = true`)"
     );
     // Several pathspecs read as one.
     let several = DumpChange::InRange {

@@ -622,10 +622,10 @@ fn a_fixed_image_tag_in_a_compose_file_is_warned_about() {
     assert!(!plan.contains("warning:"), "{plan}");
 }
 
-/// A pull request with new data pushes its data image under its number, unless
-/// `ci.push-pr-data = false` keeps it local (pull requests from forks hold no credentials).
+/// A pull request with new data keeps its data image local unless `ci.push-pr-data = true`
+/// pushes it under its number (opt-in: pull requests from forks hold no credentials).
 #[test]
-fn a_pull_requests_new_data_is_pushed_unless_kept_local() {
+fn a_pull_requests_new_data_is_pushed_only_when_opted_in() {
     let example = Example::new();
     let repo = &example.repo;
     repo.git(&["checkout", "--quiet", "-b", "feature"]);
@@ -639,17 +639,32 @@ fn a_pull_requests_new_data_is_pushed_unless_kept_local() {
         (
             step["action"]["kind"].as_str().map(str::to_owned),
             step["action"]["plan"]["push"].as_bool(),
+            step["action"]["plan"]["tag"].as_str().map(str::to_owned),
             step["reason"]["push"].as_str().map(str::to_owned),
         )
     };
-    assert_eq!(data_step(&example), (Some("regenerate-data".into()), Some(true), Some("pull-request-data".into())));
-    example.edit_config(|text| text.replace("[ci]\n", "[ci]\npush-pr-data = false\n"));
-    repo.commit_all("keep pull requests' data local");
-    assert_eq!(data_step(&example), (Some("regenerate-data".into()), Some(false), Some("pull-request-kept".into())));
-    let plan = example
-        .hoist()
-        .env("prNum", "7")
-        .args(["ci", "--dry-run", "--event", "pull-request", "--base", "origin/main"])
-        .success();
-    assert!(plan.contains("kept local (`ci.push-pr-data = false`)"), "{plan}");
+    let tag = format!("{}:v0.1.0-7-solr", example.repository());
+    let plan = || {
+        example
+            .hoist()
+            .env("prNum", "7")
+            .args(["ci", "--dry-run", "--event", "pull-request", "--base", "origin/main"])
+            .success()
+    };
+    assert_eq!(
+        data_step(&example),
+        (Some("regenerate-data".into()), Some(false), Some(tag.clone()), Some("pull-request-kept".into()))
+    );
+    assert!(
+        plan().contains("kept local (a pull request's data image is pushed only with `ci.push-pr-data = true`)"),
+        "{}",
+        plan()
+    );
+    example.edit_config(|text| text.replace("[ci]\n", "[ci]\npush-pr-data = true\n"));
+    repo.commit_all("push pull requests' data");
+    assert_eq!(
+        data_step(&example),
+        (Some("regenerate-data".into()), Some(true), Some(tag), Some("pull-request-data".into()))
+    );
+    assert!(plan().contains("pushed under the pull request's name (`ci.push-pr-data = true`)"), "{}", plan());
 }
