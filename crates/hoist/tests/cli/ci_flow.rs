@@ -40,10 +40,14 @@ struct Flow {
 impl Flow {
     fn new(runner: Runner) -> Flow {
         let example = Example::new();
-        // The original's image set: release, tester and the data image. A direct push bumps
-        // `minor`, so a merged pull request (`patch`) taken for a direct push shows.
+        // The original's image set: release, tester and the data image, a pull request's data
+        // image too. A direct push bumps `minor`, so a merged pull request (`patch`) taken for a
+        // direct push shows.
         example.edit_config(|text| {
-            text.replace("push-bump = \"patch\"", "push-bump = \"minor\"\npublish = [\"release\", \"tester\"]")
+            text.replace(
+                "push-bump = \"patch\"",
+                "push-bump = \"minor\"\npublish = [\"release\", \"tester\"]\npush-pr-data = true",
+            )
         });
         // Like the original's CI compose file: the step summary is bind-mounted into the service.
         let compose = example.path("docker-compose.ci.yml");
@@ -268,7 +272,7 @@ fn five_events(runner: Runner) {
     assert_eq!(flow.in_image("v0.2.1-solr", "wc -l < /var/solr/index/documents.txt"), "5");
 
     // 5. A pull request with new data: no bump, no git push, nothing under main's names; only
-    //    its own data image is pushed, with its number.
+    //    its own data image is pushed, with its number (`ci.push-pr-data = true`).
     let repo = &flow.example.repo;
     repo.git(&["checkout", "--quiet", "-b", "feature"]);
     repo.write("dumps/documents_latest.csv", "id,title\n6,Justice case\n");
