@@ -434,9 +434,9 @@ fn configuration_mistakes_are_found_before_anything_runs() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout,
-        "- `deploy.images` in `hoist.toml` names `solr-data`, which is not a stage of `Dockerfile`: name one of `base`, `release`, `tester`, `solr`\n\
-         - `data-image.data-service` in `hoist.toml` names the service `solr`, which the compose files of `[compose.solrbld]` do not define: name one of `data`, `loader`\n\
-         - `ci.merged-pr-bump` in `hoist.toml` is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)\n"
+        "- `deploy.images` in `hoist.toml`, line 66, names `solr-data`, which is not a stage of `Dockerfile`: name one of `base`, `release`, `tester`, `solr`\n\
+         - `data-image.data-service` in `hoist.toml`, line 34, names the service `solr`, which the compose files of `[compose.solrbld]` do not define: name one of `data`, `loader`\n\
+         - `ci.merged-pr-bump` in `hoist.toml`, line 61, is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)\n"
     );
     assert_eq!(out.stderr, "error: `hoist.toml` has 3 problem(s): fix them before a target runs on it\n");
     let json: serde_json::Value =
@@ -446,7 +446,7 @@ fn configuration_mistakes_are_found_before_anything_runs() {
     example.repo.git(&["push", "--quiet", "origin", "main"]);
     let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--merged-pr"]).run();
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("  - `ci.merged-pr-bump` in `hoist.toml` is `patchh`"), "{}", out.stderr);
+    assert!(out.stderr.contains("  - `ci.merged-pr-bump` in `hoist.toml`, line 61, is `patchh`"), "{}", out.stderr);
     assert!(
         out.stderr.ends_with("error: the plan has 3 problem(s) (listed above): nothing was changed\n"),
         "{}",
