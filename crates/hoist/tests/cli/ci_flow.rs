@@ -668,7 +668,37 @@ fn a_pull_requests_new_data_is_pushed_only_when_opted_in() {
     repo.commit_all("push pull requests' data");
     assert_eq!(
         data_step(&example),
-        (Some("regenerate-data".into()), Some(true), Some(tag), Some("pull-request-data".into()))
+        (Some("regenerate-data".into()), Some(true), Some(tag.clone()), Some("pull-request-data".into()))
     );
     assert!(plan().contains("pushed under the pull request's name (`ci.push-pr-data = true`)"), "{}", plan());
+
+    // A run pushes it labelled with the dump files it was made from; the pull request's next
+    // run, with the same dump files, reuses it; new dump files regenerate it.
+    example.edit_config(|text| text.replace("[ci]\n", "[ci]\ntest = false\n"));
+    repo.commit_all("no tests in this one");
+    let run = || {
+        let args = ["ci", "--event", "pull-request", "--base", "origin/main", "--progress", "plain"];
+        let out = example.hoist().env("prNum", "7").args(args).run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    run();
+    assert_eq!(example.registry.tags(&example.name), ["v0.1.0-7-solr"]);
+    let reason = |example: &Example| {
+        let args = ["ci", "--dry-run", "--json", "--event", "pull-request", "--base", "origin/main"];
+        let json: serde_json::Value =
+            serde_json::from_str(&example.hoist().env("prNum", "7").args(args).success()).unwrap();
+        let step = json["steps"].as_array().unwrap().iter().find(|s| s["name"] == "data-image").unwrap().clone();
+        (step["action"]["kind"].as_str().unwrap().to_owned(), step["reason"]["kind"].as_str().unwrap().to_owned())
+    };
+    repo.write("app/www/index.html", "<h1>Nuremberg trials archive</h1>\n");
+    repo.commit_all("a new page, the same dump");
+    assert_eq!(reason(&example), ("retag-data".to_owned(), "reuse-pull-request-data".to_owned()));
+    assert!(plan().contains(&format!("the pull request's own `{tag}` exists at sha256:")), "{}", plan());
+    let pushed = example.registry.manifest_digest(&example.name, "v0.1.0-7-solr");
+    run();
+    assert_eq!(example.registry.manifest_digest(&example.name, "v0.1.0-7-solr"), pushed, "reused, not pushed again");
+    assert!(example.image_exists("v0.1.0-7-solr"), "pulled for the run");
+    repo.write("dumps/documents_latest.csv", "id,title\n7,Ministries case\n");
+    repo.commit_all("Replace the documents again");
+    assert_eq!(reason(&example), ("regenerate-data".to_owned(), "new-data".to_owned()));
 }
