@@ -38,6 +38,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 pub use error::ConfigError;
+pub use location::key_line;
 pub use overrides::Overrides;
 pub use schema::{
     Builder, Channels, Ci, ComposeProject, Config, DataImage, Deploy, Environment, Gitops, Regenerate, Requirements,

@@ -42,6 +42,30 @@ impl Location {
     }
 }
 
+/// The 1-based line of the dotted `key` in `text` (a number indexes an array of tables:
+/// `data-image.steps.1.service` is the second step's `service`), or `None` when the text does
+/// not set it.
+pub fn key_line(text: &str, dotted: &str) -> Option<usize> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let parts: Vec<&str> = dotted.split('.').collect();
+    let offset = find(doc.as_table(), &parts)?;
+    Some(Location::at(text, offset).line)
+}
+
+fn find(table: &dyn toml_edit::TableLike, parts: &[&str]) -> Option<usize> {
+    let (first, rest) = parts.split_first()?;
+    let (key, item) = table.get_key_value(first)?;
+    if rest.is_empty() {
+        return key.span().map(|s| s.start);
+    }
+    if let Some(tables) = item.as_array_of_tables() {
+        let (index, rest) = rest.split_first()?;
+        let element = tables.get(index.parse().ok()?)?;
+        return if rest.is_empty() { element.span().map(|s| s.start) } else { find(element, rest) };
+    }
+    find(item.as_table_like()?, rest)
+}
+
 /// The dotted path of the innermost key whose key or value covers `span`, if any.
 pub(crate) fn key_at(text: &str, span: &Range<usize>) -> Option<String> {
     innermost(text, span, false)
@@ -113,5 +137,17 @@ mod tests {
         assert_eq!(key_at(text, &(at..at + 1)).as_deref(), Some("compose.ci.files"));
         assert_eq!(Location::of_key(text, "compose.ci.files"), Location { line: 3, column: 1 });
         assert_eq!(Location::of_key(text, "registry"), Location { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn lines_of_keys_set_and_not_set() {
+        let text = "registry = \"x\"\n[ci]\npublish = [\"a\"]\n[[steps]]\ncommand = []\n[[steps]]\nservice = \"s\"\n[deploy.environments.dev]\nimages = []\n";
+        assert_eq!(key_line(text, "registry"), Some(1));
+        assert_eq!(key_line(text, "ci.publish"), Some(3));
+        assert_eq!(key_line(text, "steps.1.service"), Some(7));
+        assert_eq!(key_line(text, "deploy.environments.dev.images"), Some(9));
+        assert_eq!(key_line(text, "steps.0.service"), None, "the first step sets no service");
+        assert_eq!(key_line(text, "ci.push-bump"), None);
+        assert_eq!(key_line(text, "steps.2.service"), None);
     }
 }

@@ -76,8 +76,8 @@ pub struct Ci {
     pub jobs: Option<usize>,
     /// Run the tests (`test`, default true); `false` leaves them out, and the plan says so.
     pub test: bool,
-    /// A pull request that regenerates its data image pushes it under its own name, for its
-    /// next runs to reuse (`push-pr-data`, default true); `false` keeps it local.
+    /// A pull request that regenerates its data image pushes it under its own name
+    /// (`push-pr-data`, default false: kept local, like every other image of a pull request).
     pub push_pr_data: bool,
 }
 
@@ -390,7 +390,7 @@ impl RawCi {
                 None => None,
             },
             test: self.test.unwrap_or(true),
-            push_pr_data: self.push_pr_data.unwrap_or(true),
+            push_pr_data: self.push_pr_data.unwrap_or(false),
             main_branch,
         })
     }

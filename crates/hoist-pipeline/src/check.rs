@@ -18,6 +18,8 @@ pub enum ConfigProblem {
     UnknownService {
         /// The key (`test.service`).
         key: String,
+        /// Its line in `hoist.toml`; `None` when the file does not set it (hoist's default).
+        line: Option<usize>,
         /// The service.
         service: String,
         /// The `[compose.NAME]` project.
@@ -29,6 +31,8 @@ pub enum ConfigProblem {
     UnknownStage {
         /// The key (`deploy.images`).
         key: String,
+        /// Its line in `hoist.toml`; `None` when the file does not set it (hoist's default).
+        line: Option<usize>,
         /// The stage.
         stage: String,
         /// The Dockerfile.
@@ -40,6 +44,8 @@ pub enum ConfigProblem {
     UnknownPart {
         /// The key (`ci.merged-pr-bump`).
         key: String,
+        /// Its line in `hoist.toml`; `None` when the file does not set it (hoist's default).
+        line: Option<usize>,
         /// The part.
         part: String,
         /// The parts there are.
@@ -57,21 +63,28 @@ pub enum ConfigProblem {
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ticked = |names: &[String]| names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        let at = |line: &Option<usize>| match line {
+            Some(line) => format!(", line {line},"),
+            None => " (not set there: hoist's default)".to_owned(),
+        };
         match self {
-            ConfigProblem::UnknownService { key, service, project, known } => write!(
+            ConfigProblem::UnknownService { key, line, service, project, known } => write!(
                 f,
-                "`{key}` in `hoist.toml` names the service `{service}`, which the compose files of `[compose.{project}]` do not define: name one of {}",
+                "`{key}` in `hoist.toml`{} names the service `{service}`, which the compose files of `[compose.{project}]` do not define: name one of {}",
+                at(line),
                 ticked(known)
             ),
-            ConfigProblem::UnknownStage { key, stage, dockerfile, known } => write!(
+            ConfigProblem::UnknownStage { key, line, stage, dockerfile, known } => write!(
                 f,
-                "`{key}` in `hoist.toml` names `{stage}`, which is not a stage of `{}`: name one of {}",
+                "`{key}` in `hoist.toml`{} names `{stage}`, which is not a stage of `{}`: name one of {}",
+                at(line),
                 dockerfile.display(),
                 ticked(known)
             ),
-            ConfigProblem::UnknownPart { key, part, known } => write!(
+            ConfigProblem::UnknownPart { key, line, part, known } => write!(
                 f,
-                "`{key}` in `hoist.toml` is `{part}`, which is not a part of the version configuration: use one of {} (or `\"\"` for no bump)",
+                "`{key}` in `hoist.toml`{} is `{part}`, which is not a part of the version configuration: use one of {} (or `\"\"` for no bump)",
+                at(line),
                 ticked(known)
             ),
             ConfigProblem::Unreadable { file, message } => write!(f, "cannot read `{}`: {message}", file.display()),
@@ -80,23 +93,35 @@ impl fmt::Display for ConfigProblem {
 }
 
 /// Checks `config` against the project's files. `parts` are the version configuration's parts,
-/// when it could be read (`None`: the bump parts are not checked).
+/// when it could be read (`None`: the bump parts are not checked). Each problem carries the
+/// line of its key in `hoist.toml`, read again from `config.path`.
 pub fn check_config(config: &Config, parts: Option<&[String]>) -> Vec<ConfigProblem> {
+    let text = std::fs::read_to_string(&config.path).unwrap_or_default();
+    let line = |at: &str| hoist_config::key_line(&text, at);
     let mut problems = Vec::new();
-    stages(config, &mut problems);
+    stages(config, &line, &mut problems);
     if !config.test.suites.is_empty() {
-        services(config, &config.test.compose, &[("test.service", &config.test.service)], &mut problems);
+        let named = [("test.service".to_owned(), line("test.service"), &config.test.service)];
+        services(config, &config.test.compose, &named, &mut problems);
     }
     let data = &config.data_image;
     if !data.steps.is_empty() {
-        let mut named =
-            vec![("data-image.loader-service", &data.loader_service), ("data-image.data-service", &data.data_service)];
-        named.extend(data.steps.iter().filter(|s| !s.host).map(|s| ("data-image.steps.service", &s.service)));
+        let mut named = vec![
+            ("data-image.loader-service".to_owned(), line("data-image.loader-service"), &data.loader_service),
+            ("data-image.data-service".to_owned(), line("data-image.data-service"), &data.data_service),
+        ];
+        // A step without `service` runs in the loader, checked above.
+        for (index, step) in data.steps.iter().enumerate().filter(|(_, s)| !s.host) {
+            if let Some(at) = line(&format!("data-image.steps.{index}.service")) {
+                named.push(("data-image.steps.service".to_owned(), Some(at), &step.service));
+            }
+        }
         services(config, &data.compose, &named, &mut problems);
     }
     let requirements = &config.requirements;
     if requirements.command.is_some() {
-        services(config, &requirements.compose, &[("requirements.service", &requirements.service)], &mut problems);
+        let named = [("requirements.service".to_owned(), line("requirements.service"), &requirements.service)];
+        services(config, &requirements.compose, &named, &mut problems);
     }
     if let Some(parts) = parts {
         for (key, part) in [("ci.merged-pr-bump", &config.ci.merged_pr_bump), ("ci.push-bump", &config.ci.push_bump)] {
@@ -105,6 +130,7 @@ pub fn check_config(config: &Config, parts: Option<&[String]>) -> Vec<ConfigProb
             {
                 problems.push(ConfigProblem::UnknownPart {
                     key: key.into(),
+                    line: line(key),
                     part: part.clone(),
                     known: parts.to_vec(),
                 });
@@ -114,38 +140,43 @@ pub fn check_config(config: &Config, parts: Option<&[String]>) -> Vec<ConfigProb
     problems
 }
 
-fn stages(config: &Config, problems: &mut Vec<ConfigProblem>) {
+/// A key, its line in `hoist.toml` (`None`: not set there) and the name it holds.
+type Named<'a> = (String, Option<usize>, &'a String);
+
+fn stages(config: &Config, line: &dyn Fn(&str) -> Option<usize>, problems: &mut Vec<ConfigProblem>) {
     let path = config.dockerfile_path();
     let dockerfile = match hoist_dockerfile::parse_file(&path) {
         Ok(dockerfile) => dockerfile,
         Err(error) => return problems.push(ConfigProblem::Unreadable { file: path, message: error.to_string() }),
     };
     let known: Vec<String> = dockerfile.stages.iter().filter_map(|s| s.name.clone()).collect();
-    let mut named: Vec<(String, &String)> = vec![("release-step".into(), &config.release_step)];
+    let key = |key: &str, value| (key.to_owned(), line(key), value);
+    let mut named: Vec<Named<'_>> = vec![key("release-step", &config.release_step)];
     if !config.test.suites.is_empty() {
-        named.push(("test.step".into(), &config.test.step));
+        named.push(key("test.step", &config.test.step));
     }
     if !config.data_image.steps.is_empty() {
-        named.push(("data-image.image-step".into(), &config.data_image.image_step));
-        named.push(("data-image.stage".into(), &config.data_image.stage));
+        named.push(key("data-image.image-step", &config.data_image.image_step));
+        named.push(key("data-image.stage", &config.data_image.stage));
     }
     if config.requirements.command.is_some() {
-        named.push(("requirements.step".into(), &config.requirements.step));
+        named.push(key("requirements.step", &config.requirements.step));
     }
-    named.extend(config.ci.publish.iter().map(|s| ("ci.publish".to_owned(), s)));
+    named.extend(config.ci.publish.iter().map(|s| key("ci.publish", s)));
     for (env, environment) in &config.deploy.environments {
-        let key = if environment.images == config.deploy.images {
+        let images = if environment.images == config.deploy.images {
             "deploy.images".to_owned()
         } else {
             format!("deploy.environments.{env}.images")
         };
-        named.extend(environment.images.iter().map(|s| (key.clone(), s)));
+        named.extend(environment.images.iter().map(|s| key(&images, s)));
     }
     let mut seen = BTreeSet::new();
-    for (key, stage) in named {
+    for (key, line, stage) in named {
         if dockerfile.stage(stage).is_none() && seen.insert((key.clone(), stage.clone())) {
             problems.push(ConfigProblem::UnknownStage {
                 key,
+                line,
                 stage: stage.clone(),
                 dockerfile: config.dockerfile.clone(),
                 known: known.clone(),
@@ -154,7 +185,7 @@ fn stages(config: &Config, problems: &mut Vec<ConfigProblem>) {
     }
 }
 
-fn services(config: &Config, project: &str, named: &[(&str, &String)], problems: &mut Vec<ConfigProblem>) {
+fn services(config: &Config, project: &str, named: &[Named<'_>], problems: &mut Vec<ConfigProblem>) {
     // A missing `[compose.NAME]` table is reported by the target that needs it.
     let Some(compose) = config.compose.get(project) else { return };
     let mut known = BTreeSet::new();
@@ -166,10 +197,11 @@ fn services(config: &Config, project: &str, named: &[(&str, &String)], problems:
         }
     }
     let known: Vec<String> = known.into_iter().collect();
-    for (key, service) in named {
+    for (key, line, service) in named {
         if !known.contains(service) {
             problems.push(ConfigProblem::UnknownService {
-                key: (*key).to_owned(),
+                key: key.clone(),
+                line: *line,
                 service: (*service).clone(),
                 project: project.to_owned(),
                 known: known.clone(),
@@ -386,17 +418,19 @@ mod tests {
         .unwrap();
         std::fs::write(dir.path().join("ci.yml"), "services:\n  web: {}\n  db: {}\n").unwrap();
         std::fs::write(dir.path().join("solr.yml"), "services:\n  loader: {}\n  solr: {}\n").unwrap();
-        let text = "registry = \"r.example/app\"\n[compose.ci]\nfiles = [\"ci.yml\"]\n[compose.solrbld]\nfiles = [\"solr.yml\"]\n[test]\nservice = \"app\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"true\"]\n[data-image]\ndata-service = \"solr\"\n[[data-image.steps]]\ncommand = [\"true\"]\n[[data-image.steps]]\nhost = true\ncommand = [\"./init.sh\"]\n[deploy]\nimages = [\"release\", \"solr-data\"]\n[ci]\nmerged-pr-bump = \"patchh\"\n";
+        let text = "registry = \"r.example/app\"\n[compose.ci]\nfiles = [\"ci.yml\"]\n[compose.solrbld]\nfiles = [\"solr.yml\"]\n[test]\nservice = \"app\"\n[[test.suites]]\nname = \"code\"\ncommand = [\"true\"]\n[data-image]\ndata-service = \"solr\"\n[[data-image.steps]]\ncommand = [\"true\"]\n[[data-image.steps]]\nhost = true\ncommand = [\"./init.sh\"]\n[[data-image.steps]]\nservice = \"index\"\ncommand = [\"true\"]\n[deploy]\nimages = [\"release\", \"solr-data\"]\n[ci]\nmerged-pr-bump = \"patchh\"\n";
+        std::fs::write(dir.path().join("hoist.toml"), text).unwrap();
         let config = Config::parse(text, &dir.path().join("hoist.toml")).unwrap();
         let parts = ["major".to_owned(), "minor".to_owned(), "patch".to_owned()];
         let problems: Vec<String> = check_config(&config, Some(&parts)).iter().map(ToString::to_string).collect();
         assert_eq!(
             problems,
             [
-                "`deploy.images` in `hoist.toml` names `solr-data`, which is not a stage of `Dockerfile`: name one of `release`, `tester`, `solr`",
-                "`test.service` in `hoist.toml` names the service `app`, which the compose files of `[compose.ci]` do not define: name one of `db`, `web`",
-                "`ci.merged-pr-bump` in `hoist.toml` is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
-                "`ci.push-bump` in `hoist.toml` is `build`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
+                "`deploy.images` in `hoist.toml`, line 22, names `solr-data`, which is not a stage of `Dockerfile`: name one of `release`, `tester`, `solr`",
+                "`test.service` in `hoist.toml`, line 7, names the service `app`, which the compose files of `[compose.ci]` do not define: name one of `db`, `web`",
+                "`data-image.steps.service` in `hoist.toml`, line 19, names the service `index`, which the compose files of `[compose.solrbld]` do not define: name one of `loader`, `solr`",
+                "`ci.merged-pr-bump` in `hoist.toml`, line 24, is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
+                "`ci.push-bump` in `hoist.toml` (not set there: hoist's default) is `build`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)",
             ]
         );
     }

@@ -277,14 +277,7 @@ pub fn dump_changed(
     context: &CiContext,
     dump: &[String],
 ) -> Result<DumpChange, PipelineError> {
-    // git reads a pathspec from the repository's top, where `Repo` runs it.
-    let top = std::fs::canonicalize(repo.root()).unwrap_or_else(|_| repo.root().to_owned());
-    let project = std::fs::canonicalize(project_dir).unwrap_or_else(|_| project_dir.to_owned());
-    let prefix: String = match project.strip_prefix(&top) {
-        Ok(below) => below.components().map(|c| format!("{}/", c.as_os_str().to_string_lossy())).collect(),
-        Err(_) => String::new(),
-    };
-    let pathspecs: Vec<String> = dump.iter().map(|d| format!(":(glob){prefix}{d}")).collect();
+    let pathspecs = dump_pathspecs(repo, project_dir, dump);
     let pathspecs: Vec<&str> = pathspecs.iter().map(String::as_str).collect();
     let dump = dump.to_vec();
     match &context.base {
@@ -311,6 +304,31 @@ pub fn dump_changed(
             })
         }
     }
+}
+
+/// The `dump` pathspecs as git reads them from the repository's top, where `Repo` runs it
+/// (`project_dir`, the directory of `hoist.toml`, may lie below it).
+fn dump_pathspecs(repo: &Repo, project_dir: &Path, dump: &[String]) -> Vec<String> {
+    let top = std::fs::canonicalize(repo.root()).unwrap_or_else(|_| repo.root().to_owned());
+    let project = std::fs::canonicalize(project_dir).unwrap_or_else(|_| project_dir.to_owned());
+    let prefix: String = match project.strip_prefix(&top) {
+        Ok(below) => below.components().map(|c| format!("{}/", c.as_os_str().to_string_lossy())).collect(),
+        Err(_) => String::new(),
+    };
+    dump.iter().map(|d| format!(":(glob){prefix}{d}")).collect()
+}
+
+/// The label of a data image that records the data it was made from: [`dump_digest`].
+pub const LABEL_DATA: &str = "dev.hoist.data";
+
+/// What the data is: `sha256:…` over the git blobs (mode, object id, path) of the files the
+/// `dump` pathspecs match, as checked out (`git ls-files -s`; a run refuses a dirty tree). Two
+/// checkouts with the same dump files have the same digest, whatever their commits.
+pub fn dump_digest(repo: &Repo, project_dir: &Path, dump: &[String]) -> Result<String, PipelineError> {
+    let pathspecs = dump_pathspecs(repo, project_dir, dump);
+    let pathspecs: Vec<&str> = pathspecs.iter().map(String::as_str).collect();
+    let listing = repo.git(&[&["ls-files", "-s", "--"][..], &pathspecs].concat())?;
+    Ok(crate::input_digest::sha256(listing.as_bytes()))
 }
 
 /// Where the current version's tag was found on HEAD.
@@ -401,6 +419,16 @@ pub enum CiReason {
         digest: String,
         /// Why it is pushed or kept.
         push: DataPush,
+    },
+    /// New data in a pull request, and its own data image (`ci.push-pr-data = true`), pushed by
+    /// an earlier run from the same dump files, is in the registry: reused.
+    ReusePullRequestData {
+        /// What git says.
+        change: DumpChange,
+        /// The pull request's data image.
+        image: String,
+        /// Its registry digest.
+        digest: String,
     },
     /// No new data, but the previous version's data image is missing (or unknown): regenerated.
     MissingData {
@@ -493,9 +521,9 @@ pub enum CiProblem {
 pub enum DataPush {
     /// The main branch pushes it.
     MainBranch,
-    /// A pull request pushes the data it brought, under its own name.
+    /// A pull request pushes the data it brought, under its own name: `ci.push-pr-data = true`.
     PullRequestData,
-    /// A pull request keeps the data it brought local: `ci.push-pr-data = false`.
+    /// A pull request keeps the data it brought local (`ci.push-pr-data`, off by default).
     PullRequestKept,
     /// Kept local.
     Kept,
@@ -683,7 +711,8 @@ pub enum DataDecision {
 
 /// The data step's decision and reason: new data regenerates; otherwise the previous version's
 /// image is reused when the registry has it, else regenerated. The main branch pushes in every
-/// case; a pull request pushes only new data, under its own number; nothing else is pushed.
+/// case; a pull request pushes only new data, under its own number, and only with
+/// `ci.push-pr-data = true`; nothing else is pushed.
 pub fn decide_data(
     context: &CiContext,
     always: bool,
@@ -691,8 +720,19 @@ pub fn decide_data(
     change: Option<DumpChange>,
     source: &str,
     source_digest: Result<Option<String>, String>,
+    own: Option<(String, String)>,
 ) -> (DataDecision, bool, CiReason) {
     let new = change.as_ref().is_some_and(DumpChange::is_new);
+    // A pull request's own data image (`own`: its tag and digest), pushed by an earlier run
+    // from the same dump files, is reused rather than regenerated.
+    let pull_request = !context.on_main && context.event == CiEvent::PullRequest && context.pr.is_some();
+    if let (false, true, true, Some(change), Some((image, digest))) =
+        (always, new, pull_request && push_pr_data, &change, own)
+    {
+        let reason =
+            CiReason::ReusePullRequestData { change: change.clone(), image: image.clone(), digest: digest.clone() };
+        return (DataDecision::Reuse { source: image, digest }, false, reason);
+    }
     if always || new {
         // A pull request pushes the data it brought, under its own number only: without one,
         // its image would carry main's name.
@@ -895,22 +935,39 @@ fn plan_steps(p: &Pipeline<'_>, repo: &Repo, inputs: CiInputs<'_>) -> Result<CiP
         };
         let source = format!("{}:{}{version}-{}", naming.registry(), config.version_prefix, data.suffix);
         let tag = format!("{}-{}", new_naming.tag(), data.suffix);
-        let source_digest = if always || change.as_ref().is_some_and(DumpChange::is_new) {
+        let new = change.as_ref().is_some_and(DumpChange::is_new);
+        let source_digest = if always || new {
             Ok(None)
         } else {
             p.remote(&source).map(|image| image.and_then(|i| i.digest).map(|d| d.as_str().to_owned()))
         };
+        // What the data is, recorded on the image; a pull request that pushes its data image
+        // looks for its own from an earlier run with the same data.
+        let data_digest = match data.dump.as_slice() {
+            [] => None,
+            dump => Some(dump_digest(repo, config.root(), dump)?),
+        };
+        let pull_request = !context.on_main && context.event == CiEvent::PullRequest && context.pr.is_some();
+        let own = match &data_digest {
+            Some(digest) if new && !always && pull_request && config.ci.push_pr_data => match p.remote(&tag) {
+                Ok(Some(image)) if image.labels.get(LABEL_DATA) == Some(digest) => {
+                    image.digest.map(|d| (tag.clone(), d.as_str().to_owned()))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
         let (decision, push, reason) =
-            decide_data(&context, always, config.ci.push_pr_data, change, &source, source_digest);
+            decide_data(&context, always, config.ci.push_pr_data, change, &source, source_digest, own);
         let action = match decision {
             DataDecision::Regenerate => {
                 let loader = request(&data.image_step, false, &made)?;
                 remember(&mut made, "data-image", &loader);
                 let env = p.compose_env(&new_naming, loader.reference())?;
                 // The compose files are read as the bump leaves them.
-                StepAction::RegenerateData(Box::new(crate::data_image::plan_data_image(
-                    config, compose, loader, env, tag, push, &overlay,
-                )?))
+                let mut plan = crate::data_image::plan_data_image(config, compose, loader, env, tag, push, &overlay)?;
+                plan.data = data_digest;
+                StepAction::RegenerateData(Box::new(plan))
             }
             // Pushed: copied inside the registry, no pull. Kept local: pulled and tagged here.
             DataDecision::Reuse { source, digest } => {
@@ -1209,7 +1266,10 @@ fn run_step(p: &Pipeline<'_>, step: &CiStep, on_event: &mut dyn FnMut(Event<'_>)
         StepAction::RetagData(retag) => {
             let engine = p.engine()?;
             engine.pull(&retag.source, &mut |e| on_event(Event::Transfer(&e)))?;
-            engine.tag(&retag.source, &retag.tag)?;
+            // A pull request's own data image is pulled under the name it has.
+            if retag.source != retag.tag {
+                engine.tag(&retag.source, &retag.tag)?;
+            }
             let digest = if retag.push {
                 Some(engine.push(&retag.tag, &mut |e| on_event(Event::Transfer(&e)))?.as_str().to_owned())
             } else {

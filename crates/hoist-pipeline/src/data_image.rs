@@ -48,6 +48,9 @@ pub struct DataImagePlan {
     pub push: bool,
     /// Services of the project that name one of the run's images by another, fixed tag.
     pub warnings: Vec<crate::ComposeWarning>,
+    /// What the data is (`ci`: the digest of the dump files, [`crate::ci::dump_digest`]),
+    /// recorded on the image as the label `dev.hoist.data`; `None`: no such label.
+    pub data: Option<String>,
     #[serde(skip)]
     session: Session,
     #[serde(skip)]
@@ -166,6 +169,7 @@ pub fn plan_data_image(
     let warnings = crate::compose_warnings(config, &data.compose, &env, overlay);
     Ok(DataImagePlan {
         warnings,
+        data: None,
         image,
         compose: data.compose.clone(),
         project: project.project.clone(),
@@ -239,6 +243,9 @@ pub fn regenerate_data_image(
     request.target = Some(plan.stage.clone());
     request.tags = vec![plan.tag.clone()];
     request.labels = inputs.labels();
+    if let Some(data) = &plan.data {
+        request.labels.insert(crate::ci::LABEL_DATA.to_owned(), data.clone());
+    }
     request.cache_to = None;
     request.inline_cache = false;
     let engine = p.engine()?;

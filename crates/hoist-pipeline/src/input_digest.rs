@@ -381,7 +381,7 @@ fn glob_segment(pattern: &str, text: &str) -> bool {
     go(&p, &t)
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{}", hex(&Sha256::digest(bytes)))
 }
 

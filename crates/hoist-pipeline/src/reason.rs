@@ -201,8 +201,10 @@ impl fmt::Display for crate::ci::DataPush {
         use crate::ci::DataPush;
         f.write_str(match self {
             DataPush::MainBranch => "pushed (main branch)",
-            DataPush::PullRequestData => "pushed under the pull request's name (its new data)",
-            DataPush::PullRequestKept => "kept local (`ci.push-pr-data = false`)",
+            DataPush::PullRequestData => "pushed under the pull request's name (`ci.push-pr-data = true`)",
+            DataPush::PullRequestKept => {
+                "kept local (a pull request's data image is pushed only with `ci.push-pr-data = true`)"
+            }
             DataPush::Kept => "kept local (not the main branch)",
         })
     }
@@ -244,6 +246,10 @@ impl fmt::Display for crate::ci::CiReason {
                 let why = change.as_ref().map_or("`data-image.dump` is not set".to_owned(), ToString::to_string);
                 write!(f, "no new data ({why}); `{source}` exists at {digest}; {push}")
             }
+            CiReason::ReusePullRequestData { change, image, digest } => write!(
+                f,
+                "new data: {change}; the pull request's own `{image}` exists at {digest}, made by an earlier run from the same dump files: reused, not regenerated"
+            ),
             CiReason::MissingData { change, source, unknown, push } => {
                 let missing = match unknown {
                     Some(error) => format!("the registry could not be asked about `{source}` ({error})"),

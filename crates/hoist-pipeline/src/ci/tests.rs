@@ -137,8 +137,9 @@ fn bump_parts_and_their_reasons() {
 fn data_decisions() {
     let head = || Some(DumpChange::HeadTouches { dump: vec!["d".into()] });
     let old = || Some(DumpChange::LastChangedIn { dump: vec!["d".into()], commit: "abc".into() });
+    // With `ci.push-pr-data = true`; the default (`false`) is checked below.
     let decide = |c: CiContext, always: bool, change: Option<DumpChange>, digest: Result<Option<String>, String>| {
-        let (decision, push, reason) = decide_data(&c, always, true, change, "r/app:v1-solr", digest);
+        let (decision, push, reason) = decide_data(&c, always, true, change, "r/app:v1-solr", digest, None);
         let what = match decision {
             DataDecision::Regenerate => "regenerate".to_owned(),
             DataDecision::Reuse { source, digest } => format!("reuse {source}@{digest}"),
@@ -163,14 +164,30 @@ fn data_decisions() {
     );
     assert_eq!(
         row(pr(), head(), Ok(None)),
-        "regenerate push=true: new data: HEAD touches `d`; pushed under the pull request's name (its new data)"
+        "regenerate push=true: new data: HEAD touches `d`; pushed under the pull request's name (`ci.push-pr-data = true`)"
     );
-    // `ci.push-pr-data = false`: the pull request's new data stays local.
-    let (decision, push, reason) = decide_data(&pr(), false, false, head(), "r/app:v1-solr", Ok(None));
+    // `ci.push-pr-data = false`, the default: the pull request's new data stays local.
+    let (decision, push, reason) = decide_data(&pr(), false, false, head(), "r/app:v1-solr", Ok(None), None);
     assert_eq!(
         (decision == DataDecision::Regenerate, push, reason.to_string()),
-        (true, false, "new data: HEAD touches `d`; kept local (`ci.push-pr-data = false`)".to_owned())
+        (true, false, "new data: HEAD touches `d`; kept local (a pull request's data image is pushed only with `ci.push-pr-data = true`)".to_owned())
     );
+    // The pull request's own data image from an earlier run with the same dump files: reused,
+    // only when it pushes its data image; never on main, never with `regenerate = "always"`.
+    let own = || Some(("r/app:v1-7-solr".to_owned(), "sha256:2".to_owned()));
+    let (decision, push, reason) = decide_data(&pr(), false, true, head(), "r/app:v1-solr", Ok(None), own());
+    assert_eq!(
+        (decision, push, reason.to_string()),
+        (
+            DataDecision::Reuse { source: "r/app:v1-7-solr".into(), digest: "sha256:2".into() },
+            false,
+            "new data: HEAD touches `d`; the pull request's own `r/app:v1-7-solr` exists at sha256:2, made by an earlier run from the same dump files: reused, not regenerated".to_owned()
+        )
+    );
+    for (c, always, push_pr_data) in [(pr(), false, false), (pr(), true, true), (main(), false, true)] {
+        let (decision, _, _) = decide_data(&c, always, push_pr_data, head(), "r/app:v1-solr", Ok(None), own());
+        assert_eq!(decision, DataDecision::Regenerate, "{:?} always={always} push-pr-data={push_pr_data}", c.event);
+    }
     let unnumbered = || CiContext { pr: None, ..pr() };
     assert_eq!(
         row(unnumbered(), head(), Ok(None)),
@@ -200,7 +217,7 @@ fn data_decisions() {
     );
     assert_eq!(
         decide(pr(), true, None, Ok(None)),
-        "regenerate push=true: `data-image.regenerate = \"always\"`: every run regenerates the data image; pushed under the pull request's name (its new data)"
+        "regenerate push=true: `data-image.regenerate = \"always\"`: every run regenerates the data image; pushed under the pull request's name (`ci.push-pr-data = true`)"
     );
     // Several pathspecs read as one.
     let several = DumpChange::InRange {

@@ -922,6 +922,7 @@ impl<'a> Planner<'a> {
             }
             self.data_steps.push(table);
         }
+        self.push_pr_data();
         if self.data_steps.is_empty() {
             self.missing.push(NotInferred::NoDataSteps);
             self.data.placeholders.extend([
@@ -929,6 +930,34 @@ impl<'a> Planner<'a> {
                 "[[data-image.steps]]".to_owned(),
                 "command = [\"python\", \"manage.py\", \"rebuild_index\", \"--noinput\"]".to_owned(),
             ]);
+        }
+    }
+
+    /// `ci.push-pr-data`: `true` when the data recipe pushes the image it built (`docker push
+    /// …-solr`, `just push solr`), as the original does from every run, a pull request's too
+    /// (its tag then carries the pull request's number); else the key, commented, with what it does.
+    fn push_pr_data(&mut self) {
+        let (Some(recipe), Some(stage)) = (self.data_recipe(), self.data_stage.clone()) else { return };
+        let pushes = |words: &[String]| match words {
+            [docker, push, rest @ ..] if docker == "docker" && push == "push" => {
+                rest.iter().any(|w| w.ends_with(&format!("-{stage}")))
+            }
+            [just, push, step, ..] if just == "just" && push == "push" => *step == stage,
+            _ => false,
+        };
+        let line = recipe.body.iter().find(|(_, text)| {
+            shell::commands(text).is_some_and(|commands| commands.iter().any(|(c, _)| pushes(&c.words)))
+        });
+        match line {
+            Some((line, _)) => {
+                let source = Source::JustfileRecipe { recipe: recipe.name.clone(), line: *line };
+                self.ci.set("push-pr-data", Value::Bool(true), source);
+            }
+            None => self.ci.placeholders.extend([
+                "a pull request's regenerated data image stays local; to push it under the pull".to_owned(),
+                "request's name (REGISTRY:VERSION-PR-SUFFIX) for what pulls it by that name:".to_owned(),
+                "push-pr-data = true".to_owned(),
+            ]),
         }
     }
 

@@ -40,10 +40,14 @@ struct Flow {
 impl Flow {
     fn new(runner: Runner) -> Flow {
         let example = Example::new();
-        // The original's image set: release, tester and the data image. A direct push bumps
-        // `minor`, so a merged pull request (`patch`) taken for a direct push shows.
+        // The original's image set: release, tester and the data image, a pull request's data
+        // image too. A direct push bumps `minor`, so a merged pull request (`patch`) taken for a
+        // direct push shows.
         example.edit_config(|text| {
-            text.replace("push-bump = \"patch\"", "push-bump = \"minor\"\npublish = [\"release\", \"tester\"]")
+            text.replace(
+                "push-bump = \"patch\"",
+                "push-bump = \"minor\"\npublish = [\"release\", \"tester\"]\npush-pr-data = true",
+            )
         });
         // Like the original's CI compose file: the step summary is bind-mounted into the service.
         let compose = example.path("docker-compose.ci.yml");
@@ -268,7 +272,7 @@ fn five_events(runner: Runner) {
     assert_eq!(flow.in_image("v0.2.1-solr", "wc -l < /var/solr/index/documents.txt"), "5");
 
     // 5. A pull request with new data: no bump, no git push, nothing under main's names; only
-    //    its own data image is pushed, with its number.
+    //    its own data image is pushed, with its number (`ci.push-pr-data = true`).
     let repo = &flow.example.repo;
     repo.git(&["checkout", "--quiet", "-b", "feature"]);
     repo.write("dumps/documents_latest.csv", "id,title\n6,Justice case\n");
@@ -430,9 +434,9 @@ fn configuration_mistakes_are_found_before_anything_runs() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stdout,
-        "- `deploy.images` in `hoist.toml` names `solr-data`, which is not a stage of `Dockerfile`: name one of `base`, `release`, `tester`, `solr`\n\
-         - `data-image.data-service` in `hoist.toml` names the service `solr`, which the compose files of `[compose.solrbld]` do not define: name one of `data`, `loader`\n\
-         - `ci.merged-pr-bump` in `hoist.toml` is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)\n"
+        "- `deploy.images` in `hoist.toml`, line 66, names `solr-data`, which is not a stage of `Dockerfile`: name one of `base`, `release`, `tester`, `solr`\n\
+         - `data-image.data-service` in `hoist.toml`, line 34, names the service `solr`, which the compose files of `[compose.solrbld]` do not define: name one of `data`, `loader`\n\
+         - `ci.merged-pr-bump` in `hoist.toml`, line 61, is `patchh`, which is not a part of the version configuration: use one of `major`, `minor`, `patch` (or `\"\"` for no bump)\n"
     );
     assert_eq!(out.stderr, "error: `hoist.toml` has 3 problem(s): fix them before a target runs on it\n");
     let json: serde_json::Value =
@@ -442,7 +446,7 @@ fn configuration_mistakes_are_found_before_anything_runs() {
     example.repo.git(&["push", "--quiet", "origin", "main"]);
     let out = example.hoist().args(["ci", "--event", "push", "--branch", "main", "--merged-pr"]).run();
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("  - `ci.merged-pr-bump` in `hoist.toml` is `patchh`"), "{}", out.stderr);
+    assert!(out.stderr.contains("  - `ci.merged-pr-bump` in `hoist.toml`, line 61, is `patchh`"), "{}", out.stderr);
     assert!(
         out.stderr.ends_with("error: the plan has 3 problem(s) (listed above): nothing was changed\n"),
         "{}",
@@ -622,10 +626,10 @@ fn a_fixed_image_tag_in_a_compose_file_is_warned_about() {
     assert!(!plan.contains("warning:"), "{plan}");
 }
 
-/// A pull request with new data pushes its data image under its number, unless
-/// `ci.push-pr-data = false` keeps it local (pull requests from forks hold no credentials).
+/// A pull request with new data keeps its data image local unless `ci.push-pr-data = true`
+/// pushes it under its number (opt-in: pull requests from forks hold no credentials).
 #[test]
-fn a_pull_requests_new_data_is_pushed_unless_kept_local() {
+fn a_pull_requests_new_data_is_pushed_only_when_opted_in() {
     let example = Example::new();
     let repo = &example.repo;
     repo.git(&["checkout", "--quiet", "-b", "feature"]);
@@ -639,17 +643,62 @@ fn a_pull_requests_new_data_is_pushed_unless_kept_local() {
         (
             step["action"]["kind"].as_str().map(str::to_owned),
             step["action"]["plan"]["push"].as_bool(),
+            step["action"]["plan"]["tag"].as_str().map(str::to_owned),
             step["reason"]["push"].as_str().map(str::to_owned),
         )
     };
-    assert_eq!(data_step(&example), (Some("regenerate-data".into()), Some(true), Some("pull-request-data".into())));
-    example.edit_config(|text| text.replace("[ci]\n", "[ci]\npush-pr-data = false\n"));
-    repo.commit_all("keep pull requests' data local");
-    assert_eq!(data_step(&example), (Some("regenerate-data".into()), Some(false), Some("pull-request-kept".into())));
-    let plan = example
-        .hoist()
-        .env("prNum", "7")
-        .args(["ci", "--dry-run", "--event", "pull-request", "--base", "origin/main"])
-        .success();
-    assert!(plan.contains("kept local (`ci.push-pr-data = false`)"), "{plan}");
+    let tag = format!("{}:v0.1.0-7-solr", example.repository());
+    let plan = || {
+        example
+            .hoist()
+            .env("prNum", "7")
+            .args(["ci", "--dry-run", "--event", "pull-request", "--base", "origin/main"])
+            .success()
+    };
+    assert_eq!(
+        data_step(&example),
+        (Some("regenerate-data".into()), Some(false), Some(tag.clone()), Some("pull-request-kept".into()))
+    );
+    assert!(
+        plan().contains("kept local (a pull request's data image is pushed only with `ci.push-pr-data = true`)"),
+        "{}",
+        plan()
+    );
+    example.edit_config(|text| text.replace("[ci]\n", "[ci]\npush-pr-data = true\n"));
+    repo.commit_all("push pull requests' data");
+    assert_eq!(
+        data_step(&example),
+        (Some("regenerate-data".into()), Some(true), Some(tag.clone()), Some("pull-request-data".into()))
+    );
+    assert!(plan().contains("pushed under the pull request's name (`ci.push-pr-data = true`)"), "{}", plan());
+
+    // A run pushes it labelled with the dump files it was made from; the pull request's next
+    // run, with the same dump files, reuses it; new dump files regenerate it.
+    example.edit_config(|text| text.replace("[ci]\n", "[ci]\ntest = false\n"));
+    repo.commit_all("no tests in this one");
+    let run = || {
+        let args = ["ci", "--event", "pull-request", "--base", "origin/main", "--progress", "plain"];
+        let out = example.hoist().env("prNum", "7").args(args).run();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    };
+    run();
+    assert_eq!(example.registry.tags(&example.name), ["v0.1.0-7-solr"]);
+    let reason = |example: &Example| {
+        let args = ["ci", "--dry-run", "--json", "--event", "pull-request", "--base", "origin/main"];
+        let json: serde_json::Value =
+            serde_json::from_str(&example.hoist().env("prNum", "7").args(args).success()).unwrap();
+        let step = json["steps"].as_array().unwrap().iter().find(|s| s["name"] == "data-image").unwrap().clone();
+        (step["action"]["kind"].as_str().unwrap().to_owned(), step["reason"]["kind"].as_str().unwrap().to_owned())
+    };
+    repo.write("app/www/index.html", "<h1>Nuremberg trials archive</h1>\n");
+    repo.commit_all("a new page, the same dump");
+    assert_eq!(reason(&example), ("retag-data".to_owned(), "reuse-pull-request-data".to_owned()));
+    assert!(plan().contains(&format!("the pull request's own `{tag}` exists at sha256:")), "{}", plan());
+    let pushed = example.registry.manifest_digest(&example.name, "v0.1.0-7-solr");
+    run();
+    assert_eq!(example.registry.manifest_digest(&example.name, "v0.1.0-7-solr"), pushed, "reused, not pushed again");
+    assert!(example.image_exists("v0.1.0-7-solr"), "pulled for the run");
+    repo.write("dumps/documents_latest.csv", "id,title\n7,Ministries case\n");
+    repo.commit_all("Replace the documents again");
+    assert_eq!(reason(&example), ("regenerate-data".to_owned(), "new-data".to_owned()));
 }

@@ -343,6 +343,11 @@ fn dry_runs_plan_as_json_and_start_nothing() {
         })
     );
     assert_eq!(json["env"]["image"], format!("{repo}:v0.1.0-12-tester"));
+    assert_eq!(
+        (json["env"]["version"].as_str(), json["env"]["tag"].as_str()),
+        (Some("v0.1.0-12"), Some(format!("{repo}:v0.1.0-12").as_str())),
+        "`HOIST_VERSION` and `HOIST_TAG` carry the number too"
+    );
 
     let plan = example.hoist().args(["regen-requirements", "--dry-run"]).success();
     assert!(plan.ends_with("run --rm --no-deps -T web sh /app/lock.sh /src/requirements.in /src/requirements.txt\nreport: requirements.txt\n"), "{plan}");

@@ -50,6 +50,8 @@ fn init_on_the_original_shape_then_ci_plans_the_whole_flow() {
         "  data-image.dump = \"dumps/nuremberg_prod_dump_latest.sqlite3.zip\"  (from .github/workflows/push-main.yml, line 18: ",
         "  ci.push-bump = \"build\"  (from .github/workflows/push-main.yml, line 33: `run: just bump build`)\n",
         "  deploy.version-tag = \"v{version}\"  (from .bumpversion.cfg: `tag_name`)\n",
+        // The recipe pushes `$( just tag )-solr` from every run, a pull request's too.
+        "  ci.push-pr-data = true  (from justfile: recipe `regen-solr-image`, line 57)\n",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
@@ -96,6 +98,24 @@ fn init_on_the_original_shape_then_ci_plans_the_whole_flow() {
     assert_eq!(suites, [("code", false), ("selenium", true)]);
     assert_eq!(step("push-git")["action"]["kind"], "push-git");
     assert_eq!(step("deploy")["action"]["kind"], "deploy");
+
+    // A pull request bringing a new dump pushes its data image under its own name, as the
+    // original's recipe does.
+    repo.git(&["checkout", "--quiet", "-b", "new-dump"]);
+    repo.write("dumps/nuremberg_prod_dump_latest.sqlite3.zip", "a newer dump\n");
+    repo.commit_all("a new dump");
+    let repository = registry.repository(&unique_name("original-pr"));
+    let out = hoist(&repo.path())
+        .env("HOIST_REGISTRY", &repository)
+        .env("prNum", "12")
+        .args(["ci", "--dry-run", "--json", "--event", "pull-request", "--base", "main"])
+        .success();
+    let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let data = plan["steps"].as_array().unwrap().iter().find(|s| s["name"] == "data-image").unwrap();
+    assert_eq!(data["action"]["kind"], "regenerate-data", "{data:#}");
+    assert_eq!(data["action"]["plan"]["tag"], format!("{repository}:v0.5.146-12-solr"));
+    assert_eq!(data["action"]["plan"]["push"], true, "{data:#}");
+    assert_eq!(data["reason"]["push"], "pull-request-data");
 }
 
 /// Every path where two JSON values differ.
@@ -137,6 +157,10 @@ fn init_on_the_example_gives_the_plan_of_its_own_hoist_toml() {
     copy_dir(&example, &by_hand.path());
     by_hand.commit_all("the example");
     assert!(!out.contains("no test suite"), "{out}");
+    // The example's data recipe pushes nothing: the key is written commented, with what it does.
+    let text = std::fs::read_to_string(written.path().join("hoist.toml")).unwrap();
+    assert!(text.contains("\n# push-pr-data = true\n"), "{text}");
+    assert!(!out.contains("push-pr-data"), "not inferred, so not listed as inferred: {out}");
 
     let inferred = ci_plan(&written.path(), &repository);
     let expected = ci_plan(&by_hand.path(), &repository);

@@ -298,3 +298,36 @@ fn ci_md_workflow_caches_the_compiled_xtask() {
         }
     }
 }
+
+/// docs/ci.md's way to run hoist in a repository without Rust copies the binary out of hoist's
+/// release image: the path it copies is where this repository's Dockerfile puts it in the
+/// `release` stage, a Debian (glibc) image, and the tag is this version's.
+#[test]
+fn ci_md_copies_hoist_from_where_the_release_image_holds_it() {
+    let page = markdown::page("docs/ci.md");
+    let block = page
+        .blocks
+        .iter()
+        .find(|b| b.lang == "yaml" && b.body.contains("docker cp"))
+        .expect("docs/ci.md copies hoist out of its release image");
+    let copied = block.body.split("docker cp \"$id\":").nth(1).unwrap().split_whitespace().next().unwrap();
+    let image = block.body.split("docker create ").nth(1).unwrap().split(')').next().unwrap();
+    assert_eq!(image.rsplit_once(':').unwrap().1, format!("v{}", env!("CARGO_PKG_VERSION")), "{image}");
+    let dockerfile = std::fs::read_to_string(markdown::root().join("Dockerfile")).unwrap();
+    let release: Vec<&str> = dockerfile
+        .split("\nFROM ")
+        .find(|stage| stage.lines().next().is_some_and(|l| l.ends_with(" AS release")))
+        .expect("a release stage")
+        .lines()
+        .collect();
+    assert!(
+        release.iter().any(|l| l.starts_with("COPY ") && l.split_whitespace().last() == Some(copied)),
+        "the release stage does not put hoist at `{copied}`: {release:#?}"
+    );
+    let base = release[0].split_whitespace().next().unwrap();
+    let arg = base.trim_start_matches("${").trim_end_matches('}');
+    assert!(
+        dockerfile.lines().any(|l| l.starts_with(&format!("ARG {arg}=")) && l.contains("debian")),
+        "the release stage's base `{base}` is not Debian"
+    );
+}

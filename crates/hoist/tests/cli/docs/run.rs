@@ -23,6 +23,7 @@ pub const RUNNERS: &[(&str, &str, &str)] = &[
     ("docs/bump.md", "bump", "bump_runs"),
     ("docs/migrating.md", "migrate", "migrating_runs"),
     ("docs/deploy.md", "deploy", "deploy_runs"),
+    ("docs/walkthrough.md", "walkthrough", "walkthrough_runs"),
 ];
 
 /// The files `page` shows: its blocks whose info string names a file (not fragments or
@@ -66,6 +67,27 @@ fn getting_started_runs() {
     let _images = ImageGuard::new(["v0.1.0-tester", "v0.1.0", "last"].map(|t| format!("{repo}:{t}")));
     let session = point_at(Session::new(project.path()), &registry, "app", &name);
     session.run_page(&page, "getting-started");
+}
+
+/// The walkthrough's project: every file is on the page; only the base image is replaced.
+#[test]
+fn walkthrough_runs() {
+    let page = markdown::page("docs/walkthrough.md");
+    let base = engine::base_image();
+    let registry = Registry::start();
+    let name = unique_name("walkthrough");
+    let project = Project::new();
+    for (file, text) in files_of(&page) {
+        write_files(project.path(), &[(&file, &text.replace("debian:bookworm-slim", base))]);
+    }
+    for file in ["Dockerfile", "hoist.toml", "docker-compose.solr-build.yml", "app/index.sh", "tests/run.sh"] {
+        assert!(project.join(file).is_file(), "the page shows `{file}`");
+    }
+    let repo = registry.repository(&name);
+    let _images = ImageGuard::new(["v0.1.0-tester", "v0.1.0", "v0.1.0-solr"].map(|t| format!("{repo}:{t}")));
+    let session = point_at(Session::new(project.path()), &registry, "app", &name)
+        .replace(project.path().display().to_string(), "/home/me/app");
+    session.run_page(&page, "walkthrough");
 }
 
 /// The original project: the README's `hoist.toml`, version 0.5.146, the original's
