@@ -105,7 +105,8 @@ pub fn released_candidate(record: CandidateRecord, lookup: &mut dyn ImageLookup)
 
 /// What the remote's (`deploy.remote`) `releases/ENV` branch holds, for every environment of
 /// [`release_environments`]: its tip (fetched into the object store; no ref moves), the
-/// candidate of the record there, and the record's images asked of the registry by digest. A
+/// candidate of the record there, and the record's images asked of the registry by digest (all
+/// the branches fetched at once). A
 /// record that cannot be read is the environment's `problem`, not an error: the other
 /// environments are still shown. Errors are git's (the remote cannot be reached).
 pub fn releases_status(
@@ -114,10 +115,13 @@ pub fn releases_status(
     lookup: &mut dyn ImageLookup,
 ) -> Result<Vec<ReleaseStatus>, PromotionError> {
     let remote = &config.deploy.remote;
+    let environments = release_environments(config);
+    let branches: Vec<String> = environments.iter().map(|e| release_branch(e)).collect();
+    // Every releases branch in one `ls-remote` and one `fetch`.
+    let names: Vec<&str> = branches.iter().map(String::as_str).collect();
+    let tips = if names.is_empty() { Vec::new() } else { repo.fetch_branches(remote, &names)? };
     let mut out = Vec::new();
-    for environment in release_environments(config) {
-        let branch = release_branch(&environment);
-        let commit = repo.fetch_branch(remote, &branch)?;
+    for ((environment, branch), commit) in environments.into_iter().zip(branches).zip(tips) {
         let (mut candidate, mut problem) = (None, None);
         if let Some(tip) = &commit {
             match CandidateRecord::read(repo, tip).map(|r| r.map(|r| released_candidate(r, lookup))) {

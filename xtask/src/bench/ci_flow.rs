@@ -139,12 +139,16 @@ impl Flow {
         write("justfile", JUSTFILE)?;
         write("workflow.sh", WORKFLOW)?;
         let config = std::fs::read_to_string(work.join("hoist.toml")).map_err(|e| e.to_string())?;
-        // The original's image set (release, tester, data image), and a direct push bumps
-        // `minor`, so that a merged pull request taken for a direct push would show.
+        // The original's image set (release, tester, data image), its push of a pull
+        // request's new data image, and a direct push bumps `minor`, so that a merged pull
+        // request taken for a direct push would show.
         let config = config
             .replace("project = \"nuremberg-mini-ci\"", &format!("project = \"{}\"", flow.ci_project()))
             .replace("project = \"nuremberg-mini-solrbld\"", &format!("project = \"{}\"", flow.solr_project()))
-            .replace("push-bump = \"patch\"", "push-bump = \"minor\"\npublish = [\"release\", \"tester\"]");
+            .replace(
+                "push-bump = \"patch\"",
+                "push-bump = \"minor\"\npublish = [\"release\", \"tester\"]\npush-pr-data = true",
+            );
         write("hoist.toml", &config)?;
         let bumpversion = std::fs::read_to_string(work.join(".bumpversion.toml")).map_err(|e| e.to_string())?;
         write(
