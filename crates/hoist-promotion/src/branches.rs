@@ -61,11 +61,6 @@ pub fn resolve_sides(repo: &Repo, remote: &str, names: &[&str]) -> Result<Vec<Si
     Ok(sides)
 }
 
-/// [`resolve_sides`] for one name.
-pub fn resolve_side(repo: &Repo, remote: &str, name: &str) -> Result<Side, PromotionError> {
-    Ok(resolve_sides(repo, remote, &[name])?.remove(0))
-}
-
 /// The project directory (`hoist.toml`'s) inside the repository, as a path in a tree: empty
 /// at the top.
 pub(crate) fn project_prefix(repo: &Repo, config: &Config) -> String {
@@ -93,14 +88,13 @@ fn checkout(repo: &Repo, prefix: &str, side: &Side) -> Result<Checkout, Promotio
 
 /// The channel `channel` of a checkout, `None` when that side has no such channel file.
 fn channel_of(config: &Config, root: &Path, channel: &str) -> Result<Option<Channel>, PromotionError> {
-    let dir = root.join(&config.channels.dir);
+    // A channel named by its file (`channels/test.yaml`) is looked for by its name on each side.
     let name = Path::new(channel).file_stem().map_or(channel.to_owned(), |s| s.to_string_lossy().into_owned());
-    for file in [dir.join(format!("{name}.yaml")), dir.join(format!("{name}.yml"))] {
-        if file.is_file() {
-            return Ok(Some(hoist_channels::load(&file)?));
-        }
+    match hoist_channels::find_channel(&root.join(&config.channels.dir), &name) {
+        Ok(file) => Ok(Some(hoist_channels::load(&file)?)),
+        Err(hoist_channels::ChannelError::UnknownChannel { .. }) => Ok(None),
+        Err(other) => Err(other.into()),
     }
-    Ok(None)
 }
 
 /// What merging `from` into `to` changes in channel `channel`: both sides checked out, the

@@ -58,7 +58,7 @@ pub use status::{
     released_candidate, releases_status,
 };
 
-pub use branches::{Side, diff_branches, resolve_side, resolve_sides};
+pub use branches::{Side, diff_branches, resolve_sides};
 pub use gate::{ReleaseGate, release_gate};
 pub use hoist_deploy::{ImageCheck, ImageLookup};
 pub use lineage::{HISTORY_LIMIT, LineageCheck, Released, check_lineage, released_digests};
