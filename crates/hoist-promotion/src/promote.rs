@@ -170,8 +170,7 @@ pub fn plan_promote(
     let version = record.as_ref().map_or("?", |r| r.version.as_str());
     let at = record.as_ref().map_or("?".to_owned(), |r| r.source_commit.short().to_owned());
     let title = format!("Release {source} at {at} ({version}) to {environment}");
-    let body = body(&candidate, &base, &candidate_commit, &base_commit, &images, &lineage, diff.as_ref(), &record);
-    Ok(PromotePlan {
+    let mut plan = PromotePlan {
         environment,
         remote,
         candidate,
@@ -186,28 +185,22 @@ pub fn plan_promote(
         diff,
         action,
         title,
-        body,
+        body: String::new(),
         problems,
         tree,
         unchanged_at,
-    })
+    };
+    plan.body = body(&plan);
+    Ok(plan)
 }
 
 fn side(name: &str, commit: &Oid) -> Side {
     Side { name: name.to_owned(), commit: commit.clone(), remote: true }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn body(
-    candidate: &str,
-    base: &str,
-    candidate_commit: &Option<Oid>,
-    base_commit: &Option<Oid>,
-    images: &[ImageCheck],
-    lineage: &[LineageCheck],
-    diff: Option<&ChannelDiff>,
-    record: &Option<CandidateRecord>,
-) -> String {
+/// The pull request's body: what is promoted where, the images with their lineage, the diff.
+fn body(plan: &PromotePlan) -> String {
+    let PromotePlan { candidate, base, candidate_commit, base_commit, images, lineage, diff, record, .. } = plan;
     let short = |c: &Option<Oid>| c.as_ref().map_or("?".to_owned(), |c| c.short().to_owned());
     let mut md =
         format!("Promotes `{candidate}` ({}) into `{base}` ({}).\n\n", short(candidate_commit), short(base_commit));
